@@ -1,0 +1,42 @@
+//! The schema, as migrations portable across SQLite and PostgreSQL. Frozen: a migration never
+//! imports entities (they change; history must not), one change per file, and new changes are
+//! new files.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_tenants;
+mod m20261122_000002_create_tenant_numbers;
+mod m20261122_000003_create_units;
+mod m20261122_000004_create_users;
+mod m20261122_000005_create_sessions;
+mod m20261122_000006_create_refresh_tokens;
+mod m20261122_000007_create_api_keys;
+mod m20261122_000008_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_tenants::Migration),
+            Box::new(m20261122_000002_create_tenant_numbers::Migration),
+            Box::new(m20261122_000003_create_units::Migration),
+            Box::new(m20261122_000004_create_users::Migration),
+            Box::new(m20261122_000005_create_sessions::Migration),
+            Box::new(m20261122_000006_create_refresh_tokens::Migration),
+            Box::new(m20261122_000007_create_api_keys::Migration),
+            Box::new(m20261122_000008_create_audit_events::Migration),
+        ]
+    }
+}
+
+/// Shorthand for an index on `table (cols…)`.
+pub(crate) fn index(name: &str, table: impl IntoIden + 'static, cols: &[&'static str]) -> IndexCreateStatement {
+    let mut idx = Index::create();
+    idx.name(name).table(table);
+    for c in cols {
+        idx.col(Alias::new(*c));
+    }
+    idx.to_owned()
+}

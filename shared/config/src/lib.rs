@@ -1,0 +1,12 @@
+//! One settings tree for every Hotline binary: defaults → optional TOML file → `HOTLINE_*`
+//! environment. The table in [`keys::KEYS`] is the single source of truth: it drives parsing,
+//! the `--help` text and the README's configuration table, so the three cannot disagree.
+
+mod keys;
+mod parse;
+mod settings;
+mod tracing_setup;
+
+pub use keys::{KEYS, KeySpec, help_table, markdown_table};
+pub use settings::{ConfigError, DatabaseKind, JwtKeySpec, LogFormat, Settings};
+pub use tracing_setup::init_tracing;

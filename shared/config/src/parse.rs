@@ -1,0 +1,62 @@
+use std::time::Duration;
+
+/// Parses durations such as `90s`, `15m`, `1h`, `14d` (a plain number is seconds).
+pub fn duration(input: &str) -> Result<Duration, String> {
+    let input = input.trim();
+    let (number, unit) = match input.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => input.split_at(i),
+        None => (input, "s"),
+    };
+    let n: u64 = number.parse().map_err(|_| format!("'{input}' is not a duration such as 30s, 15m, 1h or 14d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("'{input}' has an unknown unit (use s, m, h or d)")),
+    };
+    if secs == 0 {
+        return Err("a duration must be longer than zero".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+pub fn boolean(input: &str) -> Result<bool, String> {
+    match input.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(format!("'{other}' is not a boolean (true or false)")),
+    }
+}
+
+pub fn positive(input: &str) -> Result<u32, String> {
+    match input.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("'{input}' is not a positive whole number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(duration("14d").unwrap(), Duration::from_secs(14 * 86_400));
+        assert_eq!(duration("42").unwrap(), Duration::from_secs(42));
+        assert!(duration("0s").is_err());
+        assert!(duration("5w").is_err());
+        assert!(duration("soon").is_err());
+    }
+
+    #[test]
+    fn booleans_and_numbers() {
+        assert!(boolean("TRUE").unwrap());
+        assert!(!boolean("off").unwrap());
+        assert!(boolean("maybe").is_err());
+        assert_eq!(positive("8").unwrap(), 8);
+        assert!(positive("0").is_err());
+        assert!(positive("-1").is_err());
+    }
+}

@@ -1,0 +1,422 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::keys::{KEYS, KeySpec};
+use crate::parse;
+
+/// Where a value came from, so an error can say which line to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Default,
+    File(PathBuf),
+    Env(String),
+}
+
+impl Source {
+    fn describe(&self, key: &KeySpec) -> String {
+        match self {
+            Source::Default => format!("default of `{}`", key.name),
+            Source::File(p) => format!("`{}` in {}", key.name, p.display()),
+            Source::Env(var) => format!("environment variable {var}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("unknown configuration key `{key}` in {source_name}; known keys are listed by --help")]
+    UnknownKey { key: String, source_name: String },
+    #[error("invalid value for {place}: {reason}")]
+    Invalid { key: &'static str, place: String, reason: String },
+    #[error("cannot read configuration file {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+impl ConfigError {
+    /// The configuration key the error is about, for tests and tooling.
+    pub fn key(&self) -> &str {
+        match self {
+            ConfigError::UnknownKey { key, .. } => key,
+            ConfigError::Invalid { key, .. } => key,
+            ConfigError::File { .. } => "config",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A signing key of the server-side JWT key set.
+#[derive(Debug, Clone)]
+pub struct JwtKeySpec {
+    pub kid: String,
+    pub secret: SecretString,
+}
+
+/// The validated configuration of a Hotline process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    pub database_kind: DatabaseKind,
+    pub database_max_connections: u32,
+    pub run_migrations: bool,
+    pub redis_url: Option<String>,
+    pub kv_prefix: String,
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    pub jwt_keys: Vec<JwtKeySpec>,
+    pub jwt_active_kid: Option<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub password_hash_concurrency: u32,
+    pub trust_proxy_headers: bool,
+    pub demo: bool,
+    pub demo_password: Option<SecretString>,
+    pub bootstrap_password: Option<SecretString>,
+    pub log_level: String,
+    pub log_format: LogFormat,
+}
+
+/// Environment variables with this prefix belong to the test harness, not to the service.
+const TEST_ENV_PREFIX: &str = "HOTLINE_TEST_";
+/// Names the configuration file; read before the file itself, so it is not a file key.
+pub const CONFIG_FILE_ENV: &str = "HOTLINE_CONFIG";
+
+impl Settings {
+    /// Defaults only (what a bare `cargo run` gets).
+    pub fn defaults() -> Self {
+        Self::load(None, std::iter::empty()).expect("built-in defaults are valid")
+    }
+
+    /// Loads defaults, then `file` (TOML, flat keys), then `HOTLINE_*` variables from `env`.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut raw: BTreeMap<&'static str, (String, Source)> =
+            KEYS.iter().map(|k| (k.name, (k.default.to_owned(), Source::Default))).collect();
+
+        if let Some(path) = file {
+            for (name, value) in read_file(path)? {
+                let key = find_key(&name).ok_or_else(|| ConfigError::UnknownKey {
+                    key: name.clone(),
+                    source_name: path.display().to_string(),
+                })?;
+                raw.insert(key.name, (value, Source::File(path.to_owned())));
+            }
+        }
+
+        for (var, value) in env {
+            let Some(rest) = var.strip_prefix("HOTLINE_") else { continue };
+            if var.starts_with(TEST_ENV_PREFIX) || var == CONFIG_FILE_ENV {
+                continue;
+            }
+            let key = find_key(&rest.to_ascii_lowercase()).ok_or_else(|| ConfigError::UnknownKey {
+                key: var.clone(),
+                source_name: "the environment".into(),
+            })?;
+            raw.insert(key.name, (value, Source::Env(var.clone())));
+        }
+
+        Raw(raw).build()
+    }
+
+    pub fn smtp_url_exposed(&self) -> Option<&str> {
+        self.smtp_url.as_ref().map(|s| s.expose_secret())
+    }
+}
+
+fn find_key(name: &str) -> Option<&'static KeySpec> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::File { path: path.display().to_string(), reason: e.message().to_owned() })?;
+    table
+        .into_iter()
+        .map(|(k, v)| {
+            let value = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(ConfigError::File {
+                        path: path.display().to_string(),
+                        reason: format!("`{k}` must be a string, number or boolean, not {}", other.type_str()),
+                    });
+                }
+            };
+            Ok((k, value))
+        })
+        .collect()
+}
+
+struct Raw(BTreeMap<&'static str, (String, Source)>);
+
+impl Raw {
+    fn get(&self, name: &'static str) -> (&str, &Source, &'static KeySpec) {
+        let (v, s) = &self.0[name];
+        (v.as_str(), s, find_key(name).expect("every raw entry is a known key"))
+    }
+
+    fn typed<T>(&self, name: &'static str, f: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+        let (value, source, spec) = self.get(name);
+        f(value).map_err(|reason| ConfigError::Invalid { key: spec.name, place: source.describe(spec), reason })
+    }
+
+    fn string(&self, name: &'static str) -> String {
+        self.get(name).0.trim().to_owned()
+    }
+
+    fn optional(&self, name: &'static str) -> Option<String> {
+        Some(self.string(name)).filter(|s| !s.is_empty())
+    }
+
+    fn invalid(&self, name: &'static str, reason: impl Into<String>) -> ConfigError {
+        let (_, source, spec) = self.get(name);
+        ConfigError::Invalid { key: spec.name, place: source.describe(spec), reason: reason.into() }
+    }
+
+    fn build(self) -> Result<Settings, ConfigError> {
+        let bind = self.typed("bind", |v| {
+            v.parse::<std::net::SocketAddr>().map(|_| v.to_owned()).map_err(|_| format!("'{v}' is not an address such as 127.0.0.1:8080"))
+        })?;
+        let database_url = self.string("database_url");
+        let database_kind = self.typed("database_url", |v| {
+            if v.starts_with("sqlite:") {
+                Ok(DatabaseKind::Sqlite)
+            } else if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+                Ok(DatabaseKind::Postgres)
+            } else {
+                Err("must start with sqlite: or postgres://".into())
+            }
+        })?;
+        let redis_url = self.optional("redis_url");
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(self.invalid("redis_url", "must start with redis:// or rediss://"));
+            }
+        }
+        let smtp_url = self.optional("smtp_url");
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(self.invalid("smtp_url", "must start with smtp:// or smtps://"));
+            }
+        }
+        let jwt_keys = self.jwt_keys()?;
+        let jwt_active_kid = self.optional("jwt_active_kid");
+        if let Some(kid) = &jwt_active_kid {
+            if !jwt_keys.iter().any(|k| &k.kid == kid) {
+                return Err(self.invalid("jwt_active_kid", format!("'{kid}' is not a KID listed in jwt_keys")));
+            }
+        }
+        if jwt_keys.is_empty() && database_kind == DatabaseKind::Postgres {
+            // Replicas must share signing keys, and tokens must survive a rolling upgrade.
+            return Err(self.invalid("jwt_keys", "must be set when the database is PostgreSQL (replicas share the keys)"));
+        }
+        let log_format = self.typed("log_format", |v| match v {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("'{v}' is not text or json")),
+        })?;
+        let kv_prefix = self.string("kv_prefix");
+        if kv_prefix.is_empty() || kv_prefix.len() > 64 {
+            return Err(self.invalid("kv_prefix", "must have 1 to 64 characters"));
+        }
+        let access_token_ttl = self.typed("access_token_ttl", parse::duration)?;
+        let refresh_token_ttl = self.typed("refresh_token_ttl", parse::duration)?;
+        if refresh_token_ttl <= access_token_ttl {
+            return Err(self.invalid("refresh_token_ttl", "must be longer than access_token_ttl"));
+        }
+        let secret = |name: &'static str| self.optional(name).map(SecretString::from);
+        Ok(Settings {
+            bind,
+            database_url,
+            database_kind,
+            database_max_connections: self.typed("database_max_connections", parse::positive)?,
+            run_migrations: self.typed("run_migrations", parse::boolean)?,
+            redis_url,
+            kv_prefix,
+            smtp_url: smtp_url.map(SecretString::from),
+            mail_from: self.string("mail_from"),
+            jwt_keys,
+            jwt_active_kid,
+            jwt_issuer: self.non_empty("jwt_issuer")?,
+            jwt_audience: self.non_empty("jwt_audience")?,
+            access_token_ttl,
+            refresh_token_ttl,
+            password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
+            trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
+            demo: self.typed("demo", parse::boolean)?,
+            demo_password: secret("demo_password"),
+            bootstrap_password: secret("bootstrap_password"),
+            log_level: self.string("log_level"),
+            log_format,
+        })
+    }
+
+    fn non_empty(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or_else(|| self.invalid(name, "must not be empty"))
+    }
+
+    fn jwt_keys(&self) -> Result<Vec<JwtKeySpec>, ConfigError> {
+        let Some(value) = self.optional("jwt_keys") else { return Ok(Vec::new()) };
+        let mut keys: Vec<JwtKeySpec> = Vec::new();
+        for (i, pair) in value.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+            // Never echo the secret: the message names the position only.
+            let Some((kid, secret)) = pair.split_once(':') else {
+                return Err(self.invalid("jwt_keys", format!("entry {} is not KID:SECRET", i + 1)));
+            };
+            let kid = kid.trim();
+            if kid.is_empty() || !kid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(self.invalid("jwt_keys", format!("entry {}: a KID has letters, digits, '-' or '_'", i + 1)));
+            }
+            if secret.len() < 32 {
+                return Err(self.invalid("jwt_keys", format!("entry {} ({kid}): the secret must have at least 32 bytes", i + 1)));
+            }
+            if keys.iter().any(|k| k.kid == kid) {
+                return Err(self.invalid("jwt_keys", format!("KID {kid} is listed twice")));
+            }
+            keys.push(JwtKeySpec { kid: kid.to_owned(), secret: SecretString::from(secret.to_owned()) });
+        }
+        Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    const KEY: &str = "k1:0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn defaults_give_the_embedded_profile() {
+        let s = Settings::defaults();
+        assert_eq!(s.database_kind, DatabaseKind::Sqlite);
+        assert!(s.redis_url.is_none());
+        assert!(s.run_migrations);
+        assert_eq!(s.access_token_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let s = Settings::load(None, env(&[("HOTLINE_BIND", "0.0.0.0:9000"), ("HOTLINE_DEMO", "true"), ("PATH", "/bin")])).unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert!(s.demo);
+    }
+
+    #[test]
+    fn unknown_environment_variable_is_named() {
+        let err = Settings::load(None, env(&[("HOTLINE_DATABSE_URL", "sqlite://x.db")])).unwrap_err();
+        assert_eq!(err.key(), "HOTLINE_DATABSE_URL");
+        assert!(err.to_string().contains("HOTLINE_DATABSE_URL"));
+    }
+
+    #[test]
+    fn test_harness_variables_are_not_settings() {
+        assert!(Settings::load(None, env(&[("HOTLINE_TEST_DATABASE_URL", "postgres://x")])).is_ok());
+    }
+
+    #[test]
+    fn invalid_values_name_their_key_and_source() {
+        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_MAX_CONNECTIONS", "many")])).unwrap_err();
+        assert_eq!(err.key(), "database_max_connections");
+        assert!(err.to_string().contains("HOTLINE_DATABASE_MAX_CONNECTIONS"), "{err}");
+        for (var, key) in [
+            ("HOTLINE_BIND", "bind"),
+            ("HOTLINE_DATABASE_URL", "database_url"),
+            ("HOTLINE_REDIS_URL", "redis_url"),
+            ("HOTLINE_SMTP_URL", "smtp_url"),
+            ("HOTLINE_ACCESS_TOKEN_TTL", "access_token_ttl"),
+            ("HOTLINE_LOG_FORMAT", "log_format"),
+            ("HOTLINE_DEMO", "demo"),
+        ] {
+            let err = Settings::load(None, env(&[(var, "nonsense")])).unwrap_err();
+            assert_eq!(err.key(), key, "{var}");
+        }
+    }
+
+    #[test]
+    fn postgres_requires_shared_jwt_keys() {
+        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h")])).unwrap_err();
+        assert_eq!(err.key(), "jwt_keys");
+        let ok = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h"), ("HOTLINE_JWT_KEYS", KEY)]));
+        assert_eq!(ok.unwrap().database_kind, DatabaseKind::Postgres);
+    }
+
+    #[test]
+    fn jwt_keys_are_checked_without_echoing_secrets() {
+        let err = Settings::load(None, env(&[("HOTLINE_JWT_KEYS", "k1:short-secret-value")])).unwrap_err();
+        assert_eq!(err.key(), "jwt_keys");
+        assert!(!err.to_string().contains("short-secret-value"));
+        let err = Settings::load(None, env(&[("HOTLINE_JWT_KEYS", KEY), ("HOTLINE_JWT_ACTIVE_KID", "k2")])).unwrap_err();
+        assert_eq!(err.key(), "jwt_active_kid");
+        let dup = format!("{KEY},{KEY}");
+        assert_eq!(Settings::load(None, env(&[("HOTLINE_JWT_KEYS", &dup)])).unwrap_err().key(), "jwt_keys");
+    }
+
+    #[test]
+    fn refresh_tokens_outlive_access_tokens() {
+        let err = Settings::load(None, env(&[("HOTLINE_REFRESH_TOKEN_TTL", "5m")])).unwrap_err();
+        assert_eq!(err.key(), "refresh_token_ttl");
+    }
+
+    #[test]
+    fn file_values_sit_between_defaults_and_environment() {
+        let dir = std::env::temp_dir().join(format!("hotline-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hotline.toml");
+        std::fs::write(&path, "bind = \"127.0.0.1:7000\"\ndatabase_max_connections = 4\ndemo = true\n").unwrap();
+        let s = Settings::load(Some(&path), env(&[("HOTLINE_BIND", "127.0.0.1:7001")])).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:7001");
+        assert_eq!(s.database_max_connections, 4);
+        assert!(s.demo);
+
+        std::fs::write(&path, "bnd = \"127.0.0.1:7000\"\n").unwrap();
+        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
+        assert_eq!(err.key(), "bnd");
+        assert!(err.to_string().contains("hotline.toml"));
+
+        std::fs::write(&path, "run_migrations = \"perhaps\"\n").unwrap();
+        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
+        assert_eq!(err.key(), "run_migrations");
+        assert!(err.to_string().contains("hotline.toml"));
+
+        std::fs::write(&path, "bind = [1, 2]\n").unwrap();
+        assert_eq!(Settings::load(Some(&path), env(&[])).unwrap_err().key(), "config");
+        std::fs::write(&path, "not toml at all = = =\n").unwrap();
+        assert_eq!(Settings::load(Some(&path), env(&[])).unwrap_err().key(), "config");
+        let missing = dir.join("missing.toml");
+        assert_eq!(Settings::load(Some(&missing), env(&[])).unwrap_err().key(), "config");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn every_key_is_documented() {
+        for k in KEYS {
+            assert!(!k.help.is_empty(), "{}", k.name);
+            assert!(crate::help_table().contains(&k.env()));
+            assert!(crate::markdown_table().contains(&k.env()));
+        }
+    }
+}

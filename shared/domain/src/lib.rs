@@ -1,0 +1,18 @@
+//! Pure domain types and rules of the Hotline platform.
+//!
+//! No I/O, no async, no web or database types: everything here is plain data and functions
+//! that the store, core and services build on ("parse, don't validate").
+
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod role;
+pub mod tenant;
+pub mod unit;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ValidationError;
+pub use ids::{ApiKeyId, TenantId, UnitId, UserId};
+pub use role::{Role, RoleSet};
+pub use tenant::{LineNumber, MergeMode, TenantCode, TenantKind, TenantStatus};
+pub use unit::{District, UnitKind, UnitStatus};

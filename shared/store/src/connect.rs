@@ -1,0 +1,86 @@
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+/// The database handle shared by the services.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub db: DatabaseConnection,
+}
+
+impl Store {
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Applies pending migrations (idempotent).
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        hotline_migrations::Migrator::up(&self.db, None).await
+    }
+
+    /// Names of the migrations already applied.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, DbErr> {
+        let applied = hotline_migrations::Migrator::get_applied_migrations(&self.db).await?;
+        Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.db.ping().await
+    }
+}
+
+/// Connects to `sqlite:…` (creating the file and its folder, WAL journal) or `postgres://…`.
+pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
+    let url = if url.starts_with("sqlite:") { prepare_sqlite(url)? } else { url.to_owned() };
+    let mut opts = ConnectOptions::new(url.clone());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // WAL lets readers run beside the single writer; FULL sync makes a commit durable
+        // before we acknowledge it; the busy timeout queues writers instead of failing them.
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    }
+    let db = Database::connect(opts).await?;
+    Ok(Store { db })
+}
+
+/// Makes sure the folder of a SQLite file exists and that the file is created on first start.
+fn prepare_sqlite(url: &str) -> Result<String, DbErr> {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| DbErr::Custom(format!("cannot create the database folder {}: {e}", parent.display())))?;
+        }
+    }
+    let query = if query.contains("mode=") { query.to_owned() } else if query.is_empty() { "mode=rwc".into() } else { format!("{query}&mode=rwc") };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = std::env::temp_dir().join(format!("hotline-store-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/sub/h.db", dir.display());
+        let prepared = prepare_sqlite(&url).unwrap();
+        assert!(prepared.ends_with("h.db?mode=rwc"), "{prepared}");
+        assert!(dir.join("sub").is_dir());
+        assert_eq!(prepare_sqlite("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
+        assert!(prepare_sqlite("sqlite://x.db?mode=ro").unwrap().ends_with("mode=ro"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,18 @@
+//! Persistence: sea-orm entities, `connect()` for SQLite and PostgreSQL, migrations, and
+//! repositories. Every tenant-owned query takes the tenant first, so no caller can forget it.
+
+pub mod api_keys;
+pub mod audit;
+mod connect;
+pub mod entities;
+mod error;
+mod page;
+pub mod sessions;
+pub mod tenants;
+pub mod units;
+pub mod users;
+
+pub use connect::{Store, connect};
+pub use error::{StoreError, StoreResult};
+pub use page::{Page, PageRequest};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
