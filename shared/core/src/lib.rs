@@ -1,1 +1,40 @@
+//! The use cases of the platform, shared by the API and the worker. Each use case takes the
+//! acting [`Principal`] first and authorises the step itself, so no caller can skip it.
+//! No HTTP types here: errors are [`CoreError`], which the API maps to status codes.
 
+mod access;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+mod error;
+mod principal;
+mod throttle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_auth::{KeySet, PasswordHasher};
+use hotline_domain::Clock;
+use hotline_kv::SharedKv;
+use hotline_store::Store;
+
+pub use error::{CoreError, CoreResult};
+pub use principal::{Principal, PrincipalKind, TenantRef};
+
+/// Everything a use case needs, cheap to clone (all handles are shared).
+#[derive(Clone)]
+pub struct Core {
+    pub store: Store,
+    pub kv: SharedKv,
+    pub hasher: PasswordHasher,
+    pub keys: Arc<KeySet>,
+    pub clock: Arc<dyn Clock>,
+    pub refresh_ttl: Duration,
+}
+
+impl Core {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

@@ -9,10 +9,12 @@ pub mod ids;
 pub mod role;
 pub mod tenant;
 pub mod unit;
+pub mod user;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ValidationError;
 pub use ids::{ApiKeyId, TenantId, UnitId, UserId};
 pub use role::{Role, RoleSet};
-pub use tenant::{LineNumber, MergeMode, TenantCode, TenantKind, TenantStatus};
+pub use tenant::{LineNumber, MergeMode, TenantCode, TenantKind, TenantStatus, parse_calendar_ref, parse_name, parse_time_zone};
 pub use unit::{District, UnitKind, UnitStatus};
+pub use user::{UserStatus, Username, parse_email};

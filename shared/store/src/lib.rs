@@ -16,3 +16,4 @@ pub use connect::{Store, connect};
 pub use error::{StoreError, StoreResult};
 pub use page::{Page, PageRequest};
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
+pub use sea_orm;

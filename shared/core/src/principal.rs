@@ -1,0 +1,64 @@
+use hotline_domain::{Role, RoleSet, TenantCode, TenantId, TenantKind, UnitId};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    ApiKey,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::ApiKey => "api_key",
+        }
+    }
+}
+
+/// The tenant a principal belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRef {
+    pub id: TenantId,
+    pub code: TenantCode,
+    pub kind: TenantKind,
+}
+
+/// Who is acting: a signed-in user or an integrator's API key, with the tenant taken from the
+/// verified credential (never from a request body).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    /// The user id or the API key id.
+    pub id: Uuid,
+    /// Username, or the API key's name.
+    pub name: String,
+    pub tenant: TenantRef,
+    pub roles: RoleSet,
+    pub unit_id: Option<UnitId>,
+    /// The login session an access token belongs to (users only).
+    pub session_id: Option<Uuid>,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(role)
+    }
+
+    pub fn has_any(&self, roles: &[Role]) -> bool {
+        self.roles.any(roles)
+    }
+
+    pub fn on_platform(&self) -> bool {
+        self.tenant.kind == TenantKind::Platform
+    }
+
+    /// City-level staff see every line: city admins, the city office and city auditors.
+    pub fn is_city_wide(&self) -> bool {
+        self.on_platform() && self.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::Auditor])
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        (self.kind == PrincipalKind::User).then_some(self.id)
+    }
+}
