@@ -1,1 +1,12 @@
+//! hotline-api: the HTTP edge of the Hotline platform.
 
+pub mod error;
+pub mod extract;
+pub mod openapi;
+mod paging;
+mod request_log;
+pub mod routes;
+pub mod startup;
+pub mod state;
+
+pub use startup::{Application, build_core};

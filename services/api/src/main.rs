@@ -1,1 +1,77 @@
-fn main() {}
+//! `hotline-api`: thin entry point. Parses the command line, loads settings, and runs.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hotline_config::{CONFIG_FILE_ENV, Settings, help_table, init_tracing, markdown_table};
+
+#[derive(Parser)]
+#[command(name = "hotline-api", version, about = "Hotline: one 12345 front door for a city's departmental hotlines.", after_help = help_table())]
+struct Cli {
+    /// A TOML file with configuration keys (between the defaults and the environment).
+    #[arg(short, long, value_name = "FILE", env = CONFIG_FILE_ENV)]
+    config: Option<PathBuf>,
+    /// Seed the demo city into an empty database (same as HOTLINE_DEMO=true).
+    #[arg(long)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit (the production migration job).
+    Migrate,
+    /// Print the OpenAPI document (as committed in openapi/hotline-api.json).
+    Openapi,
+    /// Print the configuration keys as a Markdown table (for the README).
+    Config,
+}
+
+fn load(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut env: Vec<(String, String)> = std::env::vars().collect();
+    if cli.demo {
+        env.push(("HOTLINE_DEMO".into(), "true".into()));
+    }
+    Ok(Settings::load(cli.config.as_deref(), env)?)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Openapi) => {
+            print!("{}", hotline_api::openapi::spec_json());
+            return Ok(());
+        }
+        Some(Command::Config) => {
+            print!("{}", markdown_table());
+            return Ok(());
+        }
+        _ => {}
+    }
+    let settings = match load(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hotline-api: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    init_tracing(&settings.log_level, settings.log_format);
+    match cli.command {
+        Some(Command::Migrate) => {
+            let store = hotline_store::connect(&settings.database_url, 2).await.context("cannot connect to the database")?;
+            store.migrate().await.context("migrations failed")?;
+            println!("migrations applied: {}", store.applied_migrations().await?.len());
+            Ok(())
+        }
+        _ => {
+            let app = hotline_api::Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Builds the application from settings: storage, kv, keys, first-start data, HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use hotline_auth::{KeySet, PasswordHasher};
+use hotline_config::Settings;
+use hotline_core::Core;
+use hotline_domain::{Clock, SystemClock};
+use secrecy::ExposeSecret;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    core: Core,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Like `build`, with the clock injected (tests move time instead of sleeping).
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let core = build_core(&settings, clock).await?;
+        first_start(&core, &settings).await?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState { core: core.clone(), settings: Arc::new(settings) };
+        let server = HttpServer::new(move || app(state.clone())).listen(listener)?.run();
+        tracing::info!(port, "hotline-api listening");
+        Ok(Self { port, server, core })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects storage and kv, applies migrations when configured, and assembles the core.
+pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Core> {
+    let store = hotline_store::connect(&settings.database_url, settings.database_max_connections)
+        .await
+        .context("cannot connect to the database (database_url)")?;
+    if settings.run_migrations {
+        store.migrate().await.context("migrations failed")?;
+    }
+    let kv = hotline_kv::connect(settings.redis_url.as_deref(), &settings.kv_prefix).await.context("cannot connect to redis (redis_url)")?;
+    let keys = if settings.jwt_keys.is_empty() {
+        tracing::warn!("jwt_keys is not set: a random signing key is used and tokens end with this process");
+        KeySet::ephemeral(&settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl)
+    } else {
+        let pairs = settings.jwt_keys.iter().map(|k| (k.kid.clone(), k.secret.expose_secret().as_bytes().to_vec())).collect();
+        let active = settings.jwt_active_kid.clone().unwrap_or_else(|| settings.jwt_keys[0].kid.clone());
+        KeySet::new(pairs, &active, &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl)
+    };
+    Ok(Core {
+        store,
+        kv,
+        hasher: PasswordHasher::new(settings.password_hash_concurrency as usize),
+        keys: Arc::new(keys),
+        clock,
+        refresh_ttl: settings.refresh_token_ttl,
+    })
+}
+
+/// The platform and its first administrator, and the demo city when asked. Generated
+/// passwords are printed once on standard output and never stored in clear. With `--demo` on
+/// an empty database, `city_admin` gets the demo password too (unless a bootstrap password is
+/// configured), so one password opens every demo account.
+async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<()> {
+    let configured_demo = settings.demo_password.as_ref().map(|s| s.expose_secret().to_owned());
+    let demo_password = settings.demo.then(|| configured_demo.clone().unwrap_or_else(hotline_core::bootstrap::random_password));
+    let bootstrap_password = settings.bootstrap_password.as_ref().map(|s| s.expose_secret().to_owned()).or_else(|| demo_password.clone());
+    let report = core.bootstrap(bootstrap_password.as_deref()).await?;
+    if let Some(pw) = &report.generated_password {
+        println!("\n  First start: created user `city_admin` with password: {pw}\n  (shown once; set HOTLINE_BOOTSTRAP_PASSWORD to choose it)\n");
+    }
+    if let Some(password) = demo_password {
+        if core.seed_demo(&password).await? {
+            if configured_demo.is_none() {
+                println!("\n  Demo city seeded. Password of every demo user: {password}\n  (shown once; set HOTLINE_DEMO_PASSWORD to choose it)\n");
+            } else {
+                println!("\n  Demo city seeded; demo users use HOTLINE_DEMO_PASSWORD.\n");
+            }
+        } else {
+            tracing::info!("demo data already present; nothing seeded");
+        }
+    }
+    Ok(())
+}
+
+/// Body and query errors become JSON errors with a stable code instead of actix's plain text.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(256 * 1024).error_handler(|err, _req| {
+        use actix_web::error::JsonPayloadError as E;
+        let api = match &err {
+            E::ContentType => ApiError::new(
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ),
+            E::Overflow { .. } | E::OverflowKnownLength { .. } => {
+                ApiError::new(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than 256 KiB")
+            }
+            E::Deserialize(e) => ApiError::bad_request("invalid_body", format!("the JSON body does not fit: {e}")),
+            other => ApiError::bad_request("invalid_body", other.to_string()),
+        };
+        api.into()
+    })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| ApiError::bad_request("invalid_query", err.to_string()).into())
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into())
+}
+
+async fn not_found(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no endpoint at {} {}", req.method(), req.path())).into())
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+}
+
+fn app(
+    state: AppState,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new().into_utoipa_app().openapi(crate::openapi::base()).configure(crate::routes::configure).split_for_parts();
+    app.app_data(web::Data::new(state))
+        .app_data(json_config())
+        .app_data(query_config())
+        .app_data(path_config())
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+        .route("/docs", web::get().to(docs_redirect))
+        .default_service(web::to(not_found))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "no-referrer")),
+        )
+        .wrap(Compress::default())
+        .wrap(actix_web::middleware::from_fn(crate::request_log::log_request))
+}

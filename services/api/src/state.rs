@@ -1,0 +1,11 @@
+use std::sync::Arc;
+
+use hotline_config::Settings;
+use hotline_core::Core;
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub settings: Arc<Settings>,
+}
