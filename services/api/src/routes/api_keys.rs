@@ -70,7 +70,8 @@ pub struct ListApiKeysQuery {
 #[utoipa::path(
     tag = "api-keys",
     params(("code" = String, Path, description = "Tenant code"), ListApiKeysQuery),
-    responses((status = 200, body = ApiKeyList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = ApiKeyList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/tenants/{code}/api-keys")]
@@ -86,6 +87,7 @@ pub async fn list_api_keys(auth: Auth, state: web::Data<AppState>, path: web::Pa
     params(("code" = String, Path, description = "Tenant code")),
     request_body = CreateApiKeyRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 201, body = CreatedApiKeyResponse),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -103,7 +105,8 @@ pub async fn create_api_key(auth: Auth, state: web::Data<AppState>, path: web::P
 #[utoipa::path(
     tag = "api-keys",
     params(("code" = String, Path, description = "Tenant code"), ("id" = String, Path, description = "API key id")),
-    responses((status = 200, body = ApiKeyResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = ApiKeyResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[delete("/tenants/{code}/api-keys/{id}")]

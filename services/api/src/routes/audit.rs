@@ -70,7 +70,8 @@ pub struct ListAuditQuery {
 #[utoipa::path(
     tag = "audit",
     params(ListAuditQuery),
-    responses((status = 200, body = AuditEventList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = AuditEventList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/audit-events")]

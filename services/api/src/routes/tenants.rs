@@ -123,6 +123,7 @@ pub async fn list_tenants(auth: Auth, state: web::Data<AppState>, q: web::Query<
     tag = "tenants",
     request_body = CreateTenantRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 201, body = TenantResponse),
         (status = 403, body = ErrorBody),
         (status = 409, description = "Code or number taken", body = ErrorBody),
@@ -149,7 +150,8 @@ pub async fn create_tenant(auth: Auth, state: web::Data<AppState>, body: web::Js
 #[utoipa::path(
     tag = "tenants",
     params(("code" = String, Path, description = "Tenant code, e.g. 12319")),
-    responses((status = 200, body = TenantResponse), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = TenantResponse), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tenants/{code}")]
@@ -164,6 +166,7 @@ pub async fn get_tenant(auth: Auth, state: web::Data<AppState>, path: web::Path<
     params(("code" = String, Path, description = "Tenant code")),
     request_body = UpdateTenantRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 200, body = TenantResponse),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),

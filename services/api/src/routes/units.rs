@@ -101,7 +101,8 @@ pub struct ListUnitsQuery {
 #[utoipa::path(
     tag = "units",
     params(("code" = String, Path, description = "Tenant code"), ListUnitsQuery),
-    responses((status = 200, body = UnitList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = UnitList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tenants/{code}/units")]
@@ -119,6 +120,7 @@ pub async fn list_units(auth: Auth, state: web::Data<AppState>, path: web::Path<
     params(("code" = String, Path, description = "Tenant code")),
     request_body = CreateUnitRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 201, body = UnitResponse),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -139,7 +141,8 @@ pub async fn create_unit(auth: Auth, state: web::Data<AppState>, path: web::Path
 #[utoipa::path(
     tag = "units",
     params(("code" = String, Path, description = "Tenant code"), ("id" = String, Path, description = "Unit id")),
-    responses((status = 200, body = UnitResponse), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = UnitResponse), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tenants/{code}/units/{id}")]
@@ -154,6 +157,7 @@ pub async fn get_unit(auth: Auth, state: web::Data<AppState>, path: web::Path<(S
     params(("code" = String, Path, description = "Tenant code"), ("id" = String, Path, description = "Unit id")),
     request_body = UpdateUnitRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 200, body = UnitResponse),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),

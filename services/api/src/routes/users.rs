@@ -100,7 +100,8 @@ pub struct ListUsersQuery {
 #[utoipa::path(
     tag = "users",
     params(("code" = String, Path, description = "Tenant code"), ListUsersQuery),
-    responses((status = 200, body = UserList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = UserList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/tenants/{code}/users")]
@@ -118,6 +119,7 @@ pub async fn list_users(auth: Auth, state: web::Data<AppState>, path: web::Path<
     params(("code" = String, Path, description = "Tenant code")),
     request_body = CreateUserRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 201, body = UserResponse),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -145,7 +147,8 @@ pub async fn create_user(auth: Auth, state: web::Data<AppState>, path: web::Path
 #[utoipa::path(
     tag = "users",
     params(("code" = String, Path, description = "Tenant code"), ("id" = String, Path, description = "User id")),
-    responses((status = 200, body = UserResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),(status = 200, body = UserResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[get("/tenants/{code}/users/{id}")]
@@ -160,6 +163,7 @@ pub async fn get_user(auth: Auth, state: web::Data<AppState>, path: web::Path<(S
     params(("code" = String, Path, description = "Tenant code"), ("id" = String, Path, description = "User id")),
     request_body = UpdateUserRequest,
     responses(
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 200, body = UserResponse),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),

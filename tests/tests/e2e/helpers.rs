@@ -1,0 +1,219 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hotline_api::Application;
+use hotline_config::Settings;
+use hotline_domain::ManualClock;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+pub const JWT_SECRET: &str = "e2e-test-secret-0123456789abcdef0123";
+
+/// Where this test's data lives, removed when the test ends.
+pub enum TestDb {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A fresh database: PostgreSQL when HOTLINE_TEST_DATABASE_URL names a server, otherwise
+    /// a SQLite file in a temporary folder.
+    pub async fn create() -> (Self, String) {
+        match std::env::var("HOTLINE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("hotline_test_{}", Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to HOTLINE_TEST_DATABASE_URL");
+                use sea_orm::ConnectionTrait;
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin.close().await.ok();
+                let url = replace_db_name(&admin_url, &name);
+                (TestDb::Postgres { admin_url, name }, url)
+            }
+            None => {
+                let dir = std::env::temp_dir().join(format!("hotline-e2e-{}", Uuid::new_v4()));
+                let url = format!("sqlite://{}/hotline.db", dir.display());
+                (TestDb::Sqlite(dir), url)
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: clean up on a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        use sea_orm::ConnectionTrait;
+                        if let Ok(admin) = sea_orm::Database::connect(&url).await {
+                            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The kv prefix of this test; its Redis keys are deleted when the test ends.
+pub struct TestKv {
+    pub url: Option<String>,
+    pub prefix: String,
+}
+
+impl TestKv {
+    pub fn new() -> Self {
+        Self {
+            url: std::env::var("HOTLINE_TEST_REDIS_URL").ok().filter(|u| !u.is_empty()),
+            prefix: format!("hotline-test-{}:", Uuid::new_v4().simple()),
+        }
+    }
+}
+
+impl Drop for TestKv {
+    fn drop(&mut self) {
+        let Some(url) = self.url.clone() else { return };
+        let prefix = self.prefix.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(kv) = hotline_kv::RedisKv::connect(&url, &prefix).await {
+                    let _ = kv.delete_all().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn start_time() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// A running application with the demo city, a manual clock and an HTTP client.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub core: hotline_core::Core,
+    pub db: TestDb,
+    /// Held for its clean-up when the test ends.
+    pub _kv: TestKv,
+}
+
+pub fn test_env(db_url: &str, kv: &TestKv, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("HOTLINE_BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        ("HOTLINE_DATABASE_URL".to_owned(), db_url.to_owned()),
+        ("HOTLINE_DATABASE_MAX_CONNECTIONS".to_owned(), "4".to_owned()),
+        ("HOTLINE_DEMO".to_owned(), "true".to_owned()),
+        ("HOTLINE_DEMO_PASSWORD".to_owned(), DEMO_PASSWORD.to_owned()),
+        ("HOTLINE_JWT_KEYS".to_owned(), format!("e2e:{JWT_SECRET}")),
+        ("HOTLINE_KV_PREFIX".to_owned(), kv.prefix.clone()),
+        ("HOTLINE_LOG_LEVEL".to_owned(), "warn".to_owned()),
+    ];
+    if let Some(url) = &kv.url {
+        env.push(("HOTLINE_REDIS_URL".to_owned(), url.clone()));
+    }
+    for (k, v) in extra {
+        env.retain(|(key, _)| key != k);
+        env.push((k.to_string(), v.to_string()));
+    }
+    env
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        let (db, url) = TestDb::create().await;
+        let kv = TestKv::new();
+        let settings = Settings::load(None, test_env(&url, &kv, extra)).expect("test settings are valid");
+        let clock = ManualClock::new(start_time());
+        let app = Application::build_with_clock(settings, Arc::new(clock.clone())).await.expect("the application starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let core = app.core().clone();
+        tokio::spawn(app.run_until_stopped());
+        Self { base, client: reqwest::Client::new(), clock, core, db, _kv: kv }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn login_as(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in a demo user and returns the access token.
+    pub async fn token(&self, username: &str) -> String {
+        let res = self.login_as(username, DEMO_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username}");
+        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends `method path` with a bearer token and an optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    /// The id of the first item of a list endpoint.
+    pub async fn first_id(&self, path: &str, token: &str) -> String {
+        let (status, body) = self.get(path, token).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body["items"][0]["id"].as_str().unwrap_or_else(|| panic!("{path} has items: {body}")).to_owned()
+    }
+}
+
+impl TestApp {
+    /// Signs in with an explicit password and returns the access token.
+    pub async fn token_with(&self, username: &str, password: &str) -> String {
+        let res = self.login_as(username, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username}");
+        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the running service: each test starts the real application on a free
+//! loopback port with its own database (SQLite file, or a fresh PostgreSQL database when
+//! HOTLINE_TEST_DATABASE_URL is set) and its own Redis key prefix (HOTLINE_TEST_REDIS_URL).
+
+mod admin;
+mod auth;
+mod helpers;
+mod isolation;
+mod jwt;
+mod openapi;
+mod storage;
+mod throttle;
