@@ -38,24 +38,16 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Units::CreatedAt))
                     .col(timestamp_with_time_zone(Units::UpdatedAt))
                     .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_units_tenant")
-                            .from(Units::Table, Units::TenantId)
-                            .to(Tenants::Table, Tenants::Id),
+                        ForeignKey::create().name("fk_units_tenant").from(Units::Table, Units::TenantId).to(Tenants::Table, Tenants::Id),
                     )
                     .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_units_parent")
-                            .from(Units::Table, Units::ParentId)
-                            .to(Units::Table, Units::Id),
+                        ForeignKey::create().name("fk_units_parent").from(Units::Table, Units::ParentId).to(Units::Table, Units::Id),
                     )
                     .to_owned(),
             )
             .await?;
         manager.create_index(crate::index("ix_units_tenant_id", Units::Table, &["tenant_id", "id"])).await?;
-        manager
-            .create_index(crate::index("ux_units_tenant_name", Units::Table, &["tenant_id", "name"]).unique().to_owned())
-            .await?;
+        manager.create_index(crate::index("ux_units_tenant_name", Units::Table, &["tenant_id", "name"]).unique().to_owned()).await?;
         // One fallback district government per district and line (DOMAIN.md dispatch rule 3).
         // A partial unique index reads the same on SQLite and PostgreSQL.
         manager

@@ -36,7 +36,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(ApiKeys::LastUsedAt))
                     .col(timestamp_with_time_zone_null(ApiKeys::RevokedAt))
                     .foreign_key(
-                        ForeignKey::create().name("fk_api_keys_tenant").from(ApiKeys::Table, ApiKeys::TenantId).to(Tenants::Table, Tenants::Id),
+                        ForeignKey::create()
+                            .name("fk_api_keys_tenant")
+                            .from(ApiKeys::Table, ApiKeys::TenantId)
+                            .to(Tenants::Table, Tenants::Id),
                     )
                     .to_owned(),
             )

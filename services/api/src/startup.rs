@@ -62,7 +62,8 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
     if settings.run_migrations {
         store.migrate().await.context("migrations failed")?;
     }
-    let kv = hotline_kv::connect(settings.redis_url.as_deref(), &settings.kv_prefix).await.context("cannot connect to redis (redis_url)")?;
+    let kv =
+        hotline_kv::connect(settings.redis_url.as_deref(), &settings.kv_prefix).await.context("cannot connect to redis (redis_url)")?;
     let keys = if settings.jwt_keys.is_empty() {
         tracing::warn!("jwt_keys is not set: a random signing key is used and tokens end with this process");
         KeySet::ephemeral(&settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl)
@@ -91,12 +92,16 @@ async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<()> {
     let bootstrap_password = settings.bootstrap_password.as_ref().map(|s| s.expose_secret().to_owned()).or_else(|| demo_password.clone());
     let report = core.bootstrap(bootstrap_password.as_deref()).await?;
     if let Some(pw) = &report.generated_password {
-        println!("\n  First start: created user `city_admin` with password: {pw}\n  (shown once; set HOTLINE_BOOTSTRAP_PASSWORD to choose it)\n");
+        println!(
+            "\n  First start: created user `city_admin` with password: {pw}\n  (shown once; set HOTLINE_BOOTSTRAP_PASSWORD to choose it)\n"
+        );
     }
     if let Some(password) = demo_password {
         if core.seed_demo(&password).await? {
             if configured_demo.is_none() {
-                println!("\n  Demo city seeded. Password of every demo user: {password}\n  (shown once; set HOTLINE_DEMO_PASSWORD to choose it)\n");
+                println!(
+                    "\n  Demo city seeded. Password of every demo user: {password}\n  (shown once; set HOTLINE_DEMO_PASSWORD to choose it)\n"
+                );
             } else {
                 println!("\n  Demo city seeded; demo users use HOTLINE_DEMO_PASSWORD.\n");
             }
@@ -136,7 +141,8 @@ fn path_config() -> web::PathConfig {
 }
 
 async fn not_found(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no endpoint at {} {}", req.method(), req.path())).into())
+    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no endpoint at {} {}", req.method(), req.path()))
+        .into())
 }
 
 async fn docs_redirect() -> HttpResponse {

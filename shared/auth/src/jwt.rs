@@ -78,10 +78,8 @@ impl KeySet {
     /// `keys` are (kid, secret) pairs; `active` signs new tokens.
     pub fn new(keys: Vec<(String, Vec<u8>)>, active: &str, issuer: &str, audience: &str, ttl: Duration) -> Self {
         assert!(keys.iter().any(|(k, _)| k == active), "the active kid must be in the key set");
-        let keys = keys
-            .into_iter()
-            .map(|(kid, secret)| (kid, (EncodingKey::from_secret(&secret), DecodingKey::from_secret(&secret))))
-            .collect();
+        let keys =
+            keys.into_iter().map(|(kid, secret)| (kid, (EncodingKey::from_secret(&secret), DecodingKey::from_secret(&secret)))).collect();
         Self { keys, active: active.to_owned(), issuer: issuer.to_owned(), audience: audience.to_owned(), ttl }
     }
 
@@ -206,9 +204,21 @@ mod tests {
 
     #[test]
     fn unknown_kid_and_other_keys_are_refused() {
-        let other = KeySet::new(vec![("k2".into(), b"another-secret-another-secret-xx".to_vec())], "k2", "hotline", "hotline-api", Duration::from_secs(900));
+        let other = KeySet::new(
+            vec![("k2".into(), b"another-secret-another-secret-xx".to_vec())],
+            "k2",
+            "hotline",
+            "hotline-api",
+            Duration::from_secs(900),
+        );
         assert_eq!(keys().verify(&other.sign(&claims(0))).unwrap_err(), TokenError::UnknownKey);
-        let same_kid = KeySet::new(vec![("k1".into(), b"another-secret-another-secret-xx".to_vec())], "k1", "hotline", "hotline-api", Duration::from_secs(900));
+        let same_kid = KeySet::new(
+            vec![("k1".into(), b"another-secret-another-secret-xx".to_vec())],
+            "k1",
+            "hotline",
+            "hotline-api",
+            Duration::from_secs(900),
+        );
         assert_eq!(keys().verify(&same_kid.sign(&claims(0))).unwrap_err(), TokenError::BadSignature);
     }
 

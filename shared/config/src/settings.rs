@@ -110,10 +110,8 @@ impl Settings {
 
         if let Some(path) = file {
             for (name, value) in read_file(path)? {
-                let key = find_key(&name).ok_or_else(|| ConfigError::UnknownKey {
-                    key: name.clone(),
-                    source_name: path.display().to_string(),
-                })?;
+                let key = find_key(&name)
+                    .ok_or_else(|| ConfigError::UnknownKey { key: name.clone(), source_name: path.display().to_string() })?;
                 raw.insert(key.name, (value, Source::File(path.to_owned())));
             }
         }
@@ -123,10 +121,8 @@ impl Settings {
             if var.starts_with(TEST_ENV_PREFIX) || var == CONFIG_FILE_ENV {
                 continue;
             }
-            let key = find_key(&rest.to_ascii_lowercase()).ok_or_else(|| ConfigError::UnknownKey {
-                key: var.clone(),
-                source_name: "the environment".into(),
-            })?;
+            let key = find_key(&rest.to_ascii_lowercase())
+                .ok_or_else(|| ConfigError::UnknownKey { key: var.clone(), source_name: "the environment".into() })?;
             raw.insert(key.name, (value, Source::Env(var.clone())));
         }
 
@@ -143,8 +139,7 @@ fn find_key(name: &str) -> Option<&'static KeySpec> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File { path: path.display().to_string(), reason: e.to_string() })?;
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| ConfigError::File { path: path.display().to_string(), reason: e.message().to_owned() })?;

@@ -97,7 +97,12 @@ impl Core {
         Ok(pair)
     }
 
-    async fn issue_pair(&self, db: &impl hotline_store::ConnectionTrait, user: &user::Model, session: &session::Model) -> CoreResult<TokenPair> {
+    async fn issue_pair(
+        &self,
+        db: &impl hotline_store::ConnectionTrait,
+        user: &user::Model,
+        session: &session::Model,
+    ) -> CoreResult<TokenPair> {
         let now = self.now();
         let refresh = new_refresh_token();
         let expires_at = (now + self.refresh_ttl).min(session.expires_at);

@@ -223,10 +223,17 @@ impl Core {
                 first_unit.get_or_insert(u.id);
                 units::insert(&txn, u).await?;
             }
-            let admin = self.user_row(t.id, None, &format!("admin_{}", line.code), &format!("{}管理员", line.name), &[Role::TenantAdmin], &hash);
+            let admin =
+                self.user_row(t.id, None, &format!("admin_{}", line.code), &format!("{}管理员", line.name), &[Role::TenantAdmin], &hash);
             users::insert(&txn, admin).await?;
-            let handler =
-                self.user_row(t.id, first_unit, &format!("handler_{}", line.code), &format!("{}承办人", line.name), &[Role::UnitHandler], &hash);
+            let handler = self.user_row(
+                t.id,
+                first_unit,
+                &format!("handler_{}", line.code),
+                &format!("{}承办人", line.name),
+                &[Role::UnitHandler],
+                &hash,
+            );
             users::insert(&txn, handler).await?;
         }
         txn.commit().await?;

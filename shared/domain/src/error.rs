@@ -30,18 +30,10 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 /// Parses a closed set of snake_case words, naming the accepted ones when the input is not one.
-pub(crate) fn parse_word<T: Copy>(
-    field: &str,
-    input: &str,
-    table: &[(&'static str, T)],
-) -> Result<T, ValidationError> {
+pub(crate) fn parse_word<T: Copy>(field: &str, input: &str, table: &[(&'static str, T)]) -> Result<T, ValidationError> {
     table.iter().find(|(w, _)| *w == input).map(|(_, v)| *v).ok_or_else(|| {
         let accepted: Vec<&str> = table.iter().map(|(w, _)| *w).collect();
-        ValidationError::new(
-            field,
-            "invalid_value",
-            format!("'{input}' is not one of: {}", accepted.join(", ")),
-        )
+        ValidationError::new(field, "invalid_value", format!("'{input}' is not one of: {}", accepted.join(", ")))
     })
 }
 

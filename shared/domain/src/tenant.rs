@@ -125,8 +125,7 @@ pub fn parse_time_zone(input: &str) -> Result<chrono_tz::Tz, ValidationError> {
 
 /// A working calendar reference: a short slug such as `cn-2026` naming calendar data.
 pub fn parse_calendar_ref(input: &str) -> Result<String, ValidationError> {
-    let ok = (1..=64).contains(&input.len())
-        && input.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    let ok = (1..=64).contains(&input.len()) && input.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if ok {
         Ok(input.to_owned())
     } else {

@@ -31,9 +31,7 @@ pub struct District(String);
 
 impl District {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        crate::tenant::parse_name("district", input, 64)
-            .map(Self)
-            .map_err(|e| e.at("district"))
+        crate::tenant::parse_name("district", input, 64).map(Self).map_err(|e| e.at("district"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -62,11 +60,7 @@ pub fn check_fallback(kind: UnitKind, district: Option<&District>, fallback: boo
         ));
     }
     if district.is_none() {
-        return Err(ValidationError::new(
-            "district",
-            "required",
-            "a fallback unit needs the district it is the fallback for",
-        ));
+        return Err(ValidationError::new("district", "required", "a fallback unit needs the district it is the fallback for"));
     }
     Ok(())
 }
@@ -79,10 +73,7 @@ mod tests {
     fn only_a_district_government_with_a_district_can_be_the_fallback() {
         let d = District::parse("鼓楼区").unwrap();
         assert!(check_fallback(UnitKind::DistrictGovernment, Some(&d), true).is_ok());
-        assert_eq!(
-            check_fallback(UnitKind::StreetOffice, Some(&d), true).unwrap_err().code,
-            "fallback_not_district_government"
-        );
+        assert_eq!(check_fallback(UnitKind::StreetOffice, Some(&d), true).unwrap_err().code, "fallback_not_district_government");
         assert_eq!(check_fallback(UnitKind::DistrictGovernment, None, true).unwrap_err().field, "district");
         assert!(check_fallback(UnitKind::Utility, None, false).is_ok());
     }

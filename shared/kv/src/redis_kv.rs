@@ -83,9 +83,8 @@ impl Kv for RedisKv {
     async fn increment(&self, key: &str, ttl: Duration) -> KvResult<i64> {
         // INCR and the first PEXPIRE in one script, so a crash between them cannot leave a
         // counter that never expires.
-        let script = redis::Script::new(
-            "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n",
-        );
+        let script =
+            redis::Script::new("local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n");
         script.key(self.key(key)).arg(millis(ttl)).invoke_async(&mut self.conn.clone()).await.map_err(unavailable)
     }
 

@@ -15,5 +15,5 @@ pub mod users;
 pub use connect::{Store, connect};
 pub use error::{StoreError, StoreResult};
 pub use page::{Page, PageRequest};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 pub use sea_orm;
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};

@@ -31,17 +31,18 @@ async fn add_numbers(db: &impl ConnectionTrait, tenant: Uuid, numbers: &[String]
     if numbers.is_empty() {
         return Ok(());
     }
-    let rows = numbers.iter().map(|n| tenant_number::ActiveModel {
-        number: Set(n.clone()),
-        tenant_id: Set(tenant),
-        created_at: Set(at),
-    });
+    let rows = numbers.iter().map(|n| tenant_number::ActiveModel { number: Set(n.clone()), tenant_id: Set(tenant), created_at: Set(at) });
     tenant_number::Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 
 /// Replaces the numbers that ring into `tenant`.
-pub async fn replace_numbers(db: &impl ConnectionTrait, tenant: Uuid, numbers: &[String], at: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
+pub async fn replace_numbers(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    numbers: &[String],
+    at: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<()> {
     tenant_number::Entity::delete_many().filter(tenant_number::Column::TenantId.eq(tenant)).exec(db).await?;
     add_numbers(db, tenant, numbers, at).await
 }

@@ -25,7 +25,8 @@ async fn the_city_admin_creates_and_changes_a_line() {
     assert_eq!(created["time_zone"], "Asia/Shanghai");
 
     assert_eq!(post(&app, "/api/v1/tenants", &admin, line).await.0, StatusCode::CONFLICT);
-    let (status, body) = post(&app, "/api/v1/tenants", &admin, json!({"code": "12343", "name": "x", "merge_mode": "parallel", "numbers": ["12319"]})).await;
+    let (status, body) =
+        post(&app, "/api/v1/tenants", &admin, json!({"code": "12343", "name": "x", "merge_mode": "parallel", "numbers": ["12319"]})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("number_taken")), "12319 already rings into 12319");
 
     let (status, changed) = patch(&app, "/api/v1/tenants/12342", &admin, json!({"merge_mode": "absorbed", "numbers": []})).await;
@@ -68,18 +69,28 @@ async fn a_tenant_admin_builds_the_unit_tree_with_one_fallback_per_district() {
     let gulou_id = gulou["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(gulou["items"][0]["is_district_fallback"], true);
 
-    let (status, street) = post(&app, base, &admin, json!({"name": "东街街道办事处", "kind": "street_office", "parent_id": gulou_id, "district": "鼓楼区"})).await;
+    let (status, street) =
+        post(&app, base, &admin, json!({"name": "东街街道办事处", "kind": "street_office", "parent_id": gulou_id, "district": "鼓楼区"}))
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{street}");
     let street_id = street["id"].as_str().unwrap().to_owned();
 
     // A second fallback for the same district is refused; so is a fallback that is no district government.
-    let (status, body) = post(&app, base, &admin, json!({"name": "鼓楼区城管局", "kind": "district_government", "district": "鼓楼区", "is_district_fallback": true})).await;
+    let (status, body) = post(
+        &app,
+        base,
+        &admin,
+        json!({"name": "鼓楼区城管局", "kind": "district_government", "district": "鼓楼区", "is_district_fallback": true}),
+    )
+    .await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("fallback_exists")));
-    let (status, body) = post(&app, base, &admin, json!({"name": "x", "kind": "utility", "district": "鼓楼区", "is_district_fallback": true})).await;
+    let (status, body) =
+        post(&app, base, &admin, json!({"name": "x", "kind": "utility", "district": "鼓楼区", "is_district_fallback": true})).await;
     assert_eq!((status, body["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("fallback_not_district_government")));
     // Names are unique in a line; parents must exist in the line; no cycles.
     assert_eq!(post(&app, base, &admin, json!({"name": "东街街道办事处", "kind": "street_office"})).await.0, StatusCode::CONFLICT);
-    let (status, body) = post(&app, base, &admin, json!({"name": "y", "kind": "other", "parent_id": "01900000-0000-7000-8000-000000000000"})).await;
+    let (status, body) =
+        post(&app, base, &admin, json!({"name": "y", "kind": "other", "parent_id": "01900000-0000-7000-8000-000000000000"})).await;
     assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("parent_id")));
     let (status, body) = patch(&app, &format!("{base}/{gulou_id}"), &admin, json!({"parent_id": street_id})).await;
     assert_eq!((status, body["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cycle")));
@@ -95,9 +106,7 @@ async fn accounts_follow_the_password_and_role_rules() {
     let admin = app.token("admin_12369").await;
     let base = "/api/v1/tenants/12369/users";
     let unit = app.first_id("/api/v1/tenants/12369/units", &admin).await;
-    let user = |name: &str, password: &str, roles: Value, unit: Option<&str>| {
-        json!({"username": name, "display_name": "李娜", "password": password, "roles": roles, "unit_id": unit})
-    };
+    let user = |name: &str, password: &str, roles: Value, unit: Option<&str>| json!({"username": name, "display_name": "李娜", "password": password, "roles": roles, "unit_id": unit});
     for (body, reason) in [
         (user("li.na", "short", json!(["unit_handler"]), Some(&unit)), "password_too_short"),
         (user("li.na", "password123", json!(["unit_handler"]), Some(&unit)), "password_too_common"),

@@ -43,14 +43,21 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
 #[tokio::test]
 async fn malformed_login_bodies_get_clear_errors() {
     let app = TestApp::spawn().await;
-    let res = app.client.post(app.url("/api/v1/auth/login")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res =
+        app.client.post(app.url("/api/v1/auth/login")).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_body");
     let res = app.client.post(app.url("/api/v1/auth/login")).json(&json!({ "username": "x" })).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let res = app.client.post(app.url("/api/v1/auth/login")).body("username=x").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let res = app.client.post(app.url("/api/v1/auth/login")).json(&json!({ "username": "x", "password": "y", "role": "city_admin" })).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "username": "x", "password": "y", "role": "city_admin" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST, "unknown fields are refused");
 }
 
@@ -107,7 +114,8 @@ async fn disabling_a_user_ends_their_sessions_and_sign_in() {
     let handler = app.token("handler_12315").await;
     let admin = app.token("admin_12315").await;
     let id = app.first_id("/api/v1/tenants/12315/users?q=handler_12315", &admin).await;
-    let (status, body) = app.call(Method::PATCH, &format!("/api/v1/tenants/12315/users/{id}"), &admin, Some(json!({"status": "disabled"}))).await;
+    let (status, body) =
+        app.call(Method::PATCH, &format!("/api/v1/tenants/12315/users/{id}"), &admin, Some(json!({"status": "disabled"}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(app.get("/api/v1/me", &handler).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.login_as("handler_12315", DEMO_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);

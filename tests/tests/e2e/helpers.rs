@@ -170,12 +170,7 @@ impl TestApp {
     }
 
     pub async fn login_as(&self, username: &str, password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url("/api/v1/auth/login")).json(&json!({ "username": username, "password": password })).send().await.unwrap()
     }
 
     /// Signs in a demo user and returns the access token.

@@ -41,7 +41,8 @@ async fn ids_of(app: &TestApp, code: &str) -> Ids {
     let admin = app.token(&format!("admin_{code}")).await;
     let unit = app.first_id(&format!("/api/v1/tenants/{code}/units"), &admin).await;
     let user = app.first_id(&format!("/api/v1/tenants/{code}/users"), &admin).await;
-    let (status, key) = app.call(Method::POST, &format!("/api/v1/tenants/{code}/api-keys"), &admin, Some(json!({"name": "区网格化平台"}))).await;
+    let (status, key) =
+        app.call(Method::POST, &format!("/api/v1/tenants/{code}/api-keys"), &admin, Some(json!({"name": "区网格化平台"}))).await;
     assert_eq!(status, StatusCode::CREATED);
     Ids { unit, user, key: key["id"].as_str().unwrap().to_owned() }
 }

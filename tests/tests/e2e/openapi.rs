@@ -7,7 +7,8 @@ use crate::helpers::TestApp;
 
 fn committed() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/hotline-api.json");
-    std::fs::read_to_string(path).expect("openapi/hotline-api.json exists (regenerate: cargo run -p hotline-api -- openapi > openapi/hotline-api.json)")
+    std::fs::read_to_string(path)
+        .expect("openapi/hotline-api.json exists (regenerate: cargo run -p hotline-api -- openapi > openapi/hotline-api.json)")
 }
 
 #[test]
@@ -46,7 +47,10 @@ fn every_operation_is_documented_with_its_errors() {
             count += 1;
             assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has a tag");
             let responses = op["responses"].as_object().unwrap();
-            let public = path.starts_with("/healthz") || path.starts_with("/readyz") || path.ends_with("/auth/login") || path.ends_with("/auth/refresh");
+            let public = path.starts_with("/healthz")
+                || path.starts_with("/readyz")
+                || path.ends_with("/auth/login")
+                || path.ends_with("/auth/refresh");
             if !public {
                 assert!(op["security"].as_array().is_some_and(|s| !s.is_empty()), "{method} {path} declares its security");
                 assert!(responses.contains_key("401"), "{method} {path} documents 401");

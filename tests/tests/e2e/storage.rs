@@ -39,14 +39,8 @@ async fn the_embedded_profile_uses_a_wal_sqlite_file_created_on_first_start() {
         return;
     };
     assert!(dir.join("hotline.db").is_file());
-    let row = app
-        .core
-        .store
-        .db
-        .query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA journal_mode"))
-        .await
-        .unwrap()
-        .unwrap();
+    let row =
+        app.core.store.db.query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA journal_mode")).await.unwrap().unwrap();
     assert_eq!(row.try_get::<String>("", "journal_mode").unwrap(), "wal");
 }
 

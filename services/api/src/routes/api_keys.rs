@@ -75,7 +75,12 @@ pub struct ListApiKeysQuery {
     security(("bearer" = []))
 )]
 #[get("/tenants/{code}/api-keys")]
-pub async fn list_api_keys(auth: Auth, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<ListApiKeysQuery>) -> ApiResult<web::Json<ApiKeyList>> {
+pub async fn list_api_keys(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<ListApiKeysQuery>,
+) -> ApiResult<web::Json<ApiKeyList>> {
     let page = page_request(q.limit, q.after.as_deref())?;
     let page = state.core.list_api_keys(&auth.0, &path, page).await?;
     Ok(web::Json(ApiKeyList::from_page(page, ApiKeyResponse::from)))
@@ -96,7 +101,12 @@ pub async fn list_api_keys(auth: Auth, state: web::Data<AppState>, path: web::Pa
     security(("bearer" = []))
 )]
 #[post("/tenants/{code}/api-keys")]
-pub async fn create_api_key(auth: Auth, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<CreateApiKeyRequest>) -> ApiResult<HttpResponse> {
+pub async fn create_api_key(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<CreateApiKeyRequest>,
+) -> ApiResult<HttpResponse> {
     let (key, secret) = state.core.create_api_key(&auth.0, &path, &body.name).await?;
     Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(CreatedApiKeyResponse { key: key.into(), secret }))
 }
@@ -110,7 +120,11 @@ pub async fn create_api_key(auth: Auth, state: web::Data<AppState>, path: web::P
     security(("bearer" = []))
 )]
 #[delete("/tenants/{code}/api-keys/{id}")]
-pub async fn revoke_api_key(auth: Auth, state: web::Data<AppState>, path: web::Path<(String, String)>) -> ApiResult<web::Json<ApiKeyResponse>> {
+pub async fn revoke_api_key(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<web::Json<ApiKeyResponse>> {
     let (code, id) = path.into_inner();
     Ok(web::Json(state.core.revoke_api_key(&auth.0, &code, &id).await?.into()))
 }

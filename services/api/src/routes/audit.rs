@@ -75,7 +75,11 @@ pub struct ListAuditQuery {
     security(("bearer" = []))
 )]
 #[get("/audit-events")]
-pub async fn list_audit_events(auth: Auth, state: web::Data<AppState>, q: web::Query<ListAuditQuery>) -> ApiResult<web::Json<AuditEventList>> {
+pub async fn list_audit_events(
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<ListAuditQuery>,
+) -> ApiResult<web::Json<AuditEventList>> {
     let q = q.into_inner();
     let page = page_request(q.limit, q.after.as_deref())?;
     let query = AuditQuery { tenant_code: q.tenant, action: q.action, outcome: q.outcome, actor_id: q.actor_id };

@@ -106,7 +106,12 @@ pub struct ListUnitsQuery {
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tenants/{code}/units")]
-pub async fn list_units(auth: Auth, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<ListUnitsQuery>) -> ApiResult<web::Json<UnitList>> {
+pub async fn list_units(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<ListUnitsQuery>,
+) -> ApiResult<web::Json<UnitList>> {
     let q = q.into_inner();
     let page = page_request(q.limit, q.after.as_deref())?;
     let query = UnitQuery { kind: q.kind, district: q.district, parent_id: q.parent_id, status: q.status, q: q.q };
@@ -130,9 +135,20 @@ pub async fn list_units(auth: Auth, state: web::Data<AppState>, path: web::Path<
     security(("bearer" = []))
 )]
 #[post("/tenants/{code}/units")]
-pub async fn create_unit(auth: Auth, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<CreateUnitRequest>) -> ApiResult<HttpResponse> {
+pub async fn create_unit(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<CreateUnitRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
-    let input = CreateUnit { name: b.name, kind: b.kind, parent_id: b.parent_id, district: b.district, is_district_fallback: b.is_district_fallback };
+    let input = CreateUnit {
+        name: b.name,
+        kind: b.kind,
+        parent_id: b.parent_id,
+        district: b.district,
+        is_district_fallback: b.is_district_fallback,
+    };
     let u = state.core.create_unit(&auth.0, &path, input).await?;
     Ok(HttpResponse::Created().json(UnitResponse::from(u)))
 }

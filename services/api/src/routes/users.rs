@@ -105,7 +105,12 @@ pub struct ListUsersQuery {
     security(("bearer" = []))
 )]
 #[get("/tenants/{code}/users")]
-pub async fn list_users(auth: Auth, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<ListUsersQuery>) -> ApiResult<web::Json<UserList>> {
+pub async fn list_users(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<ListUsersQuery>,
+) -> ApiResult<web::Json<UserList>> {
     let q = q.into_inner();
     let page = page_request(q.limit, q.after.as_deref())?;
     let query = UserQuery { role: q.role, unit_id: q.unit_id, status: q.status, q: q.q };
@@ -129,7 +134,12 @@ pub async fn list_users(auth: Auth, state: web::Data<AppState>, path: web::Path<
     security(("bearer" = []))
 )]
 #[post("/tenants/{code}/users")]
-pub async fn create_user(auth: Auth, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<CreateUserRequest>) -> ApiResult<HttpResponse> {
+pub async fn create_user(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let input = CreateUser {
         username: b.username,
@@ -181,7 +191,13 @@ pub async fn update_user(
 ) -> ApiResult<web::Json<UserResponse>> {
     let (code, id) = path.into_inner();
     let b = body.into_inner();
-    let input =
-        UpdateUser { display_name: b.display_name, email: b.email, roles: b.roles, unit_id: b.unit_id, status: b.status, password: b.password };
+    let input = UpdateUser {
+        display_name: b.display_name,
+        email: b.email,
+        roles: b.roles,
+        unit_id: b.unit_id,
+        status: b.status,
+        password: b.password,
+    };
     Ok(web::Json(state.core.update_user(&auth.0, &code, &id, input).await?.into()))
 }

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use hotline_domain::{LineNumber, MergeMode, Role, TenantCode, TenantKind, TenantStatus, ValidationError, parse_calendar_ref, parse_name, parse_time_zone};
+use hotline_domain::{
+    LineNumber, MergeMode, Role, TenantCode, TenantKind, TenantStatus, ValidationError, parse_calendar_ref, parse_name, parse_time_zone,
+};
 use hotline_store::entities::tenant;
 use hotline_store::tenants::{self, TenantFilter};
 use hotline_store::{Page, PageRequest, TransactionTrait};

@@ -164,7 +164,8 @@ impl Core {
         };
         let txn = self.store.db.begin().await?;
         units::insert(&txn, row.clone()).await.map_err(|e| unit_conflict(e, &row.name))?;
-        self.audit_on(&txn, Entry::by(p, "unit.create", &row.id.to_string(), Outcome::Success).tenant(Some(t.id)).detail(row.name.clone())).await?;
+        self.audit_on(&txn, Entry::by(p, "unit.create", &row.id.to_string(), Outcome::Success).tenant(Some(t.id)).detail(row.name.clone()))
+            .await?;
         txn.commit().await?;
         view(&t.code, row)
     }
