@@ -68,10 +68,8 @@ impl FromRequest for Auth {
 /// The client's address: the TCP peer, or the first `X-Forwarded-For` hop when the service
 /// runs behind a trusted proxy (`trust_proxy_headers`).
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return strip_port(ip);
-        }
+    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return strip_port(ip);
     }
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }

@@ -203,23 +203,23 @@ impl Raw {
             }
         })?;
         let redis_url = self.optional("redis_url");
-        if let Some(url) = &redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                return Err(self.invalid("redis_url", "must start with redis:// or rediss://"));
-            }
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(self.invalid("redis_url", "must start with redis:// or rediss://"));
         }
         let smtp_url = self.optional("smtp_url");
-        if let Some(url) = &smtp_url {
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(self.invalid("smtp_url", "must start with smtp:// or smtps://"));
-            }
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(self.invalid("smtp_url", "must start with smtp:// or smtps://"));
         }
         let jwt_keys = self.jwt_keys()?;
         let jwt_active_kid = self.optional("jwt_active_kid");
-        if let Some(kid) = &jwt_active_kid {
-            if !jwt_keys.iter().any(|k| &k.kid == kid) {
-                return Err(self.invalid("jwt_active_kid", format!("'{kid}' is not a KID listed in jwt_keys")));
-            }
+        if let Some(kid) = &jwt_active_kid
+            && !jwt_keys.iter().any(|k| &k.kid == kid)
+        {
+            return Err(self.invalid("jwt_active_kid", format!("'{kid}' is not a KID listed in jwt_keys")));
         }
         if jwt_keys.is_empty() && database_kind == DatabaseKind::Postgres {
             // Replicas must share signing keys, and tokens must survive a rolling upgrade.

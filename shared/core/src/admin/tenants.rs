@@ -110,10 +110,10 @@ impl Core {
     /// Makes sure no other tenant already answers one of `numbers`.
     async fn check_numbers_free(&self, numbers: &[String], owner: Option<Uuid>) -> CoreResult<()> {
         for (i, n) in numbers.iter().enumerate() {
-            if let Some(other) = tenants::find_by_number(&self.store.db, n).await? {
-                if Some(other) != owner {
-                    return Err(CoreError::conflict("number_taken", format!("numbers[{i}]: {n} already rings into another tenant")));
-                }
+            if let Some(other) = tenants::find_by_number(&self.store.db, n).await?
+                && Some(other) != owner
+            {
+                return Err(CoreError::conflict("number_taken", format!("numbers[{i}]: {n} already rings into another tenant")));
             }
         }
         Ok(())

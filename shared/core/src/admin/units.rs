@@ -100,13 +100,10 @@ impl Core {
     }
 
     async fn check_fallback_free(&self, t: &tenant::Model, district: &str, except: Option<Uuid>) -> CoreResult<()> {
-        if let Some(existing) = units::fallback_for(&self.store.db, t.id, district).await? {
-            if Some(existing.id) != except {
-                return Err(CoreError::conflict(
-                    "fallback_exists",
-                    format!("{} is already the fallback unit of {district}", existing.name),
-                ));
-            }
+        if let Some(existing) = units::fallback_for(&self.store.db, t.id, district).await?
+            && Some(existing.id) != except
+        {
+            return Err(CoreError::conflict("fallback_exists", format!("{} is already the fallback unit of {district}", existing.name)));
         }
         Ok(())
     }
@@ -144,10 +141,10 @@ impl Core {
             Some(parent) => Some(self.parent_in(&t, parent).await?),
             None => None,
         };
-        if input.is_district_fallback {
-            if let Some(d) = &district {
-                self.check_fallback_free(&t, d.as_str(), None).await?;
-            }
+        if input.is_district_fallback
+            && let Some(d) = &district
+        {
+            self.check_fallback_free(&t, d.as_str(), None).await?;
         }
         let now = self.now();
         let row = unit::Model {
@@ -204,10 +201,10 @@ impl Core {
         let kind = UnitKind::parse(&u.kind)?;
         let district = u.district.as_deref().map(District::parse).transpose()?;
         check_fallback(kind, district.as_ref(), u.is_district_fallback)?;
-        if u.is_district_fallback {
-            if let Some(d) = &district {
-                self.check_fallback_free(&t, d.as_str(), Some(u.id)).await?;
-            }
+        if u.is_district_fallback
+            && let Some(d) = &district
+        {
+            self.check_fallback_free(&t, d.as_str(), Some(u.id)).await?;
         }
         u.updated_at = self.now();
         let txn = self.store.db.begin().await?;
