@@ -58,3 +58,12 @@ fn the_openapi_command_prints_the_committed_document() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/hotline-api.json")).unwrap();
     assert!(String::from_utf8_lossy(&out.stdout) == committed, "openapi/hotline-api.json is stale");
 }
+
+#[test]
+fn the_readme_configuration_table_is_current() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let start = readme.find("<!-- config-table:start -->\n").expect("README has the config table markers");
+    let end = readme.find("<!-- config-table:end -->").unwrap();
+    let table = &readme[start + "<!-- config-table:start -->\n".len()..end];
+    assert!(table == hotline_config::markdown_table(), "README config table is stale: regenerate with `hotline-api config`");
+}
