@@ -12,6 +12,13 @@ mod m20261122_000005_create_sessions;
 mod m20261122_000006_create_refresh_tokens;
 mod m20261122_000007_create_api_keys;
 mod m20261122_000008_create_audit_events;
+mod m20261122_000009_create_cases;
+mod m20261122_000010_create_case_participants;
+mod m20261122_000011_create_case_events;
+mod m20261122_000012_create_idempotency_keys;
+mod m20261122_000013_create_tracking_counters;
+mod m20261122_000014_create_app_secrets;
+mod m20261122_000015_create_call_events;
 
 pub struct Migrator;
 
@@ -27,6 +34,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_refresh_tokens::Migration),
             Box::new(m20261122_000007_create_api_keys::Migration),
             Box::new(m20261122_000008_create_audit_events::Migration),
+            Box::new(m20261122_000009_create_cases::Migration),
+            Box::new(m20261122_000010_create_case_participants::Migration),
+            Box::new(m20261122_000011_create_case_events::Migration),
+            Box::new(m20261122_000012_create_idempotency_keys::Migration),
+            Box::new(m20261122_000013_create_tracking_counters::Migration),
+            Box::new(m20261122_000014_create_app_secrets::Migration),
+            Box::new(m20261122_000015_create_call_events::Migration),
         ]
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod cases;
 mod connect;
 pub mod entities;
 mod error;
 mod page;
 pub mod sessions;
+pub mod support;
 pub mod tenants;
 pub mod units;
 pub mod users;

@@ -2,6 +2,13 @@
 //! convert.
 
 pub mod api_key;
+pub mod app_secret;
+pub mod call_event;
+pub mod case;
+pub mod case_event;
+pub mod case_participant;
+pub mod idempotency_key;
+pub mod tracking_counter;
 pub mod audit_event;
 pub mod refresh_token;
 pub mod session;

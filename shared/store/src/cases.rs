@@ -1,0 +1,172 @@
+//! Cases, their participants (joint handling) and their event history.
+//!
+//! Visibility is not one tenant: a line sees the cases it owns and the joint cases its units
+//! take part in, so every read takes a [`CaseScope`] decided by hotline-core.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::entities::{case, case_event, case_participant};
+use crate::{Page, PageRequest, StoreError, StoreResult};
+
+/// Which cases a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseScope {
+    /// The city platform's agents, dispatchers and supervisors.
+    All,
+    /// A line: cases it owns, and cases one of its units takes part in.
+    Tenant(Uuid),
+    /// A unit: cases it takes part in.
+    Unit(Uuid),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub tenant_id: Option<Uuid>,
+    pub unit_id: Option<Uuid>,
+    pub status: Option<String>,
+    pub contact_type: Option<String>,
+    pub category: Option<String>,
+    pub urgency: Option<String>,
+    pub channel: Option<String>,
+    pub district: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Open at a unit with the feedback deadline before this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub problem: Option<bool>,
+    pub q: Option<String>,
+}
+
+fn participant_cases(col: case_participant::Column, value: Uuid) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(case_participant::Column::CaseId)
+        .from(case_participant::Entity)
+        .and_where(Expr::col(col).eq(value))
+        .to_owned()
+}
+
+fn scope_condition(scope: CaseScope) -> Condition {
+    match scope {
+        CaseScope::All => Condition::all(),
+        CaseScope::Tenant(t) => Condition::any()
+            .add(case::Column::TenantId.eq(t))
+            .add(case::Column::Id.in_subquery(participant_cases(case_participant::Column::TenantId, t))),
+        CaseScope::Unit(u) => Condition::all().add(case::Column::Id.in_subquery(participant_cases(case_participant::Column::UnitId, u))),
+    }
+}
+
+pub async fn insert(db: &impl ConnectionTrait, row: case::Model) -> StoreResult<()> {
+    case::Entity::insert(case::ActiveModel::from(row)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+pub async fn find(db: &impl ConnectionTrait, scope: CaseScope, id: Uuid) -> StoreResult<Option<case::Model>> {
+    Ok(case::Entity::find_by_id(id).filter(scope_condition(scope)).one(db).await?)
+}
+
+pub async fn find_by_tracking(db: &impl ConnectionTrait, tracking: &str) -> StoreResult<Option<case::Model>> {
+    Ok(case::Entity::find().filter(case::Column::TrackingNumber.eq(tracking)).one(db).await?)
+}
+
+/// Writes the new projection if nobody changed the case since `row.version - 1` was read
+/// (optimistic concurrency: two dispatchers cannot both win).
+pub async fn update(db: &impl ConnectionTrait, row: case::Model) -> StoreResult<()> {
+    let expected = row.version - 1;
+    let id = row.id;
+    let am = sea_orm::ActiveModelTrait::reset_all(case::ActiveModel::from(row));
+    let res = case::Entity::update_many().set(am).filter(case::Column::Id.eq(id)).filter(case::Column::Version.eq(expected)).exec(db).await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict("the case was changed by someone else".into()));
+    }
+    Ok(())
+}
+
+pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, page: PageRequest) -> StoreResult<Page<case::Model>> {
+    let mut q = case::Entity::find().filter(scope_condition(scope));
+    if let Some(t) = f.tenant_id {
+        q = q.filter(
+            Condition::any()
+                .add(case::Column::TenantId.eq(t))
+                .add(case::Column::Id.in_subquery(participant_cases(case_participant::Column::TenantId, t))),
+        );
+    }
+    if let Some(u) = f.unit_id {
+        q = q.filter(case::Column::Id.in_subquery(participant_cases(case_participant::Column::UnitId, u)));
+    }
+    for (col, value) in [
+        (case::Column::Status, &f.status),
+        (case::Column::ContactType, &f.contact_type),
+        (case::Column::Category, &f.category),
+        (case::Column::Urgency, &f.urgency),
+        (case::Column::Channel, &f.channel),
+        (case::Column::District, &f.district),
+    ] {
+        if let Some(v) = value {
+            q = q.filter(col.eq(v.as_str()));
+        }
+    }
+    if let Some(from) = f.created_from {
+        q = q.filter(case::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = f.created_to {
+        q = q.filter(case::Column::CreatedAt.lt(to));
+    }
+    if let Some(now) = f.overdue_at {
+        q = q
+            .filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"]))
+            .filter(case::Column::FeedbackDueAt.lt(now));
+    }
+    if let Some(p) = f.problem {
+        q = q.filter(case::Column::Problem.eq(p));
+    }
+    if let Some(text) = &f.q {
+        q = q.filter(Condition::any().add(case::Column::Title.contains(text.as_str())).add(case::Column::Description.contains(text.as_str())));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(case::Column::Id.lt(after));
+    }
+    let rows = q.order_by_desc(case::Column::Id).limit(page.limit + 1).all(db).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id))
+}
+
+/// Cases linked to `master` as duplicates (their requesters share the answer).
+pub async fn duplicates_of(db: &impl ConnectionTrait, master: Uuid) -> StoreResult<Vec<case::Model>> {
+    Ok(case::Entity::find().filter(case::Column::DuplicateOf.eq(master)).order_by_asc(case::Column::Id).all(db).await?)
+}
+
+pub async fn insert_participant(db: &impl ConnectionTrait, row: case_participant::Model) -> StoreResult<()> {
+    case_participant::Entity::insert(case_participant::ActiveModel::from(row)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+pub async fn update_participant(db: &impl ConnectionTrait, row: case_participant::Model) -> StoreResult<()> {
+    let am = sea_orm::ActiveModelTrait::reset_all(case_participant::ActiveModel::from(row));
+    case_participant::Entity::update(am).exec(db).await?;
+    Ok(())
+}
+
+pub async fn participants(db: &impl ConnectionTrait, case_id: Uuid) -> StoreResult<Vec<case_participant::Model>> {
+    Ok(case_participant::Entity::find()
+        .filter(case_participant::Column::CaseId.eq(case_id))
+        .order_by_asc(case_participant::Column::CreatedAt)
+        .order_by_asc(case_participant::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn insert_event(db: &impl ConnectionTrait, row: case_event::Model) -> StoreResult<()> {
+    case_event::Entity::insert(case_event::ActiveModel::from(row)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+pub async fn events(db: &impl ConnectionTrait, case_id: Uuid, page: PageRequest) -> StoreResult<Page<case_event::Model>> {
+    let mut q = case_event::Entity::find().filter(case_event::Column::CaseId.eq(case_id));
+    if let Some(after) = page.after {
+        q = q.filter(case_event::Column::Id.gt(after));
+    }
+    let rows = q.order_by_asc(case_event::Column::Id).limit(page.limit + 1).all(db).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id))
+}

@@ -1,0 +1,100 @@
+//! Small supporting tables: idempotency records, tracking-number counters, generated secrets,
+//! CTI call events.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::entities::{app_secret, call_event, idempotency_key, tracking_counter};
+use crate::{StoreError, StoreResult};
+
+pub async fn find_idempotent(db: &impl ConnectionTrait, scope: &str, key: &str) -> StoreResult<Option<idempotency_key::Model>> {
+    Ok(idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::Scope.eq(scope))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?)
+}
+
+/// Records the first response; a concurrent duplicate hits the unique index (Conflict).
+pub async fn insert_idempotent(db: &impl ConnectionTrait, row: idempotency_key::Model) -> StoreResult<()> {
+    idempotency_key::Entity::insert(idempotency_key::ActiveModel::from(row)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// The next number of a daily sequence, inside the caller's transaction (so a rolled-back
+/// intake gives its number back).
+pub async fn next_in_sequence(db: &impl ConnectionTrait, scope: &str) -> StoreResult<i64> {
+    for _ in 0..3 {
+        let res = tracking_counter::Entity::update_many()
+            .col_expr(tracking_counter::Column::Next, Expr::col(tracking_counter::Column::Next).add(1))
+            .filter(tracking_counter::Column::Scope.eq(scope))
+            .exec(db)
+            .await?;
+        if res.rows_affected == 1 {
+            let row = tracking_counter::Entity::find_by_id(scope.to_owned()).one(db).await?;
+            return row.map(|r| r.next).ok_or_else(|| StoreError::Corrupt(format!("counter {scope} vanished")));
+        }
+        let first = tracking_counter::ActiveModel { scope: Set(scope.to_owned()), next: Set(1) };
+        match tracking_counter::Entity::insert(first).exec_without_returning(db).await {
+            Ok(_) => return Ok(1),
+            // Another intake created today's counter first: increment it instead.
+            Err(e) if matches!(StoreError::from(e.clone()), StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Corrupt(format!("counter {scope} could not be advanced")))
+}
+
+/// The named secret, created with `generate()` on first use.
+pub async fn secret(db: &impl ConnectionTrait, name: &str, generate: impl FnOnce() -> String, at: chrono::DateTime<chrono::Utc>) -> StoreResult<String> {
+    if let Some(s) = app_secret::Entity::find_by_id(name.to_owned()).one(db).await? {
+        return Ok(s.value);
+    }
+    let value = generate();
+    let row = app_secret::ActiveModel { name: Set(name.to_owned()), value: Set(value), created_at: Set(at) };
+    match app_secret::Entity::insert(row).exec_without_returning(db).await {
+        Ok(_) => {}
+        Err(e) if matches!(StoreError::from(e.clone()), StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    // Read back: when two processes raced, both use the one that won.
+    app_secret::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await?
+        .map(|s| s.value)
+        .ok_or_else(|| StoreError::Corrupt(format!("secret {name} vanished")))
+}
+
+pub async fn insert_call_event(db: &impl ConnectionTrait, row: call_event::Model) -> StoreResult<()> {
+    call_event::Entity::insert(call_event::ActiveModel::from(row)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+pub async fn find_call_event(db: &impl ConnectionTrait, tenant: Uuid, call_id: &str, event: &str) -> StoreResult<Option<call_event::Model>> {
+    Ok(call_event::Entity::find()
+        .filter(call_event::Column::TenantId.eq(tenant))
+        .filter(call_event::Column::CallId.eq(call_id))
+        .filter(call_event::Column::Event.eq(event))
+        .one(db)
+        .await?)
+}
+
+pub async fn call_events_of(db: &impl ConnectionTrait, tenant: Uuid, call_id: &str) -> StoreResult<Vec<call_event::Model>> {
+    Ok(call_event::Entity::find()
+        .filter(call_event::Column::TenantId.eq(tenant))
+        .filter(call_event::Column::CallId.eq(call_id))
+        .all(db)
+        .await?)
+}
+
+/// Links every event of a call to the case it produced.
+pub async fn link_call(db: &impl ConnectionTrait, tenant: Uuid, call_id: &str, case_id: Uuid) -> StoreResult<u64> {
+    let res = call_event::Entity::update_many()
+        .col_expr(call_event::Column::CaseId, Expr::value(case_id))
+        .filter(call_event::Column::TenantId.eq(tenant))
+        .filter(call_event::Column::CallId.eq(call_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
