@@ -121,7 +121,9 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Cases::CreatedAt))
                     .col(timestamp_with_time_zone(Cases::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Cases::ClosedAt))
-                    .foreign_key(ForeignKey::create().name("fk_cases_tenant").from(Cases::Table, Cases::TenantId).to(Tenants::Table, Tenants::Id))
+                    .foreign_key(
+                        ForeignKey::create().name("fk_cases_tenant").from(Cases::Table, Cases::TenantId).to(Tenants::Table, Tenants::Id),
+                    )
                     .to_owned(),
             )
             .await?;

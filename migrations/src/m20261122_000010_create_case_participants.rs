@@ -52,7 +52,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(crate::index("ux_case_participants_case_unit", CaseParticipants::Table, &["case_id", "unit_id"]).unique().to_owned())
+            .create_index(
+                crate::index("ux_case_participants_case_unit", CaseParticipants::Table, &["case_id", "unit_id"]).unique().to_owned(),
+            )
             .await?;
         manager.create_index(crate::index("ix_case_participants_unit", CaseParticipants::Table, &["unit_id", "case_id"])).await?;
         manager.create_index(crate::index("ix_case_participants_tenant", CaseParticipants::Table, &["tenant_id", "case_id"])).await

@@ -49,7 +49,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(crate::index("ux_call_events_tenant_call_event", CallEvents::Table, &["tenant_id", "call_id", "event"]).unique().to_owned())
+            .create_index(
+                crate::index("ux_call_events_tenant_call_event", CallEvents::Table, &["tenant_id", "call_id", "event"]).unique().to_owned(),
+            )
             .await?;
         manager.create_index(crate::index("ix_call_events_case", CallEvents::Table, &["case_id"])).await
     }

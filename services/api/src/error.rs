@@ -77,7 +77,7 @@ impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::NotFound(what) => ApiError::not_found(what),
-            CoreError::Forbidden(msg) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            CoreError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
             CoreError::Unauthorized { code, message } => ApiError::unauthenticated(code, message),
             CoreError::Validation(v) => {
                 let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", v.to_string());

@@ -23,7 +23,11 @@ use utoipa_actix_web::AppExt;
         (name = "units", description = "Handling units (承办单位) of a line"),
         (name = "users", description = "Staff accounts"),
         (name = "api-keys", description = "Integrator API keys"),
-        (name = "audit", description = "The audit log")
+        (name = "audit", description = "The audit log"),
+        (name = "cases", description = "Intake, reading and the history of cases (工单)"),
+        (name = "case steps", description = "The lifecycle: accept, dispatch, sign, return, feedback, rating, joint handling"),
+        (name = "calls", description = "CTI call events from the call centre"),
+        (name = "public", description = "Citizens without an account: report, track, rate")
     )
 )]
 struct ApiDoc;

@@ -72,7 +72,24 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         let active = settings.jwt_active_kid.clone().unwrap_or_else(|| settings.jwt_keys[0].kid.clone());
         KeySet::new(pairs, &active, &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl)
     };
+    let pii_secret = match &settings.pii_key {
+        Some(k) => k.expose_secret().as_bytes().to_vec(),
+        None => {
+            // Embedded profile only (the configuration refuses PostgreSQL without pii_key).
+            tracing::warn!("pii_key is not set: a generated key kept in the database protects caller data");
+            let generated = hotline_store::support::secret(
+                &store.db,
+                "pii_key",
+                || hotline_core::bootstrap::random_password() + &hotline_core::bootstrap::random_password(),
+                clock.now(),
+            )
+            .await?;
+            generated.into_bytes()
+        }
+    };
     Ok(Core {
+        pii: Arc::new(hotline_auth::PiiCipher::new(&pii_secret)),
+        public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
         store,
         kv,
         hasher: PasswordHasher::new(settings.password_hash_concurrency as usize),

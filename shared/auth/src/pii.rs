@@ -60,7 +60,8 @@ impl PiiCipher {
             return Err(PiiError::Undecryptable);
         }
         let (nonce, ct) = bytes.split_at(12);
-        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), ct).map_err(|_| PiiError::Undecryptable)?;
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| PiiError::Undecryptable)?;
+        let plain = self.cipher.decrypt(&Nonce::from(nonce), ct).map_err(|_| PiiError::Undecryptable)?;
         String::from_utf8(plain).map_err(|_| PiiError::Undecryptable)
     }
 

@@ -51,6 +51,15 @@ pub const KEYS: &[KeySpec] = &[
     key("jwt_audience", "hotline-api", "The `aud` claim written into and required of access tokens."),
     key("access_token_ttl", "15m", "Lifetime of an access token (e.g. 15m, 1h)."),
     key("refresh_token_ttl", "14d", "Lifetime of a refresh token family without use (e.g. 14d)."),
+    secret(
+        "pii_key",
+        "Secret (at least 32 bytes) from which the keys that encrypt caller names and phone numbers at rest are derived. Empty = a key generated once and kept in the database (embedded profile only; refused with PostgreSQL).",
+    ),
+    key(
+        "public_rate_limit_per_hour",
+        "60",
+        "Requests per hour one client address may make to the public (no account) endpoints: intake, tracking, rating.",
+    ),
     key(
         "password_hash_concurrency",
         "2",

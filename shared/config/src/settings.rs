@@ -83,6 +83,8 @@ pub struct Settings {
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    pub pii_key: Option<SecretString>,
+    pub public_rate_limit_per_hour: u32,
     pub password_hash_concurrency: u32,
     pub trust_proxy_headers: bool,
     pub demo: bool,
@@ -225,6 +227,14 @@ impl Raw {
             // Replicas must share signing keys, and tokens must survive a rolling upgrade.
             return Err(self.invalid("jwt_keys", "must be set when the database is PostgreSQL (replicas share the keys)"));
         }
+        let pii_key = self.optional("pii_key");
+        if pii_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(self.invalid("pii_key", "the secret must have at least 32 bytes"));
+        }
+        if pii_key.is_none() && database_kind == DatabaseKind::Postgres {
+            // A generated key kept beside the data it protects is no protection in production.
+            return Err(self.invalid("pii_key", "must be set when the database is PostgreSQL"));
+        }
         let log_format = self.typed("log_format", |v| match v {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -256,6 +266,8 @@ impl Raw {
             jwt_audience: self.non_empty("jwt_audience")?,
             access_token_ttl,
             refresh_token_ttl,
+            pii_key: pii_key.map(SecretString::from),
+            public_rate_limit_per_hour: self.typed("public_rate_limit_per_hour", parse::positive)?,
             password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
             trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
             demo: self.typed("demo", parse::boolean)?,
@@ -355,8 +367,20 @@ mod tests {
     fn postgres_requires_shared_jwt_keys() {
         let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h")])).unwrap_err();
         assert_eq!(err.key(), "jwt_keys");
-        let ok = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h"), ("HOTLINE_JWT_KEYS", KEY)]));
+        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h"), ("HOTLINE_JWT_KEYS", KEY)]))
+            .unwrap_err();
+        assert_eq!(err.key(), "pii_key");
+        let ok = Settings::load(
+            None,
+            env(&[
+                ("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h"),
+                ("HOTLINE_JWT_KEYS", KEY),
+                ("HOTLINE_PII_KEY", "pii-secret-pii-secret-pii-secret-0123"),
+            ]),
+        );
         assert_eq!(ok.unwrap().database_kind, DatabaseKind::Postgres);
+        let err = Settings::load(None, env(&[("HOTLINE_PII_KEY", "short")])).unwrap_err();
+        assert_eq!(err.key(), "pii_key");
     }
 
     #[test]

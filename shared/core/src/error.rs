@@ -7,8 +7,10 @@ pub enum CoreError {
     /// Missing, or belonging to another tenant: the two must look the same to the caller.
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{0}")]
-    Forbidden(String),
+    /// Known and visible, but not the caller's to do. `code` is `forbidden` or a more precise
+    /// reason such as `not_lead_unit`.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
     #[error(transparent)]
@@ -56,7 +58,12 @@ impl From<hotline_auth::PasswordError> for CoreError {
 
 impl CoreError {
     pub fn forbidden(what: impl Into<String>) -> Self {
-        CoreError::Forbidden(what.into())
+        CoreError::Forbidden { code: "forbidden", message: what.into() }
+    }
+
+    /// A refusal with a precise code (403).
+    pub fn forbidden_because(code: &'static str, message: impl Into<String>) -> Self {
+        CoreError::Forbidden { code, message: message.into() }
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod cases;
 mod error;
 mod principal;
 mod throttle;
@@ -14,7 +15,7 @@ mod throttle;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_auth::{KeySet, PasswordHasher};
+use hotline_auth::{KeySet, PasswordHasher, PiiCipher};
 use hotline_domain::Clock;
 use hotline_kv::SharedKv;
 use hotline_store::Store;
@@ -31,6 +32,10 @@ pub struct Core {
     pub keys: Arc<KeySet>,
     pub clock: Arc<dyn Clock>,
     pub refresh_ttl: Duration,
+    /// Encrypts and hashes callers' personal data.
+    pub pii: Arc<PiiCipher>,
+    /// Requests per hour per client address on the public endpoints.
+    pub public_rate_limit_per_hour: u32,
 }
 
 impl Core {

@@ -5,6 +5,8 @@ use uuid::Uuid;
 pub enum PrincipalKind {
     User,
     ApiKey,
+    /// A citizen without an account, proven by the tracking number and a secret of the case.
+    Citizen,
 }
 
 impl PrincipalKind {
@@ -12,6 +14,7 @@ impl PrincipalKind {
         match self {
             PrincipalKind::User => "user",
             PrincipalKind::ApiKey => "api_key",
+            PrincipalKind::Citizen => "citizen",
         }
     }
 }

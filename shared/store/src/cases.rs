@@ -41,11 +41,7 @@ pub struct CaseFilter {
 }
 
 fn participant_cases(col: case_participant::Column, value: Uuid) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(case_participant::Column::CaseId)
-        .from(case_participant::Entity)
-        .and_where(Expr::col(col).eq(value))
-        .to_owned()
+    Query::select().column(case_participant::Column::CaseId).from(case_participant::Entity).and_where(Expr::col(col).eq(value)).to_owned()
 }
 
 fn scope_condition(scope: CaseScope) -> Condition {
@@ -77,7 +73,8 @@ pub async fn update(db: &impl ConnectionTrait, row: case::Model) -> StoreResult<
     let expected = row.version - 1;
     let id = row.id;
     let am = sea_orm::ActiveModelTrait::reset_all(case::ActiveModel::from(row));
-    let res = case::Entity::update_many().set(am).filter(case::Column::Id.eq(id)).filter(case::Column::Version.eq(expected)).exec(db).await?;
+    let res =
+        case::Entity::update_many().set(am).filter(case::Column::Id.eq(id)).filter(case::Column::Version.eq(expected)).exec(db).await?;
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict("the case was changed by someone else".into()));
     }
@@ -115,15 +112,15 @@ pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, p
         q = q.filter(case::Column::CreatedAt.lt(to));
     }
     if let Some(now) = f.overdue_at {
-        q = q
-            .filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"]))
-            .filter(case::Column::FeedbackDueAt.lt(now));
+        q = q.filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"])).filter(case::Column::FeedbackDueAt.lt(now));
     }
     if let Some(p) = f.problem {
         q = q.filter(case::Column::Problem.eq(p));
     }
     if let Some(text) = &f.q {
-        q = q.filter(Condition::any().add(case::Column::Title.contains(text.as_str())).add(case::Column::Description.contains(text.as_str())));
+        q = q.filter(
+            Condition::any().add(case::Column::Title.contains(text.as_str())).add(case::Column::Description.contains(text.as_str())),
+        );
     }
     if let Some(after) = page.after {
         q = q.filter(case::Column::Id.lt(after));

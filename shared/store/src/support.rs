@@ -47,7 +47,12 @@ pub async fn next_in_sequence(db: &impl ConnectionTrait, scope: &str) -> StoreRe
 }
 
 /// The named secret, created with `generate()` on first use.
-pub async fn secret(db: &impl ConnectionTrait, name: &str, generate: impl FnOnce() -> String, at: chrono::DateTime<chrono::Utc>) -> StoreResult<String> {
+pub async fn secret(
+    db: &impl ConnectionTrait,
+    name: &str,
+    generate: impl FnOnce() -> String,
+    at: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<String> {
     if let Some(s) = app_secret::Entity::find_by_id(name.to_owned()).one(db).await? {
         return Ok(s.value);
     }
@@ -71,7 +76,12 @@ pub async fn insert_call_event(db: &impl ConnectionTrait, row: call_event::Model
     Ok(())
 }
 
-pub async fn find_call_event(db: &impl ConnectionTrait, tenant: Uuid, call_id: &str, event: &str) -> StoreResult<Option<call_event::Model>> {
+pub async fn find_call_event(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    call_id: &str,
+    event: &str,
+) -> StoreResult<Option<call_event::Model>> {
     Ok(call_event::Entity::find()
         .filter(call_event::Column::TenantId.eq(tenant))
         .filter(call_event::Column::CallId.eq(call_id))

@@ -84,3 +84,9 @@ pub async fn list(db: &impl ConnectionTrait, tenant: Uuid, filter: &UnitFilter, 
     let rows = q.order_by_asc(unit::Column::Id).limit(page.limit + 1).all(db).await?;
     Ok(Page::from_rows(rows, page.limit, |r| r.id))
 }
+
+/// A unit by id in any line: for dispatch across lines, where the dispatcher names units of
+/// other tenants on purpose (joint handling), and for checking reported units.
+pub async fn find_any(db: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<unit::Model>> {
+    Ok(unit::Entity::find_by_id(id).one(db).await?)
+}

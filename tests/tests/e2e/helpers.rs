@@ -135,6 +135,7 @@ pub fn test_env(db_url: &str, kv: &TestKv, extra: &[(&str, &str)]) -> Vec<(Strin
         ("HOTLINE_DEMO".to_owned(), "true".to_owned()),
         ("HOTLINE_DEMO_PASSWORD".to_owned(), DEMO_PASSWORD.to_owned()),
         ("HOTLINE_JWT_KEYS".to_owned(), format!("e2e:{JWT_SECRET}")),
+        ("HOTLINE_PII_KEY".to_owned(), "e2e-pii-secret-0123456789abcdef0123".to_owned()),
         ("HOTLINE_KV_PREFIX".to_owned(), kv.prefix.clone()),
         ("HOTLINE_LOG_LEVEL".to_owned(), "warn".to_owned()),
     ];

@@ -4,7 +4,12 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod calls;
+pub mod case_dto;
+pub mod case_steps;
+pub mod cases;
 pub mod health;
+pub mod public;
 pub mod tenants;
 pub mod units;
 pub mod users;
@@ -36,6 +41,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(api_keys::list_api_keys)
             .service(api_keys::create_api_key)
             .service(api_keys::revoke_api_key)
-            .service(audit::list_audit_events),
+            .service(audit::list_audit_events)
+            .service(cases::create_case)
+            .service(cases::list_cases)
+            .service(cases::get_case)
+            .service(cases::list_case_events)
+            .service(cases::reveal_contact)
+            .service(case_steps::accept_case)
+            .service(case_steps::answer_case)
+            .service(case_steps::refer_case)
+            .service(case_steps::transfer_case)
+            .service(case_steps::link_case)
+            .service(case_steps::dispatch_case)
+            .service(case_steps::sign_case)
+            .service(case_steps::progress_case)
+            .service(case_steps::return_case)
+            .service(case_steps::reject_return_case)
+            .service(case_steps::request_extension)
+            .service(case_steps::decide_extension)
+            .service(case_steps::contribute_case)
+            .service(case_steps::release_co_unit)
+            .service(case_steps::change_lead)
+            .service(case_steps::give_feedback)
+            .service(case_steps::rate_case)
+            .service(case_steps::close_case)
+            .service(case_steps::reopen_case)
+            .service(calls::record_call_event)
+            .service(calls::get_call)
+            .service(public::public_create_case)
+            .service(public::public_track_case)
+            .service(public::public_rate_case),
     );
 }

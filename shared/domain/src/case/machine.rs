@@ -117,9 +117,12 @@ impl Action {
 
     pub fn duty(self) -> Duty {
         match self {
-            Action::Accept | Action::AnswerDirectly | Action::Refer | Action::TransferEmergency | Action::LinkDuplicate | Action::Dispatch => {
-                Duty::FrontDoor
-            }
+            Action::Accept
+            | Action::AnswerDirectly
+            | Action::Refer
+            | Action::TransferEmergency
+            | Action::LinkDuplicate
+            | Action::Dispatch => Duty::FrontDoor,
             Action::RejectReturn | Action::ChangeLead | Action::Close | Action::Reopen => Duty::Dispatcher,
             Action::DecideExtension => Duty::Supervisor,
             Action::Sign => Duty::Participant,
@@ -150,11 +153,7 @@ impl Duty {
 impl CaseStatus {
     /// The state after `action`, or why the case cannot take it now.
     pub fn apply(self, action: Action) -> Result<CaseStatus, TransitionError> {
-        if action.allowed_from().contains(&self) {
-            Ok(action.target(self))
-        } else {
-            Err(TransitionError { from: self, action })
-        }
+        if action.allowed_from().contains(&self) { Ok(action.target(self)) } else { Err(TransitionError { from: self, action }) }
     }
 
     pub fn is_open(self) -> bool {

@@ -3,16 +3,16 @@
 
 pub mod api_key;
 pub mod app_secret;
+pub mod audit_event;
 pub mod call_event;
 pub mod case;
 pub mod case_event;
 pub mod case_participant;
 pub mod idempotency_key;
-pub mod tracking_counter;
-pub mod audit_event;
 pub mod refresh_token;
 pub mod session;
 pub mod tenant;
 pub mod tenant_number;
+pub mod tracking_counter;
 pub mod unit;
 pub mod user;

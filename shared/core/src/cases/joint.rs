@@ -1,0 +1,218 @@
+//! Dispatch and joint handling (联合办理): one lead unit, any co-units in any line; signing,
+//! changing the lead, and escalation on reopening.
+
+use chrono::Duration;
+use hotline_domain::ValidationError;
+use hotline_domain::case::{CaseStatus, ParticipantRole, ParticipantStatus, Urgency};
+use hotline_store::entities::{case_participant, unit};
+use hotline_store::units;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::steps::{Change, StepInput, parse_uuid, required};
+use crate::{Core, CoreError, CoreResult, Principal};
+
+const MAX_CO_UNITS: usize = 10;
+
+fn new_part(change: &Change, u: &unit::Model, role: ParticipantRole, now: chrono::DateTime<chrono::Utc>) -> case_participant::Model {
+    case_participant::Model {
+        id: Uuid::now_v7(),
+        case_id: change.case.id,
+        tenant_id: u.tenant_id,
+        unit_id: u.id,
+        role: role.as_str().to_owned(),
+        status: ParticipantStatus::Assigned.as_str().to_owned(),
+        contribution: None,
+        signed_at: None,
+        contributed_at: None,
+        released_at: None,
+        created_at: now,
+    }
+}
+
+/// Puts `u` on the case as `role`: reuses its earlier row (a unit appears once per case).
+fn assign(
+    change: &mut Change,
+    parts: &[case_participant::Model],
+    u: &unit::Model,
+    role: ParticipantRole,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    match parts.iter().find(|x| x.unit_id == u.id) {
+        Some(existing) => {
+            let mut x = existing.clone();
+            x.role = role.as_str().to_owned();
+            x.status = ParticipantStatus::Assigned.as_str().to_owned();
+            x.signed_at = None;
+            x.contribution = None;
+            x.contributed_at = None;
+            x.released_at = None;
+            change.update_parts.retain(|p| p.id != x.id);
+            change.update_parts.push(x);
+        }
+        None => change.insert_parts.push(new_part(change, u, role, now)),
+    }
+}
+
+fn withdraw(change: &mut Change, part: &case_participant::Model) {
+    let mut x = part.clone();
+    x.status = ParticipantStatus::Withdrawn.as_str().to_owned();
+    change.update_parts.retain(|p| p.id != x.id);
+    change.update_parts.push(x);
+}
+
+fn restart_clocks(change: &mut Change, now: chrono::DateTime<chrono::Utc>) {
+    let urgency = Urgency::parse(&change.case.urgency).unwrap_or(Urgency::General);
+    let (sign, feedback) = urgency.default_limits_minutes();
+    change.case.sign_due_at = Some(now + Duration::minutes(sign));
+    change.case.feedback_due_at = Some(now + Duration::minutes(feedback));
+}
+
+impl Core {
+    /// A unit that may receive work from `p`: it exists and is active; a line's dispatcher
+    /// dispatches within the line, the platform anywhere.
+    async fn dispatchable(&self, p: &Principal, field: &str, id: &str) -> CoreResult<unit::Model> {
+        let id = parse_uuid(field, id)?;
+        let u = units::find_any(&self.store.db, id).await?;
+        match u {
+            Some(u) if u.status == "active" && (p.on_platform() || u.tenant_id == p.tenant.id.0) => Ok(u),
+            _ => Err(ValidationError::new(field, "unknown_unit", "no active unit with this id that you may dispatch to").into()),
+        }
+    }
+
+    pub(crate) async fn dispatch(
+        &self,
+        p: &Principal,
+        change: &mut Change,
+        parts: &[case_participant::Model],
+        input: &StepInput,
+    ) -> CoreResult<CaseStatus> {
+        let lead = self.dispatchable(p, "lead_unit_id", &required("lead_unit_id", &input.lead_unit_id, 64)?).await?;
+        if input.co_unit_ids.len() > MAX_CO_UNITS {
+            return Err(ValidationError::new("co_unit_ids", "too_many", format!("at most {MAX_CO_UNITS} co-units")).into());
+        }
+        let mut co = Vec::new();
+        for (i, id) in input.co_unit_ids.iter().enumerate() {
+            let u = self.dispatchable(p, &format!("co_unit_ids[{i}]"), id).await?;
+            if u.id == lead.id || co.iter().any(|c: &unit::Model| c.id == u.id) {
+                return Err(ValidationError::new(format!("co_unit_ids[{i}]"), "duplicate_unit", "a unit takes part once").into());
+            }
+            co.push(u);
+        }
+        let now = self.now();
+        // Accepting a return and re-dispatching: the previous units step out.
+        for part in parts.iter().filter(|x| x.status != ParticipantStatus::Withdrawn.as_str()) {
+            withdraw(change, part);
+        }
+        assign(change, parts, &lead, ParticipantRole::Lead, now);
+        for u in &co {
+            assign(change, parts, u, ParticipantRole::Co, now);
+        }
+        change.case.lead_unit_id = Some(lead.id);
+        restart_clocks(change, now);
+        change.reason = input.reason.clone();
+        change.payload = json!({
+            "lead_unit_id": lead.id,
+            "lead_unit": lead.name,
+            "co_unit_ids": co.iter().map(|u| u.id).collect::<Vec<_>>(),
+            "sign_due_at": change.case.sign_due_at,
+            "feedback_due_at": change.case.feedback_due_at,
+        });
+        Ok(CaseStatus::Dispatched)
+    }
+
+    pub(crate) fn sign(&self, change: &mut Change, mine: Option<case_participant::Model>, from: CaseStatus) -> CoreResult<CaseStatus> {
+        let mut part = mine.ok_or(CoreError::Internal("sign without participant".into()))?;
+        if part.status != ParticipantStatus::Assigned.as_str() {
+            return Err(CoreError::conflict("already_signed", "your unit has already signed for this case"));
+        }
+        part.status = ParticipantStatus::Signed.as_str().to_owned();
+        part.signed_at = Some(self.now());
+        let lead = part.role == ParticipantRole::Lead.as_str();
+        change.payload = json!({ "unit_id": part.unit_id, "role": part.role });
+        change.update_parts.push(part);
+        Ok(if lead { CaseStatus::Signed } else { from })
+    }
+
+    pub(crate) fn reject_return(
+        &self,
+        change: &mut Change,
+        parts: &[case_participant::Model],
+        input: &StepInput,
+    ) -> CoreResult<CaseStatus> {
+        change.reason = Some(required("reason", &input.reason, 1000)?);
+        let lead = parts
+            .iter()
+            .find(|x| x.role == ParticipantRole::Lead.as_str() && x.status != ParticipantStatus::Withdrawn.as_str())
+            .cloned()
+            .ok_or(CoreError::Internal("returned case without lead".into()))?;
+        let mut x = lead;
+        x.status = ParticipantStatus::Assigned.as_str().to_owned();
+        x.signed_at = None;
+        change.payload = json!({ "back_to_unit_id": x.unit_id });
+        change.update_parts.push(x);
+        restart_clocks(change, self.now());
+        Ok(CaseStatus::Dispatched)
+    }
+
+    pub(crate) async fn change_lead(
+        &self,
+        p: &Principal,
+        change: &mut Change,
+        parts: &[case_participant::Model],
+        input: &StepInput,
+    ) -> CoreResult<CaseStatus> {
+        let new_lead = self.dispatchable(p, "unit_id", &required("unit_id", &input.unit_id, 64)?).await?;
+        change.reason = Some(required("reason", &input.reason, 1000)?);
+        if change.case.lead_unit_id == Some(new_lead.id) {
+            return Err(ValidationError::new("unit_id", "already_lead", "this unit already leads the case").into());
+        }
+        let now = self.now();
+        for old in parts.iter().filter(|x| x.role == ParticipantRole::Lead.as_str() && x.status != ParticipantStatus::Withdrawn.as_str()) {
+            withdraw(change, old);
+        }
+        assign(change, parts, &new_lead, ParticipantRole::Lead, now);
+        let old = change.case.lead_unit_id;
+        change.case.lead_unit_id = Some(new_lead.id);
+        restart_clocks(change, now);
+        change.payload = json!({ "from_unit_id": old, "to_unit_id": new_lead.id });
+        Ok(CaseStatus::Dispatched)
+    }
+
+    /// 二次派单: back to the same lead unit, with its next superior not yet involved added as a
+    /// co-unit (escalation; a second reopening reaches the next level up).
+    pub(crate) async fn reopen(&self, change: &mut Change, parts: &[case_participant::Model]) -> CoreResult<CaseStatus> {
+        let now = self.now();
+        let lead_id = change
+            .case
+            .lead_unit_id
+            .ok_or(CoreError::conflict("invalid_transition", "a case that was never dispatched cannot be reopened"))?;
+        let lead = units::find_any(&self.store.db, lead_id).await?.ok_or(CoreError::Internal("lead unit vanished".into()))?;
+        let active: Vec<Uuid> = parts.iter().filter(|x| x.status != ParticipantStatus::Withdrawn.as_str()).map(|x| x.unit_id).collect();
+        let escalated = units::ancestors(&self.store.db, lead.tenant_id, lead.id).await?.into_iter().find(|a| !active.contains(&a.id));
+        assign(change, parts, &lead, ParticipantRole::Lead, now);
+        if let Some(sup) = &escalated {
+            assign(change, parts, sup, ParticipantRole::Co, now);
+        }
+        change.case.reopen_count += 1;
+        if change.case.reopen_count >= 3 && !change.case.problem {
+            change.case.problem = true;
+            change.case.problem_reason = Some("reopened_3_times".into());
+        }
+        let previous_rating = change.case.rating.take();
+        change.case.rating_comment = None;
+        change.case.rated_at = None;
+        change.case.closure = None;
+        change.case.closed_at = None;
+        change.case.feedback = None;
+        change.case.feedback_resolved = None;
+        change.case.feedback_details = None;
+        restart_clocks(change, now);
+        change.payload = json!({
+            "reopens": change.case.reopen_count,
+            "escalated_to": escalated.as_ref().map(|u| u.id),
+            "previous_rating": previous_rating,
+        });
+        Ok(CaseStatus::Dispatched)
+    }
+}

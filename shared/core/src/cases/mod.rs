@@ -1,0 +1,19 @@
+//! Cases: intake at the front door, the lifecycle, joint handling, citizens' tracking and
+//! rating, CTI call events. Every step checks role, unit, tenant and state, and writes an
+//! event in the same transaction as the change.
+
+mod access;
+mod calls;
+mod intake;
+mod joint;
+mod public;
+mod query;
+mod steps;
+mod view;
+
+pub use calls::{CallEventInput, CallEventView};
+pub use intake::{AttachmentInput, IntakeInput, IntakeReceipt, IntakeResult};
+pub use public::{CitizenProof, PublicCaseView};
+pub use query::CaseQuery;
+pub use steps::{FeedbackInput, StepInput};
+pub use view::{CaseView, EventView, ParticipantView, RevealedContact};

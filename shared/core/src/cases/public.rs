@@ -1,0 +1,141 @@
+//! The citizen's side without an account: the public intake form, tracking by number plus a
+//! proof (the last four digits of the phone, or the token given at intake), and the one rating.
+//! Rate-limited per client address against flooding and tracking-number enumeration.
+
+use chrono::{DateTime, Timelike, Utc};
+use hotline_auth::hash_secret;
+use hotline_domain::case::{Action, CaseStatus, Channel};
+use hotline_domain::{Role, RoleSet, ValidationError};
+use hotline_store::entities::case;
+use hotline_store::{cases, tenants};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::access::status_of;
+use super::intake::{IntakeInput, IntakeResult, Intaker};
+use super::steps::{Change, StepInput};
+use crate::auth::tenant_ref;
+use crate::bootstrap::PLATFORM_CODE;
+use crate::{Core, CoreError, CoreResult, Principal, PrincipalKind};
+
+/// What a citizen sees: status and the public answer, nothing personal.
+#[derive(Debug, Clone)]
+pub struct PublicCaseView {
+    pub tracking_number: String,
+    pub status: String,
+    pub contact_type: String,
+    pub category: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closure: Option<String>,
+    /// The answer given to the citizen: the direct answer, the units' feedback, or where the
+    /// contact was referred or transferred to.
+    pub answer: Option<String>,
+    pub rating: Option<String>,
+    pub can_rate: bool,
+}
+
+fn public_view(c: &case::Model) -> PublicCaseView {
+    let answer = c
+        .answer
+        .clone()
+        .or_else(|| c.feedback.clone())
+        .or_else(|| c.referral.clone())
+        .or_else(|| c.transfer_line.as_ref().map(|l| format!("transferred to {l}")));
+    let status = CaseStatus::parse(&c.status).ok();
+    PublicCaseView {
+        tracking_number: c.tracking_number.clone(),
+        status: c.status.clone(),
+        contact_type: c.contact_type.clone(),
+        category: c.category.clone(),
+        created_at: c.created_at,
+        closed_at: c.closed_at,
+        closure: c.closure.clone(),
+        answer,
+        rating: c.rating.clone(),
+        can_rate: c.rating.is_none() && status.is_some_and(|s| s.apply(Action::Rate).is_ok()),
+    }
+}
+
+/// The proof a citizen gives with the tracking number.
+#[derive(Debug, Clone, Default)]
+pub struct CitizenProof {
+    pub phone_last4: Option<String>,
+    pub token: Option<String>,
+}
+
+impl Core {
+    async fn public_budget(&self, ip: &str) -> CoreResult<()> {
+        let now = self.now();
+        let hour = now.timestamp() / 3600;
+        let n = self.kv.increment(&format!("public:{ip}:{hour}"), std::time::Duration::from_secs(3600)).await?;
+        if n > self.public_rate_limit_per_hour as i64 {
+            let left = 3600 - (now.minute() * 60 + now.second()) as u64;
+            return Err(CoreError::Throttled { retry_after_secs: left.max(1) });
+        }
+        Ok(())
+    }
+
+    pub async fn public_create_case(&self, ip: &str, input: IntakeInput, key: Option<&str>) -> CoreResult<IntakeResult> {
+        self.public_budget(ip).await?;
+        let channel = Channel::parse(&input.channel)?;
+        if !matches!(channel, Channel::Web | Channel::App | Channel::Wechat) {
+            return Err(ValidationError::new("channel", "invalid_value", "the public form takes web, app or wechat").into());
+        }
+        if input.reported_unit_id.is_some() || input.call_id.is_some() {
+            return Err(ValidationError::new("reported_unit_id", "staff_only", "reported_unit_id and call_id are set by staff").into());
+        }
+        let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
+        self.intake(Intaker::Public, hotline_domain::TenantId(platform.id), input, key, "public").await
+    }
+
+    /// The case behind a tracking number, if the proof matches. Any mismatch is "not found",
+    /// the same as an unknown number.
+    async fn proven_case(&self, ip: &str, tracking: &str, proof: &CitizenProof) -> CoreResult<case::Model> {
+        self.public_budget(ip).await?;
+        let c = cases::find_by_tracking(&self.store.db, tracking).await?.ok_or(CoreError::NotFound("case"))?;
+        let by_token = match (&proof.token, &c.public_token_hash) {
+            (Some(t), Some(h)) => bool::from(hash_secret(t).as_bytes().ct_eq(h.as_bytes())),
+            _ => false,
+        };
+        let by_phone = match (&proof.phone_last4, &c.caller_phone_masked) {
+            (Some(l4), Some(masked)) => l4.len() == 4 && masked.ends_with(l4.as_str()),
+            _ => false,
+        };
+        if by_token || by_phone { Ok(c) } else { Err(CoreError::NotFound("case")) }
+    }
+
+    pub async fn public_track(&self, ip: &str, tracking: &str, proof: CitizenProof) -> CoreResult<PublicCaseView> {
+        Ok(public_view(&self.proven_case(ip, tracking, &proof).await?))
+    }
+
+    /// The citizen's one rating; a dissatisfied rating of a handled case reopens it.
+    pub async fn public_rate(&self, ip: &str, tracking: &str, proof: CitizenProof, input: StepInput) -> CoreResult<PublicCaseView> {
+        let c = self.proven_case(ip, tracking, &proof).await?;
+        let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
+        let citizen = Principal {
+            kind: PrincipalKind::Citizen,
+            id: Uuid::nil(),
+            name: "citizen".into(),
+            tenant: tenant_ref(&platform)?,
+            roles: RoleSet::of([Role::Citizen]),
+            unit_id: None,
+            session_id: None,
+        };
+        let from = status_of(&c)?;
+        from.apply(Action::Rate).map_err(|e| CoreError::conflict("invalid_transition", e.to_string()))?;
+        let parts = cases::participants(&self.store.db, c.id).await?;
+        let mut change = Change {
+            case: c.clone(),
+            insert_parts: vec![],
+            update_parts: vec![],
+            reason: None,
+            payload: serde_json::json!({}),
+            other: None,
+        };
+        let to = self.rate_change(&mut change, &parts, from, &input).await?;
+        let view = self.commit_change(&citizen, change, Action::Rate, from, to, None).await?;
+        let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
+        Ok(public_view(&c))
+    }
+}

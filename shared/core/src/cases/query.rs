@@ -1,0 +1,92 @@
+//! Reading cases: one case, lists, the event history, and the audited reveal of contact data.
+
+use chrono::{DateTime, Utc};
+use hotline_domain::Role;
+use hotline_domain::case::{CaseStatus, Channel, ContactType, Urgency};
+use hotline_store::cases::{self, CaseFilter};
+use hotline_store::{Page, PageRequest};
+
+use super::steps::required;
+use super::view::{CaseView, EventView, RevealedContact, case_view, event_view, hides_reporter};
+use crate::audit::{Entry, Outcome};
+use crate::{Core, CoreError, CoreResult, Principal};
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub tenant: Option<String>,
+    pub unit_id: Option<String>,
+    pub status: Option<String>,
+    pub contact_type: Option<String>,
+    pub category: Option<String>,
+    pub urgency: Option<String>,
+    pub channel: Option<String>,
+    pub district: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub overdue: Option<bool>,
+    pub problem: Option<bool>,
+    pub q: Option<String>,
+}
+
+impl Core {
+    pub async fn get_case(&self, p: &Principal, id: &str) -> CoreResult<CaseView> {
+        let c = self.visible_case(p, id).await?;
+        let parts = cases::participants(&self.store.db, c.id).await?;
+        Ok(case_view(c, parts, p))
+    }
+
+    pub async fn case_events(&self, p: &Principal, id: &str, page: PageRequest) -> CoreResult<Page<EventView>> {
+        let c = self.visible_case(p, id).await?;
+        Ok(cases::events(&self.store.db, c.id, page).await?.map(event_view))
+    }
+
+    pub async fn list_cases(&self, p: &Principal, q: CaseQuery, page: PageRequest) -> CoreResult<Page<CaseView>> {
+        let scope = self.case_scope(p)?;
+        let tenant_id = match &q.tenant {
+            Some(code) => Some(self.visible_tenant(p, code).await?.id),
+            None => None,
+        };
+        let word = |v: &Option<String>, f: fn(&str) -> Result<String, hotline_domain::ValidationError>| v.as_deref().map(f).transpose();
+        let filter = CaseFilter {
+            tenant_id,
+            unit_id: q.unit_id.as_deref().map(|u| super::steps::parse_uuid("unit_id", u)).transpose()?,
+            status: word(&q.status, |s| CaseStatus::parse(s).map(|v| v.as_str().to_owned()))?,
+            contact_type: word(&q.contact_type, |s| ContactType::parse(s).map(|v| v.as_str().to_owned()))?,
+            category: q.category.filter(|c| !c.is_empty()),
+            urgency: word(&q.urgency, |s| Urgency::parse(s).map(|v| v.as_str().to_owned()))?,
+            channel: word(&q.channel, |s| Channel::parse(s).map(|v| v.as_str().to_owned()))?,
+            district: q.district.filter(|d| !d.is_empty()),
+            created_from: q.created_from,
+            created_to: q.created_to,
+            overdue_at: q.overdue.filter(|o| *o).map(|_| self.now()),
+            problem: q.problem,
+            q: q.q.filter(|t| !t.trim().is_empty()),
+        };
+        let page = cases::list(&self.store.db, scope, &filter, page).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for c in page.items {
+            let parts = cases::participants(&self.store.db, c.id).await?;
+            items.push(case_view(c, parts, p));
+        }
+        Ok(Page { items, next: page.next })
+    }
+
+    /// Returns the caller's name and phone in clear, for a stated reason, and records who saw
+    /// them, when and why. Never to the unit a whistle-blower reported about.
+    pub async fn reveal_contact(&self, p: &Principal, id: &str, reason: Option<String>) -> CoreResult<RevealedContact> {
+        let c = self.visible_case(p, id).await?;
+        let reason = required("reason", &reason, 500)?;
+        let allowed = p.has_any(&[Role::Agent, Role::Dispatcher, Role::UnitLead, Role::UnitHandler]);
+        if !allowed || hides_reporter(&c, p) {
+            self.audit_denied(p, "case.reveal_contact", &c.tracking_number, if allowed { "reported unit" } else { "missing role" }).await;
+            return Err(CoreError::forbidden("you may not see this caller's contact data"));
+        }
+        let decrypt = |v: &Option<String>| -> CoreResult<Option<String>> {
+            v.as_deref().map(|x| self.pii.decrypt(x).map_err(|e| CoreError::Internal(e.to_string()))).transpose()
+        };
+        let contact = RevealedContact { caller_name: decrypt(&c.caller_name_enc)?, caller_phone: decrypt(&c.caller_phone_enc)? };
+        let entry = Entry::by(p, "case.reveal_contact", &c.tracking_number, Outcome::Success).tenant(Some(c.tenant_id)).detail(reason);
+        self.audit_on(&self.store.db, entry).await?;
+        Ok(contact)
+    }
+}
