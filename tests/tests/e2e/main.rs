@@ -4,6 +4,10 @@
 
 mod admin;
 mod auth;
+mod case_intake;
+mod case_kit;
+mod case_paths;
+mod case_refusals;
 mod helpers;
 mod isolation;
 mod jwt;
