@@ -39,7 +39,11 @@ pub struct Core {
 }
 
 impl Core {
+    /// Now, to the microsecond: PostgreSQL keeps microseconds, so every time the core hands
+    /// out is exactly what a later read returns, on either database.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
+        use chrono::DurationRound;
+        let now = self.clock.now();
+        now.duration_trunc(chrono::TimeDelta::microseconds(1)).unwrap_or(now)
     }
 }

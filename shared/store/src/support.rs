@@ -1,11 +1,11 @@
 //! Small supporting tables: idempotency records, tracking-number counters, generated secrets,
 //! CTI call events.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set, Statement};
 use uuid::Uuid;
 
-use crate::entities::{app_secret, call_event, idempotency_key, tracking_counter};
+use crate::entities::{app_secret, call_event, idempotency_key};
 use crate::{StoreError, StoreResult};
 
 pub async fn find_idempotent(db: &impl ConnectionTrait, scope: &str, key: &str) -> StoreResult<Option<idempotency_key::Model>> {
@@ -23,27 +23,25 @@ pub async fn insert_idempotent(db: &impl ConnectionTrait, row: idempotency_key::
 }
 
 /// The next number of a daily sequence, inside the caller's transaction (so a rolled-back
-/// intake gives its number back).
+/// intake gives its number back). One atomic upsert: on PostgreSQL a failed statement would
+/// abort the whole transaction, so "try update, else insert" is not an option.
 pub async fn next_in_sequence(db: &impl ConnectionTrait, scope: &str) -> StoreResult<i64> {
-    for _ in 0..3 {
-        let res = tracking_counter::Entity::update_many()
-            .col_expr(tracking_counter::Column::Next, Expr::col(tracking_counter::Column::Next).add(1))
-            .filter(tracking_counter::Column::Scope.eq(scope))
-            .exec(db)
-            .await?;
-        if res.rows_affected == 1 {
-            let row = tracking_counter::Entity::find_by_id(scope.to_owned()).one(db).await?;
-            return row.map(|r| r.next).ok_or_else(|| StoreError::Corrupt(format!("counter {scope} vanished")));
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO tracking_counters (scope, next) VALUES ($1, 1) \
+             ON CONFLICT (scope) DO UPDATE SET next = tracking_counters.next + 1 RETURNING next"
         }
-        let first = tracking_counter::ActiveModel { scope: Set(scope.to_owned()), next: Set(1) };
-        match tracking_counter::Entity::insert(first).exec_without_returning(db).await {
-            Ok(_) => return Ok(1),
-            // Another intake created today's counter first: increment it instead.
-            Err(e) if matches!(StoreError::from(e.clone()), StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
+        _ => {
+            "INSERT INTO tracking_counters (scope, next) VALUES (?, 1) \
+              ON CONFLICT (scope) DO UPDATE SET next = tracking_counters.next + 1 RETURNING next"
         }
-    }
-    Err(StoreError::Corrupt(format!("counter {scope} could not be advanced")))
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [scope.into()]))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("counter {scope} returned nothing")))?;
+    Ok(row.try_get::<i64>("", "next")?)
 }
 
 /// The named secret, created with `generate()` on first use.

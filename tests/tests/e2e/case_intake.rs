@@ -71,12 +71,28 @@ async fn the_same_idempotency_key_from_twenty_clients_creates_one_case() {
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "exactly one case stored");
 
     // A later retry replays the first answer; the same key with another body is refused.
-    let res = app.client.post(app.url("/api/v1/cases")).bearer_auth(&agent).header("Idempotency-Key", "same-key-20").json(&body).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&agent)
+        .header("Idempotency-Key", "same-key-20")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(res.headers()["idempotent-replayed"], "true");
     assert_eq!(res.json::<Value>().await.unwrap()["case_id"].as_str(), ids.iter().next().map(String::as_str));
     let other = complaint("另一个请求体");
-    let res = app.client.post(app.url("/api/v1/cases")).bearer_auth(&agent).header("Idempotency-Key", "same-key-20").json(&other).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&agent)
+        .header("Idempotency-Key", "same-key-20")
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json::<Value>().await.unwrap()["reason"], "idempotency_key_reused");
 }
@@ -103,21 +119,33 @@ async fn caller_data_is_masked_everywhere_but_the_audited_reveal() {
     // The clear data is stored encrypted, not in clear.
     use sea_orm::{ConnectionTrait, Statement};
     let backend = app.core.store.db.get_database_backend();
-    let row = app.core.store.db.query_one_raw(Statement::from_string(backend, "SELECT caller_phone_enc, caller_name_enc FROM cases")).await.unwrap().unwrap();
+    let row = app
+        .core
+        .store
+        .db
+        .query_one_raw(Statement::from_string(backend, "SELECT caller_phone_enc, caller_name_enc FROM cases"))
+        .await
+        .unwrap()
+        .unwrap();
     let stored: String = row.try_get("", "caller_phone_enc").unwrap();
     assert!(!stored.contains(PHONE));
 
     let (status, res) = app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &agent, Some(json!({}))).await;
     assert_eq!((status, res["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
-    let (status, res) = app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &agent, Some(json!({"reason": "回访核实"}))).await;
+    let (status, res) =
+        app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &agent, Some(json!({"reason": "回访核实"}))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!((res["caller_phone"].as_str(), res["caller_name"].as_str()), (Some(PHONE), Some("张三")));
     let auditor = app.token("auditor").await;
     let (_, audit) = app.get("/api/v1/audit-events?action=case.reveal_contact", &auditor).await;
     let entry = &audit["items"][0];
-    assert_eq!((entry["actor_name"].as_str(), entry["detail"].as_str(), entry["target"].as_str()), (Some("agent"), Some("回访核实"), Some(tracking)));
+    assert_eq!(
+        (entry["actor_name"].as_str(), entry["detail"].as_str(), entry["target"].as_str()),
+        (Some("agent"), Some("回访核实"), Some(tracking))
+    );
     let supervisor = app.token("city_supervisor").await;
-    let (status, _) = app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &supervisor, Some(json!({"reason": "看看"}))).await;
+    let (status, _) =
+        app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &supervisor, Some(json!({"reason": "看看"}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -135,7 +163,8 @@ async fn a_reported_unit_never_sees_the_whistle_blower() {
     let handler = app.token("handler_12319").await;
     let seen = app.case(&handler, &id).await;
     assert!(seen["caller_phone"].is_null() && seen["caller_name"].is_null(), "{seen}");
-    let (status, _) = app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &handler, Some(json!({"reason": "想知道是谁"}))).await;
+    let (status, _) =
+        app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &handler, Some(json!({"reason": "想知道是谁"}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(app.case(&dispatcher, &id).await["caller_phone"], "138****8000");
 }
@@ -159,7 +188,8 @@ async fn citizens_report_track_and_are_rate_limited() {
     let wrong = track("phone_last4=1234".into()).await.unwrap();
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
     let wrong: Value = wrong.json().await.unwrap();
-    let missing: Value = app.client.get(app.url("/api/v1/public/cases/12345-20000101-000001?phone_last4=8000")).send().await.unwrap().json().await.unwrap();
+    let missing: Value =
+        app.client.get(app.url("/api/v1/public/cases/12345-20000101-000001?phone_last4=8000")).send().await.unwrap().json().await.unwrap();
     assert_eq!(wrong, missing, "a wrong proof looks like an unknown number");
     // Five requests so far from this address: the sixth waits.
     let res = track("phone_last4=8000".into()).await.unwrap();
@@ -196,7 +226,8 @@ async fn call_events_are_idempotent_and_linked_to_their_case() {
     let mut body = complaint("电话反映占道经营。");
     body["call_id"] = "C-0001".into();
     let case_id = app.intake(&agent, body).await["case_id"].as_str().unwrap().to_owned();
-    let calls: Value = app.client.get(app.url("/api/v1/calls/C-0001")).header("x-api-key", &key).send().await.unwrap().json().await.unwrap();
+    let calls: Value =
+        app.client.get(app.url("/api/v1/calls/C-0001")).header("x-api-key", &key).send().await.unwrap().json().await.unwrap();
     assert_eq!(calls.as_array().unwrap().len(), 2);
     assert!(calls.as_array().unwrap().iter().all(|e| e["case_id"] == case_id.as_str()));
     // A call answered without a case is kept as such.

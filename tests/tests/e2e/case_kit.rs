@@ -57,7 +57,8 @@ impl TestApp {
     /// Creates a staff account of `code` with `roles` (in `unit` when given) and signs it in.
     pub async fn staff(&self, code: &str, username: &str, roles: &[&str], unit: Option<&str>) -> String {
         let admin = self.token("city_admin").await;
-        let body = json!({"username": username, "display_name": username, "password": "a long test passphrase", "roles": roles, "unit_id": unit});
+        let body =
+            json!({"username": username, "display_name": username, "password": "a long test passphrase", "roles": roles, "unit_id": unit});
         let (status, res) = self.call(Method::POST, &format!("/api/v1/tenants/{code}/users"), &admin, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{res}");
         self.token_with(username, "a long test passphrase").await

@@ -71,7 +71,8 @@ async fn a_return_is_reviewed_then_redispatched_and_repeated_returns_flag_a_prob
     // Now the dispatcher accepts the return and re-dispatches to the parks office.
     let moved = app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": parks, "reason": "改派园林绿化处"})).await;
     assert_eq!(moved["lead_unit_id"].as_str(), Some(parks.as_str()));
-    let statuses: Vec<(&str, &str)> = moved["participants"].as_array().unwrap().iter().map(|p| (p["role"].as_str().unwrap(), p["status"].as_str().unwrap())).collect();
+    let statuses: Vec<(&str, &str)> =
+        moved["participants"].as_array().unwrap().iter().map(|p| (p["role"].as_str().unwrap(), p["status"].as_str().unwrap())).collect();
     assert!(statuses.contains(&("lead", "withdrawn")) && statuses.contains(&("lead", "assigned")), "{statuses:?}");
     // The first unit no longer works on it.
     assert_eq!(app.sign(&first, &id).await.1["code"], "not_your_unit");
@@ -90,7 +91,8 @@ async fn an_approved_extension_moves_the_feedback_deadline() {
     let handler = app.token("handler_12319").await;
     let unit = app.unit("12319", "市容环境卫生处").await;
     let id = app.intake(&dispatcher, complaint("违章搭建需要拆除。")).await["case_id"].as_str().unwrap().to_owned();
-    let due = app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await["feedback_due_at"].as_str().unwrap().to_owned();
+    let due =
+        app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await["feedback_due_at"].as_str().unwrap().to_owned();
     app.sign(&handler, &id).await;
     let (status, body) = app.step(&dispatcher, &id, "extension/decision", json!({"approve": true})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("no_extension_pending")));
@@ -114,7 +116,12 @@ async fn a_dissatisfied_citizen_reopens_and_the_case_escalates_to_the_units_supe
     let admin = app.token("admin_12319").await;
     let district = app.unit("12319", "鼓楼区人民政府").await;
     let (status, street) = app
-        .call(reqwest::Method::POST, "/api/v1/tenants/12319/units", &admin, Some(json!({"name": "东街街道办事处", "kind": "street_office", "parent_id": district, "district": "鼓楼区"})))
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/tenants/12319/units",
+            &admin,
+            Some(json!({"name": "东街街道办事处", "kind": "street_office", "parent_id": district, "district": "鼓楼区"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let street = street["id"].as_str().unwrap().to_owned();
@@ -173,7 +180,10 @@ async fn an_emergency_is_transferred_and_an_out_of_scope_contact_referred() {
     let agent = app.token("agent").await;
     let fire = app.intake(&agent, complaint("楼道里冒烟，好像着火了！")).await["case_id"].as_str().unwrap().to_owned();
     let case = app.ok_step(&agent, &fire, "transfer", json!({"line": "119", "reason": "火情"})).await;
-    assert_eq!((case["closure"].as_str(), case["transfer_line"].as_str(), case["urgency"].as_str()), (Some("transferred"), Some("119"), Some("emergency")));
+    assert_eq!(
+        (case["closure"].as_str(), case["transfer_line"].as_str(), case["urgency"].as_str()),
+        (Some("transferred"), Some("119"), Some("emergency"))
+    );
     let (status, body) = app.step(&agent, &fire, "transfer", json!({"line": "119"})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")));
     let other = app.intake(&agent, complaint("家里停电了。")).await["case_id"].as_str().unwrap().to_owned();
