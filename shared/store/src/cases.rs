@@ -20,6 +20,8 @@ pub enum CaseScope {
     Tenant(Uuid),
     /// A unit: cases it takes part in.
     Unit(Uuid),
+    /// An integrator: the cases its key created.
+    CreatedBy(Uuid),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,6 +53,7 @@ fn scope_condition(scope: CaseScope) -> Condition {
             .add(case::Column::TenantId.eq(t))
             .add(case::Column::Id.in_subquery(participant_cases(case_participant::Column::TenantId, t))),
         CaseScope::Unit(u) => Condition::all().add(case::Column::Id.in_subquery(participant_cases(case_participant::Column::UnitId, u))),
+        CaseScope::CreatedBy(who) => Condition::all().add(case::Column::CreatedBy.eq(who)),
     }
 }
 

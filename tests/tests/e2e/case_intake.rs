@@ -239,3 +239,68 @@ async fn call_events_are_idempotent_and_linked_to_their_case() {
     let res = app.client.get(app.url("/api/v1/calls/C-0001")).header("x-api-key", other["secret"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn no_log_line_carries_a_clear_phone_number() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let receipt = app.intake(&agent, complaint("夜间施工噪音。")).await;
+    let id = receipt["case_id"].as_str().unwrap();
+    let tracking = receipt["tracking_number"].as_str().unwrap();
+    let _ = app.call(Method::POST, &format!("/api/v1/cases/{id}/reveal-contact"), &agent, Some(json!({"reason": "回访"}))).await;
+    let _ = app.client.get(app.url(&format!("/api/v1/public/cases/{tracking}?phone_last4=8000"))).send().await;
+    let mut bad = complaint("电话格式错误");
+    bad["caller_phone"] = format!("{PHONE}x").into();
+    let _ = app.call(Method::POST, "/api/v1/cases", &agent, Some(bad)).await;
+    let logs = crate::helpers::captured_logs();
+    assert!(logs.contains("served"), "request lines are captured");
+    assert!(!logs.contains(PHONE), "a clear phone number reached the log");
+}
+
+#[tokio::test]
+async fn an_integrator_key_reads_only_the_cases_it_brought_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("city_admin").await;
+    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12345/api-keys", &admin, Some(json!({"name": "市民App"}))).await;
+    let key = key["secret"].as_str().unwrap().to_owned();
+    let mut body = complaint("App 上报：井盖缺失。");
+    body["channel"] = "app".into();
+    let res = app.client.post(app.url("/api/v1/cases")).header("x-api-key", &key).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let mine = res.json::<Value>().await.unwrap()["case_id"].as_str().unwrap().to_owned();
+    let agent = app.token("agent").await;
+    let theirs = app.intake(&agent, complaint("电话反映。")).await["case_id"].as_str().unwrap().to_owned();
+    let get = |id: String| app.client.get(app.url(&format!("/api/v1/cases/{id}"))).header("x-api-key", &key).send();
+    assert_eq!(get(mine.clone()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(get(theirs).await.unwrap().status(), StatusCode::NOT_FOUND);
+    let list: Value = app.client.get(app.url("/api/v1/cases")).header("x-api-key", &key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // Integrators take no lifecycle steps.
+    let res =
+        app.client.post(app.url(&format!("/api/v1/cases/{mine}/accept"))).header("x-api-key", &key).json(&json!({})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_linked_requester_sees_the_answer_of_the_open_case() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let master = app.intake(&agent, complaint("广场垃圾堆积。")).await["case_id"].as_str().unwrap().to_owned();
+    let mut second = complaint("广场上好多垃圾。");
+    second["caller_phone"] = "13900001111".into();
+    let receipt = app.intake(&agent, second).await;
+    let dup = receipt["case_id"].as_str().unwrap();
+    app.ok_step(&agent, dup, "link", json!({"duplicate_of": master})).await;
+    app.ok_step(&dispatcher, &master, "dispatch", json!({"lead_unit_id": unit})).await;
+    app.sign(&handler, &master).await;
+    app.ok_step(&handler, &master, "feedback", json!({"text": "广场垃圾已清理。", "resolved": true})).await;
+    let tracking = receipt["tracking_number"].as_str().unwrap();
+    let view: Value =
+        app.client.get(app.url(&format!("/api/v1/public/cases/{tracking}?phone_last4=1111"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["answer"], "广场垃圾已清理。");
+    assert_eq!(view["status"], "feedback_given");
+    assert!(view["linked_to"].is_string());
+}

@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use hotline_api::Application;
@@ -149,12 +149,43 @@ pub fn test_env(db_url: &str, kv: &TestKv, extra: &[(&str, &str)]) -> Vec<(Strin
     env
 }
 
+/// Everything the service logs during this test binary, for checks on what logs may contain.
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = buf.clone();
+        let _ = tracing_subscriber::fmt().with_env_filter("info").with_ansi(false).with_writer(move || Capture(writer.clone())).try_init();
+        buf
+    });
+}
+
+/// The log lines written so far by every application this test binary started.
+pub fn captured_logs() -> String {
+    let buf = LOGS.get().expect("an application was started");
+    String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
 
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        capture_logs();
         let (db, url) = TestDb::create().await;
         let kv = TestKv::new();
         let settings = Settings::load(None, test_env(&url, &kv, extra)).expect("test settings are valid");

@@ -300,6 +300,8 @@ pub struct PublicCaseResponse {
     pub answer: Option<String>,
     pub rating: Option<String>,
     pub can_rate: bool,
+    /// For a contact linked to an open case (并单): that case, whose answer is shown.
+    pub linked_to: Option<String>,
 }
 
 impl From<PublicCaseView> for PublicCaseResponse {
@@ -315,6 +317,7 @@ impl From<PublicCaseView> for PublicCaseResponse {
             answer: v.answer,
             rating: v.rating,
             can_rate: v.can_rate,
+            linked_to: v.linked_to,
         }
     }
 }

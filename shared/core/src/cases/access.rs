@@ -9,9 +9,9 @@ use uuid::Uuid;
 use crate::{Core, CoreError, CoreResult, Principal};
 
 /// Platform roles that see every case.
-const PLATFORM_READERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::CitySupervisor, Role::CityAdmin, Role::Auditor, Role::Integrator];
+const PLATFORM_READERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::CitySupervisor, Role::CityAdmin, Role::Auditor];
 /// Line roles that see their line's cases and the joint cases its units take part in.
-const LINE_READERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::TenantAdmin, Role::Auditor, Role::Integrator];
+const LINE_READERS: &[Role] = &[Role::Agent, Role::Dispatcher, Role::TenantAdmin, Role::Auditor];
 
 pub(crate) fn status_of(c: &case::Model) -> CoreResult<CaseStatus> {
     CaseStatus::parse(&c.status).map_err(|e| CoreError::Internal(format!("case {}: {e}", c.id)))
@@ -20,6 +20,10 @@ pub(crate) fn status_of(c: &case::Model) -> CoreResult<CaseStatus> {
 impl Core {
     /// The cases `p` may see; a principal with no case role sees none (403).
     pub(crate) fn case_scope(&self, p: &Principal) -> CoreResult<CaseScope> {
+        // Least privilege for other systems: an integrator key reads the cases it brought in.
+        if p.kind == crate::PrincipalKind::ApiKey {
+            return Ok(CaseScope::CreatedBy(p.id));
+        }
         if p.on_platform() && p.has_any(PLATFORM_READERS) {
             return Ok(CaseScope::All);
         }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::case::PhoneNumber;
 use hotline_domain::{LineNumber, Role, ValidationError, parse_name};
+use hotline_store::cases::{self, CaseScope};
 use hotline_store::entities::call_event;
 use hotline_store::{StoreError, support};
 use uuid::Uuid;
@@ -74,9 +75,12 @@ impl Core {
         if let Some(done) = support::find_call_event(&self.store.db, tenant, &call_id, &input.event).await? {
             return Ok((view(done), false));
         }
+        // The call centre links calls to cases its tenant received, whoever took them in.
         let case_id = match input.case_id.as_deref() {
             Some(id) => {
-                Some(self.visible_case(p, id).await.map_err(|_| ValidationError::new("case_id", "unknown_case", "no such case"))?.id)
+                let unknown = || ValidationError::new("case_id", "unknown_case", "no case of this tenant has this id");
+                let id = id.parse::<Uuid>().map_err(|_| unknown())?;
+                Some(cases::find(&self.store.db, CaseScope::Tenant(tenant), id).await?.ok_or_else(unknown)?.id)
             }
             None => None,
         };

@@ -33,6 +33,8 @@ pub struct PublicCaseView {
     pub answer: Option<String>,
     pub rating: Option<String>,
     pub can_rate: bool,
+    /// For a contact linked to an open case: that case's tracking number.
+    pub linked_to: Option<String>,
 }
 
 fn public_view(c: &case::Model) -> PublicCaseView {
@@ -54,6 +56,7 @@ fn public_view(c: &case::Model) -> PublicCaseView {
         answer,
         rating: c.rating.clone(),
         can_rate: c.rating.is_none() && status.is_some_and(|s| s.apply(Action::Rate).is_ok()),
+        linked_to: None,
     }
 }
 
@@ -105,8 +108,21 @@ impl Core {
         if by_token || by_phone { Ok(c) } else { Err(CoreError::NotFound("case")) }
     }
 
+    /// A contact linked to an open case (并单) shows that case's progress and answer: every
+    /// requester gets the one answer.
     pub async fn public_track(&self, ip: &str, tracking: &str, proof: CitizenProof) -> CoreResult<PublicCaseView> {
-        Ok(public_view(&self.proven_case(ip, tracking, &proof).await?))
+        let c = self.proven_case(ip, tracking, &proof).await?;
+        let mut view = public_view(&c);
+        if let Some(master) = c.duplicate_of
+            && let Some(m) = cases::find(&self.store.db, hotline_store::cases::CaseScope::All, master).await?
+        {
+            let shared = public_view(&m);
+            view.status = shared.status;
+            view.answer = shared.answer;
+            view.closed_at = shared.closed_at;
+            view.linked_to = Some(m.tracking_number.clone());
+        }
+        Ok(view)
     }
 
     /// The citizen's one rating; a dissatisfied rating of a handled case reopens it.
