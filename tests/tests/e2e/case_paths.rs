@@ -267,3 +267,26 @@ async fn the_dispatcher_changes_the_lead_with_a_reason() {
     assert_eq!(app.sign(&handler_a, &id).await.1["code"], "not_your_unit");
     let _ = PHONE;
 }
+
+#[tokio::test]
+async fn three_reopenings_flag_a_problem_case_and_escalation_stops_at_the_top() {
+    let app = TestApp::spawn().await;
+    let dispatcher = app.token("dispatcher").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let id = app.intake(&dispatcher, complaint("反复投诉的油烟问题。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    for round in 1..=3 {
+        assert_eq!(app.sign(&handler, &id).await.0, StatusCode::OK, "round {round}");
+        app.ok_step(&handler, &id, "feedback", json!({"text": format!("第{round}次处理"), "resolved": true})).await;
+        let case = app.ok_step(&dispatcher, &id, "reopen", json!({"reason": "群众仍不满意"})).await;
+        assert_eq!(case["reopen_count"], round);
+        assert_eq!(case["problem"], round >= 3, "round {round}");
+        // The unit has no superior in the demo tree: nobody is added.
+        assert_eq!(case["participants"].as_array().unwrap().len(), 1);
+    }
+    let case = app.case(&dispatcher, &id).await;
+    assert_eq!(case["problem_reason"], "reopened_3_times");
+    let (status, body) = app.step(&dispatcher, &id, "reopen", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")), "a dispatched case is not reopened");
+}
