@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod role;
+pub mod rules;
 pub mod tenant;
 pub mod unit;
 pub mod user;
