@@ -19,6 +19,8 @@ mod m20261122_000012_create_idempotency_keys;
 mod m20261122_000013_create_tracking_counters;
 mod m20261122_000014_create_app_secrets;
 mod m20261122_000015_create_call_events;
+mod m20261122_000016_create_rule_sets;
+mod m20261122_000017_create_routing_decisions;
 
 pub struct Migrator;
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_create_tracking_counters::Migration),
             Box::new(m20261122_000014_create_app_secrets::Migration),
             Box::new(m20261122_000015_create_call_events::Migration),
+            Box::new(m20261122_000016_create_rule_sets::Migration),
+            Box::new(m20261122_000017_create_routing_decisions::Migration),
         ]
     }
 }

@@ -33,6 +33,13 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let core = build_core(&settings, clock).await?;
         first_start(&core, &settings).await?;
+        if let Some(url) = &settings.redis_url {
+            // Other instances announce rule publishes and organisation changes here.
+            let listener = core.clone();
+            hotline_kv::subscribe(url.clone(), settings.kv_prefix.clone(), hotline_core::routing::CHANNEL.into(), move |m| {
+                listener.on_routing_message(&m)
+            });
+        }
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = AppState { core: core.clone(), settings: Arc::new(settings) };
@@ -90,6 +97,7 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
     Ok(Core {
         pii: Arc::new(hotline_auth::PiiCipher::new(&pii_secret)),
         public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
+        routing: Arc::new(hotline_core::routing::RoutingCache::default()),
         store,
         kv,
         hasher: PasswordHasher::new(settings.password_hash_concurrency as usize),

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod cases;
 mod error;
 mod principal;
+pub mod routing;
 mod throttle;
 
 use std::sync::Arc;
@@ -36,9 +37,29 @@ pub struct Core {
     pub pii: Arc<PiiCipher>,
     /// Requests per hour per client address on the public endpoints.
     pub public_rate_limit_per_hour: u32,
+    /// Compiled rule sets and the organisation snapshot routing reads.
+    pub routing: Arc<routing::RoutingCache>,
 }
 
 impl Core {
+    /// Drops the organisation snapshot after a tenant or unit changed, here and (through the kv
+    /// store's pub/sub) in the other instances.
+    pub(crate) async fn org_changed(&self) {
+        self.routing.invalidate_org();
+        if let Err(e) = self.kv.publish(routing::CHANNEL, "org").await {
+            tracing::warn!(error = %e, "could not announce an organisation change");
+        }
+    }
+
+    /// Applies a message of the routing channel from another instance.
+    pub fn on_routing_message(&self, message: &str) {
+        match message.strip_prefix("rules:").map(|t| t.parse::<uuid::Uuid>()) {
+            Some(Ok(tenant)) => self.routing.invalidate(tenant),
+            _ if message == "org" => self.routing.invalidate_org(),
+            _ => tracing::warn!(message, "unknown routing message"),
+        }
+    }
+
     /// Now, to the microsecond: PostgreSQL keeps microseconds, so every time the core hands
     /// out is exactly what a later read returns, on either database.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

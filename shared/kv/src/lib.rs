@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use memory::MemoryKv;
-pub use redis_kv::RedisKv;
+pub use redis_kv::{RedisKv, subscribe};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
@@ -29,6 +29,8 @@ pub trait Kv: Send + Sync + std::fmt::Debug {
     /// `ttl` (fixed window).
     async fn increment(&self, key: &str, ttl: Duration) -> KvResult<i64>;
     async fn ping(&self) -> KvResult<()>;
+    /// Announces `message` on `channel` to every instance (no-op in-process: one instance).
+    async fn publish(&self, channel: &str, message: &str) -> KvResult<()>;
 }
 
 pub type SharedKv = Arc<dyn Kv>;

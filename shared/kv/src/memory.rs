@@ -59,6 +59,10 @@ impl Kv for MemoryKv {
     async fn ping(&self) -> KvResult<()> {
         Ok(())
     }
+
+    async fn publish(&self, _channel: &str, _message: &str) -> KvResult<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

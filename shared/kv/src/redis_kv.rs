@@ -88,7 +88,39 @@ impl Kv for RedisKv {
         script.key(self.key(key)).arg(millis(ttl)).invoke_async(&mut self.conn.clone()).await.map_err(unavailable)
     }
 
+    async fn publish(&self, channel: &str, message: &str) -> KvResult<()> {
+        self.conn.clone().publish(self.key(channel), message).await.map_err(unavailable)
+    }
+
     async fn ping(&self) -> KvResult<()> {
         redis::cmd("PING").query_async::<String>(&mut self.conn.clone()).await.map(|_| ()).map_err(unavailable)
     }
+}
+
+/// Listens on `channel` (under `prefix`) and calls `on_message` for each message, reconnecting
+/// after a lost connection. Runs until the process ends.
+pub fn subscribe(url: String, prefix: String, channel: String, on_message: impl Fn(String) + Send + Sync + 'static) {
+    tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let full = format!("{prefix}{channel}");
+        loop {
+            let result: Result<(), redis::RedisError> = async {
+                let client = redis::Client::open(url.as_str())?;
+                let mut pubsub = client.get_async_pubsub().await?;
+                pubsub.subscribe(&full).await?;
+                let mut stream = pubsub.on_message();
+                while let Some(msg) = stream.next().await {
+                    if let Ok(text) = msg.get_payload::<String>() {
+                        on_message(text);
+                    }
+                }
+                Ok(())
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "redis subscription lost; reconnecting");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
 }

@@ -170,3 +170,13 @@ pub async fn events(db: &impl ConnectionTrait, case_id: Uuid, page: PageRequest)
     let rows = q.order_by_asc(case_event::Column::Id).limit(page.limit + 1).all(db).await?;
     Ok(Page::from_rows(rows, page.limit, |r| r.id))
 }
+
+/// Earlier contacts from the same caller (by the keyed phone hash), for the `caller_history` fact.
+pub async fn count_by_caller(db: &impl ConnectionTrait, phone_hash: &str, before: DateTime<Utc>) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(case::Entity::find()
+        .filter(case::Column::CallerPhoneHash.eq(phone_hash))
+        .filter(case::Column::CreatedAt.lt(before))
+        .count(db)
+        .await?)
+}

@@ -8,6 +8,7 @@ mod connect;
 pub mod entities;
 mod error;
 mod page;
+pub mod rules;
 pub mod sessions;
 pub mod support;
 pub mod tenants;

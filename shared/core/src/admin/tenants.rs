@@ -174,6 +174,7 @@ impl Core {
         tenants::insert(&txn, row.clone(), &numbers).await?;
         self.audit_on(&txn, Entry::by(p, "tenant.create", code.as_str(), Outcome::Success).tenant(Some(row.id))).await?;
         txn.commit().await?;
+        self.org_changed().await;
         view(row, numbers)
     }
 
@@ -232,6 +233,7 @@ impl Core {
         let entry = Entry::by(p, "tenant.update", code, Outcome::Success).tenant(Some(t.id)).detail(changes.join(","));
         self.audit_on(&txn, entry).await?;
         txn.commit().await?;
+        self.org_changed().await;
         view(t, numbers)
     }
 }

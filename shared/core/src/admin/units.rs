@@ -164,6 +164,7 @@ impl Core {
         self.audit_on(&txn, Entry::by(p, "unit.create", &row.id.to_string(), Outcome::Success).tenant(Some(t.id)).detail(row.name.clone()))
             .await?;
         txn.commit().await?;
+        self.org_changed().await;
         view(&t.code, row)
     }
 
@@ -211,6 +212,7 @@ impl Core {
         units::update(&txn, u.clone()).await.map_err(|e| unit_conflict(e, &u.name))?;
         self.audit_on(&txn, Entry::by(p, "unit.update", &u.id.to_string(), Outcome::Success).tenant(Some(t.id))).await?;
         txn.commit().await?;
+        self.org_changed().await;
         view(&t.code, u)
     }
 

@@ -50,6 +50,9 @@ pub struct IntakeInput {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IntakeReceipt {
     pub case_id: Uuid,
+    /// Where the rules send the case (the dispatcher confirms with `dispatch`).
+    #[serde(default)]
+    pub routing: Option<crate::routing::Summary>,
     pub tracking_number: String,
     pub status: String,
     /// Lets the citizen track the case without an account; shown only here.
@@ -161,12 +164,98 @@ fn check(input: &IntakeInput) -> Result<Checked, ValidationError> {
     })
 }
 
+/// The new case row for checked intake data (encrypting the caller's data on the way).
+#[allow(clippy::too_many_arguments)]
+fn build_row(
+    pii: &hotline_auth::PiiCipher,
+    t: &hotline_store::entities::tenant::Model,
+    checked: Checked,
+    input: &IntakeInput,
+    tracking_number: String,
+    public_token_hash: Option<String>,
+    created_by: Option<Uuid>,
+    via: &str,
+    now: DateTime<Utc>,
+) -> case::Model {
+    case::Model {
+        id: Uuid::now_v7(),
+        tenant_id: t.id,
+        tracking_number,
+        channel: checked.channel.as_str().to_owned(),
+        contact_type: checked.contact_type.as_str().to_owned(),
+        category: checked.category,
+        urgency: checked.urgency.as_str().to_owned(),
+        title: checked.title,
+        description: checked.description,
+        address: checked.address,
+        district: checked.district,
+        lat: input.lat,
+        long: input.long,
+        caller_name_enc: checked.name.as_deref().map(|n| pii.encrypt(n)),
+        caller_name_masked: checked.name.as_deref().map(mask_name),
+        caller_phone_enc: checked.phone.as_ref().map(|ph| pii.encrypt(ph.as_str())),
+        caller_phone_hash: checked.phone.as_ref().map(|ph| pii.lookup_hash(ph.as_str())),
+        caller_phone_masked: checked.phone.as_ref().map(PhoneNumber::masked),
+        anonymous: checked.phone.is_none() && checked.name.is_none(),
+        dialled_number: checked.dialled,
+        attachments: Some(serde_json::to_string(&checked.attachments).unwrap_or_else(|_| "[]".into())),
+        status: "received".into(),
+        closure: None,
+        lead_unit_id: None,
+        reported_unit_id: checked.reported_unit,
+        answer: None,
+        referral: None,
+        transfer_line: None,
+        duplicate_of: None,
+        feedback: None,
+        feedback_resolved: None,
+        feedback_details: None,
+        rating: None,
+        rating_comment: None,
+        rated_at: None,
+        no_return_visit: false,
+        return_count: 0,
+        reopen_count: 0,
+        problem: false,
+        problem_reason: None,
+        extension_days: None,
+        extension_reason: None,
+        sign_due_at: None,
+        feedback_due_at: None,
+        public_token_hash,
+        created_by,
+        created_via: via.to_owned(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+    }
+}
+
 fn request_hash(input: &IntakeInput) -> String {
     let bytes = serde_json::to_vec(input).unwrap_or_default();
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
 impl Core {
+    /// A case built from intake data without saving it (for routing simulations).
+    pub(crate) fn unsaved_case(&self, p: &Principal, input: IntakeInput) -> CoreResult<case::Model> {
+        let checked = check(&input)?;
+        let t = hotline_store::entities::tenant::Model {
+            id: p.tenant.id.0,
+            code: p.tenant.code.to_string(),
+            name: String::new(),
+            kind: p.tenant.kind.to_string(),
+            merge_mode: None,
+            calendar: String::new(),
+            time_zone: String::new(),
+            status: "active".into(),
+            created_at: self.now(),
+            updated_at: self.now(),
+        };
+        Ok(build_row(&self.pii, &t, checked, &input, "simulation".into(), None, Some(p.id), "simulation", self.now()))
+    }
+
     /// Staff and integrator intake (`POST /api/v1/cases`).
     pub async fn create_case(&self, p: &Principal, input: IntakeInput, key: Option<&str>) -> CoreResult<IntakeResult> {
         if !p.has_any(&[Role::Agent, Role::Dispatcher, Role::Integrator]) {
@@ -221,60 +310,37 @@ impl Core {
 
         let txn = db.begin().await?;
         let seq = support::next_in_sequence(&txn, &format!("{}-{}", t.code, day.format("%Y%m%d"))).await?;
-        let row = case::Model {
-            id: Uuid::now_v7(),
-            tenant_id: t.id,
-            tracking_number: tracking_number(&t.code, day, seq as u64),
-            channel: checked.channel.as_str().to_owned(),
-            contact_type: checked.contact_type.as_str().to_owned(),
-            category: checked.category,
-            urgency: checked.urgency.as_str().to_owned(),
-            title: checked.title,
-            description: checked.description,
-            address: checked.address,
-            district: checked.district,
-            lat: input.lat,
-            long: input.long,
-            caller_name_enc: checked.name.as_deref().map(|n| self.pii.encrypt(n)),
-            caller_name_masked: checked.name.as_deref().map(mask_name),
-            caller_phone_enc: checked.phone.as_ref().map(|ph| self.pii.encrypt(ph.as_str())),
-            caller_phone_hash: checked.phone.as_ref().map(|ph| self.pii.lookup_hash(ph.as_str())),
-            caller_phone_masked: checked.phone.as_ref().map(PhoneNumber::masked),
-            anonymous: checked.phone.is_none() && checked.name.is_none(),
-            dialled_number: checked.dialled,
-            attachments: Some(serde_json::to_string(&checked.attachments).unwrap_or_else(|_| "[]".into())),
-            status: "received".into(),
-            closure: None,
-            lead_unit_id: None,
-            reported_unit_id: checked.reported_unit,
-            answer: None,
-            referral: None,
-            transfer_line: None,
-            duplicate_of: None,
-            feedback: None,
-            feedback_resolved: None,
-            feedback_details: None,
-            rating: None,
-            rating_comment: None,
-            rated_at: None,
-            no_return_visit: false,
-            return_count: 0,
-            reopen_count: 0,
-            problem: false,
-            problem_reason: None,
-            extension_days: None,
-            extension_reason: None,
-            sign_due_at: None,
-            feedback_due_at: None,
-            public_token_hash: Some(hash_secret(&token)),
-            created_by: actor_id,
-            created_via: via.to_owned(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            closed_at: None,
-        };
+        let row = build_row(
+            &self.pii,
+            &t,
+            checked,
+            &input,
+            tracking_number(&t.code, day, seq as u64),
+            Some(hash_secret(&token)),
+            actor_id,
+            via,
+            now,
+        );
+        let mut row = row;
+        // Route before committing: the decision is part of the durable intake.
+        let decision = self.route(&txn, &row, hotline_domain::rules::RuleEvent::CaseReceived).await?;
+        if input.urgency.is_none()
+            && let Some(u) = &decision.urgency
+        {
+            row.urgency = u.clone();
+        }
+        if row.category.is_none() {
+            row.category = decision.category.clone();
+        }
+        if let Some(t) = &decision.contact_type {
+            row.contact_type = t.clone();
+        }
+        if let Some(reason) = &decision.problem {
+            row.problem = true;
+            row.problem_reason = Some(reason.chars().take(64).collect());
+        }
         cases::insert(&txn, row.clone()).await?;
+        self.store_decision(&txn, &row, hotline_domain::rules::RuleEvent::CaseReceived, &decision).await?;
         let event = case_event::Model {
             id: Uuid::now_v7(),
             case_id: row.id,
@@ -295,6 +361,7 @@ impl Core {
             support::link_call(&txn, t.id, call, row.id).await?;
         }
         let receipt = IntakeReceipt {
+            routing: Some(crate::routing::Summary::from(&decision)),
             case_id: row.id,
             tracking_number: row.tracking_number.clone(),
             status: row.status.clone(),

@@ -87,6 +87,19 @@ impl Core {
         parts: &[case_participant::Model],
         input: &StepInput,
     ) -> CoreResult<CaseStatus> {
+        // Without named units, dispatch follows the latest routing decision that found a unit.
+        let (lead_id, co_ids) = match &input.lead_unit_id {
+            Some(id) => (id.clone(), input.co_unit_ids.clone()),
+            None => match self.latest_decision(change.case.id).await? {
+                Some(d) if input.co_unit_ids.is_empty() => (d.lead_unit, d.co_units),
+                _ => {
+                    return Err(
+                        ValidationError::new("lead_unit_id", "required", "no routing decision names a unit: name the lead unit").into()
+                    );
+                }
+            },
+        };
+        let input = &StepInput { lead_unit_id: Some(lead_id), co_unit_ids: co_ids, ..input.clone() };
         let lead = self.dispatchable(p, "lead_unit_id", &required("lead_unit_id", &input.lead_unit_id, 64)?).await?;
         if input.co_unit_ids.len() > MAX_CO_UNITS {
             return Err(ValidationError::new("co_unit_ids", "too_many", format!("at most {MAX_CO_UNITS} co-units")).into());

@@ -7,6 +7,7 @@ use hotline_domain::ValidationError;
 use hotline_domain::case::{
     Action, CaseStatus, ClosureKind, ContactType, EmergencyLine, ParticipantStatus, Rating, ReturnReason, Urgency, check_note,
 };
+use hotline_domain::rules::RuleEvent;
 use hotline_store::entities::{case, case_event, case_participant};
 use hotline_store::{StoreError, TransactionTrait, cases};
 use serde_json::{Value, json};
@@ -130,7 +131,21 @@ impl Core {
                 self.reopen(&mut change, &parts).await?
             }
         };
-        self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await
+        let view = self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await?;
+        // Rules may speak to what just happened: keep their advice for the dispatcher.
+        let event = match action {
+            Action::Return => Some(RuleEvent::CaseReturned),
+            Action::Reopen => Some(RuleEvent::CaseReopened),
+            Action::Rate if to == CaseStatus::Dispatched => Some(RuleEvent::CaseReopened),
+            Action::Accept => Some(RuleEvent::CaseUpdated),
+            _ => None,
+        };
+        if let Some(event) = event
+            && let Some(c) = cases::find(&self.store.db, hotline_store::cases::CaseScope::All, view.id).await?
+        {
+            self.reroute(&c, event).await;
+        }
+        Ok(view)
     }
 
     /// Writes the change and its event; a concurrent change of the same case loses with 409.

@@ -21,7 +21,12 @@ use super::model::{Rule, RuleAction, RuleError, RuleEvent};
 struct Keywords;
 
 impl CustomOperator for Keywords {
-    fn evaluate<'a>(&self, args: &[&'a DataValue<'a>], ctx: &mut EvalContext<'_, 'a>, arena: &'a Bump) -> datalogic_rs::Result<&'a DataValue<'a>> {
+    fn evaluate<'a>(
+        &self,
+        args: &[&'a DataValue<'a>],
+        ctx: &mut EvalContext<'_, 'a>,
+        arena: &'a Bump,
+    ) -> datalogic_rs::Result<&'a DataValue<'a>> {
         let found = ctx.root_input().get("_kw").and_then(|v| v.as_array()).unwrap_or(&[]);
         let wanted = |w: &str| found.iter().any(|f| f.as_str() == Some(w));
         let mut hit = false;
@@ -86,8 +91,41 @@ fn all_keywords(cond: &Value, out: &mut Vec<String>) {
 /// The JsonLogic operators rule conditions may use (the jsonlogic.com baseline plus `kw`).
 /// Anything else is refused when the rule set is saved, not discovered when a case arrives.
 const OPERATORS: &[&str] = &[
-    "var", "missing", "missing_some", "if", "?:", "==", "===", "!=", "!==", "!", "!!", "or", "and", ">", ">=", "<", "<=", "max", "min",
-    "+", "-", "*", "/", "%", "map", "filter", "reduce", "all", "none", "some", "merge", "in", "cat", "substr", "kw",
+    "var",
+    "missing",
+    "missing_some",
+    "if",
+    "?:",
+    "==",
+    "===",
+    "!=",
+    "!==",
+    "!",
+    "!!",
+    "or",
+    "and",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "max",
+    "min",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "map",
+    "filter",
+    "reduce",
+    "all",
+    "none",
+    "some",
+    "merge",
+    "in",
+    "cat",
+    "substr",
+    "kw",
 ];
 
 fn check_operators(v: &Value, path: &str) -> Result<(), RuleError> {
@@ -95,7 +133,10 @@ fn check_operators(v: &Value, path: &str) -> Result<(), RuleError> {
         Value::Object(map) if map.len() == 1 => {
             let (op, args) = map.iter().next().expect("one entry");
             if !OPERATORS.contains(&op.as_str()) {
-                return Err(RuleError { path: format!("{path}.{op}"), message: format!("'{op}' is not a JsonLogic operator rules may use") });
+                return Err(RuleError {
+                    path: format!("{path}.{op}"),
+                    message: format!("'{op}' is not a JsonLogic operator rules may use"),
+                });
             }
             if op == "kw" && kw_words(v).is_none_or(|w| w.is_empty()) {
                 return Err(RuleError { path: format!("{path}.kw"), message: "kw takes one or more non-empty words".into() });
@@ -315,7 +356,13 @@ mod tests {
     }
 
     fn facts(text: &str) -> Facts {
-        Facts { contact_type: "complaint".into(), urgency: "general".into(), channel: "phone".into(), description: text.into(), ..Default::default() }
+        Facts {
+            contact_type: "complaint".into(),
+            urgency: "general".into(),
+            channel: "phone".into(),
+            description: text.into(),
+            ..Default::default()
+        }
     }
 
     fn names(e: &Evaluation) -> Vec<&str> {

@@ -24,17 +24,34 @@ word_enum!(
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RuleAction {
     /// Front door: send to a tenant line (by code).
-    RouteToLine { line: String },
+    RouteToLine {
+        line: String,
+    },
     /// Line: send to one of its units (by id).
-    RouteToUnit { unit: String },
+    RouteToUnit {
+        unit: String,
+    },
     /// Front door: lead line + co-lines (codes); line: lead unit + co-units (ids).
-    JointHandling { lead: String, co_units: Vec<String> },
-    SetUrgency { urgency: String },
-    SetCategory { category: String },
-    SetContactType { contact_type: String },
-    AddTag { tag: String },
+    JointHandling {
+        lead: String,
+        co_units: Vec<String>,
+    },
+    SetUrgency {
+        urgency: String,
+    },
+    SetCategory {
+        category: String,
+    },
+    SetContactType {
+        contact_type: String,
+    },
+    AddTag {
+        tag: String,
+    },
     /// Suggest a knowledge-base article to answer with.
-    AnswerFromKb { article: String },
+    AnswerFromKb {
+        article: String,
+    },
     /// Tell a role or a unit.
     Notify {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,8 +59,12 @@ pub enum RuleAction {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unit: Option<String>,
     },
-    FlagProblem { reason: String },
-    TransferEmergency { line: String },
+    FlagProblem {
+        reason: String,
+    },
+    TransferEmergency {
+        line: String,
+    },
 }
 
 impl RuleAction {
@@ -146,7 +167,10 @@ fn parse_action(v: &Value, path: &str) -> Result<RuleAction, RuleError> {
             }
             let mut co_units = Vec::new();
             for (i, c) in list.iter().enumerate() {
-                let s = c.as_str().filter(|s| !s.is_empty()).ok_or_else(|| err(format!("{path}.co_units[{i}]"), "must be a non-empty string"))?;
+                let s = c
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| err(format!("{path}.co_units[{i}]"), "must be a non-empty string"))?;
                 if s == lead || co_units.iter().any(|x: &String| x == s) {
                     return Err(err(format!("{path}.co_units[{i}]"), "is named twice"));
                 }
@@ -214,17 +238,20 @@ pub fn parse_rules(v: &Value) -> Result<Vec<Rule>, RuleError> {
         let event = RuleEvent::parse(event_s).map_err(|e| err(format!("{path}.event"), e.message))?;
         let priority = match obj.get("priority") {
             None => 0,
-            Some(p) => p
-                .as_i64()
-                .filter(|p| (-10_000..=10_000).contains(p))
-                .ok_or_else(|| err(format!("{path}.priority"), "must be a whole number from -10000 to 10000"))? as i32,
+            Some(p) => {
+                p.as_i64()
+                    .filter(|p| (-10_000..=10_000).contains(p))
+                    .ok_or_else(|| err(format!("{path}.priority"), "must be a whole number from -10000 to 10000"))? as i32
+            }
         };
-        let conditions = obj.get("conditions").cloned().ok_or_else(|| err(format!("{path}.conditions"), "is required (use true to always match)"))?;
+        let conditions =
+            obj.get("conditions").cloned().ok_or_else(|| err(format!("{path}.conditions"), "is required (use true to always match)"))?;
         let actions_v = obj.get("actions").and_then(Value::as_array).ok_or_else(|| err(format!("{path}.actions"), "must be a list"))?;
         if actions_v.is_empty() {
             return Err(err(format!("{path}.actions"), "a rule does at least one thing"));
         }
-        let actions = actions_v.iter().enumerate().map(|(j, a)| parse_action(a, &format!("{path}.actions[{j}]"))).collect::<Result<Vec<_>, _>>()?;
+        let actions =
+            actions_v.iter().enumerate().map(|(j, a)| parse_action(a, &format!("{path}.actions[{j}]"))).collect::<Result<Vec<_>, _>>()?;
         let stop = match obj.get("stop") {
             None => false,
             Some(s) => s.as_bool().ok_or_else(|| err(format!("{path}.stop"), "must be true or false"))?,

@@ -220,9 +220,11 @@ pub fn decide(
     }
     let lead = d.lead_unit.clone();
     let mut seen = Vec::new();
-    d.co_units.retain(|u| Some(u) != lead.as_ref() && !seen.contains(u) && {
-        seen.push(u.clone());
-        true
+    d.co_units.retain(|u| {
+        Some(u) != lead.as_ref() && !seen.contains(u) && {
+            seen.push(u.clone());
+            true
+        }
     });
     if d.lead_unit.is_none() {
         d.manual = true;

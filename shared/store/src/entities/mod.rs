@@ -10,6 +10,8 @@ pub mod case_event;
 pub mod case_participant;
 pub mod idempotency_key;
 pub mod refresh_token;
+pub mod routing_decision;
+pub mod rule_set;
 pub mod session;
 pub mod tenant;
 pub mod tenant_number;
