@@ -27,7 +27,8 @@ use utoipa_actix_web::AppExt;
         (name = "cases", description = "Intake, reading and the history of cases (工单)"),
         (name = "case steps", description = "The lifecycle: accept, dispatch, sign, return, feedback, rating, joint handling"),
         (name = "calls", description = "CTI call events from the call centre"),
-        (name = "public", description = "Citizens without an account: report, track, rate")
+        (name = "public", description = "Citizens without an account: report, track, rate"),
+        (name = "rules", description = "Per-tenant rule sets, routing decisions, simulation and replay")
     )
 )]
 struct ApiDoc;

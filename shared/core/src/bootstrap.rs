@@ -237,6 +237,7 @@ impl Core {
             users::insert(&txn, handler).await?;
         }
         txn.commit().await?;
+        self.seed_demo_rules().await?;
         Ok(true)
     }
 }

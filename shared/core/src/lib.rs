@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+mod bootstrap_rules;
 pub mod cases;
 mod error;
 mod principal;

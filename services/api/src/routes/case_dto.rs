@@ -84,6 +84,8 @@ impl From<IntakeRequest> for IntakeInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntakeResponse {
     pub case_id: Uuid,
+    /// Where the rules send the case; `POST /cases/{id}/dispatch` with no unit follows it.
+    pub routing: Option<RoutingSummary>,
     /// Human-readable, e.g. `12345-20261122-000123`.
     #[schema(example = "12345-20261122-000123")]
     pub tracking_number: String,
@@ -93,9 +95,27 @@ pub struct IntakeResponse {
     pub created_at: DateTime<Utc>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingSummary {
+    /// Line codes, the lead line first.
+    pub lines: Vec<String>,
+    pub lead_unit_id: Option<String>,
+    pub co_unit_ids: Vec<String>,
+    /// No unit found: the dispatcher decides.
+    pub manual: bool,
+    pub reason: String,
+}
+
 impl From<IntakeReceipt> for IntakeResponse {
     fn from(r: IntakeReceipt) -> Self {
         Self {
+            routing: r.routing.map(|s| RoutingSummary {
+                lines: s.lines,
+                lead_unit_id: s.lead_unit_id,
+                co_unit_ids: s.co_unit_ids,
+                manual: s.manual,
+                reason: s.reason,
+            }),
             case_id: r.case_id,
             tracking_number: r.tracking_number,
             status: r.status,

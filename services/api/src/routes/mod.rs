@@ -10,6 +10,7 @@ pub mod case_steps;
 pub mod cases;
 pub mod health;
 pub mod public;
+pub mod rule_sets;
 pub mod tenants;
 pub mod units;
 pub mod users;
@@ -70,6 +71,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(calls::get_call)
             .service(public::public_create_case)
             .service(public::public_track_case)
-            .service(public::public_rate_case),
+            .service(public::public_rate_case)
+            .service(rule_sets::list_rule_sets)
+            .service(rule_sets::create_rule_set)
+            .service(rule_sets::get_rule_set)
+            .service(rule_sets::update_rule_set)
+            .service(rule_sets::publish_rule_set)
+            .service(rule_sets::replay_rule_set)
+            .service(rule_sets::simulate_routing)
+            .service(rule_sets::case_routing),
     );
 }
