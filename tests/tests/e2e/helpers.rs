@@ -14,7 +14,12 @@ pub const JWT_SECRET: &str = "e2e-test-secret-0123456789abcdef0123";
 /// Where this test's data lives, removed when the test ends.
 pub enum TestDb {
     Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another instance's database, cleaned up by its owner.
+    Borrowed,
 }
 
 impl TestDb {
@@ -59,6 +64,7 @@ fn replace_db_name(url: &str, name: &str) -> String {
 impl Drop for TestDb {
     fn drop(&mut self) {
         match self {
+            TestDb::Borrowed => {}
             TestDb::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -195,6 +201,23 @@ impl TestApp {
         let core = app.core().clone();
         tokio::spawn(app.run_until_stopped());
         Self { base, client: reqwest::Client::new(), clock, core, db, _kv: kv }
+    }
+
+    /// Another instance on the same database and Redis (scale-out), without seeding again.
+    pub async fn second_instance(&self) -> TestApp {
+        let TestDb::Postgres { admin_url, name } = &self.db else { panic!("a second instance needs PostgreSQL") };
+        let url = replace_db_name(admin_url, name);
+        let kv = TestKv { url: self._kv.url.clone(), prefix: self._kv.prefix.clone() };
+        let settings = Settings::load(None, test_env(&url, &kv, &[])).expect("test settings are valid");
+        let clock = ManualClock::new(start_time());
+        let app = Application::build_with_clock(settings, Arc::new(clock.clone())).await.expect("the second instance starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let core = app.core().clone();
+        tokio::spawn(app.run_until_stopped());
+        // The clones must not clean up what the first instance owns.
+        let db = TestDb::Borrowed;
+        let kv = TestKv { url: None, prefix: kv.prefix.clone() };
+        TestApp { base, client: reqwest::Client::new(), clock, core, db, _kv: kv }
     }
 
     pub fn url(&self, path: &str) -> String {

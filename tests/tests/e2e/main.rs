@@ -12,5 +12,6 @@ mod helpers;
 mod isolation;
 mod jwt;
 mod openapi;
+mod routing;
 mod storage;
 mod throttle;

@@ -106,7 +106,8 @@ impl From<LinkRequest> for StepInput {
 #[serde(deny_unknown_fields)]
 pub struct DispatchRequest {
     /// The lead unit (牵头单位); any line's unit for the platform, the line's own for a line.
-    pub lead_unit_id: String,
+    /// Absent: follow the case's routing decision.
+    pub lead_unit_id: Option<String>,
     /// Co-units (协办单位), possibly in other lines.
     #[serde(default)]
     pub co_unit_ids: Vec<String>,
@@ -114,7 +115,7 @@ pub struct DispatchRequest {
 }
 impl From<DispatchRequest> for StepInput {
     fn from(r: DispatchRequest) -> Self {
-        StepInput { lead_unit_id: Some(r.lead_unit_id), co_unit_ids: r.co_unit_ids, reason: r.reason, ..Default::default() }
+        StepInput { lead_unit_id: r.lead_unit_id, co_unit_ids: r.co_unit_ids, reason: r.reason, ..Default::default() }
     }
 }
 

@@ -379,4 +379,36 @@ mod tests {
         assert_eq!(d.lines.len(), 1);
         assert!(d.manual, "12369's rules name no unit for this text");
     }
+
+    #[test]
+    fn every_classification_and_side_action_lands_in_the_decision() {
+        let front = compiled(json!([
+            {"name": "all", "event": "case_received", "priority": 5, "conditions": {"kw": ["垃圾"]}, "actions": [
+                {"type": "route_to_line", "line": "12319"},
+                {"type": "set_urgency", "urgency": "complex"},
+                {"type": "set_category", "category": "环境卫生"},
+                {"type": "set_contact_type", "contact_type": "report"},
+                {"type": "add_tag", "tag": "热点"},
+                {"type": "answer_from_kb", "article": "kb-42"},
+                {"type": "notify", "role": "city_supervisor"},
+                {"type": "flag_problem", "reason": "hot_spot"},
+                {"type": "transfer_emergency", "line": "120"}
+            ]},
+            {"name": "second", "event": "case_received", "priority": 1, "conditions": true, "actions": [
+                {"type": "set_category", "category": "ignored: a higher rule set it"},
+                {"type": "add_tag", "tag": "热点"},
+                {"type": "add_tag", "tag": "第二"}
+            ]}
+        ]));
+        let d = decide(Some(("12345", &front)), None, &dir(), RuleEvent::CaseReceived, &facts("垃圾", None));
+        assert_eq!(d.category.as_deref(), Some("环境卫生"));
+        assert_eq!(d.urgency.as_deref(), Some("utilities"), "the line's rule refines the front door's urgency");
+        assert_eq!(d.contact_type.as_deref(), Some("report"));
+        assert_eq!(d.tags, vec!["热点", "第二"]);
+        assert_eq!(d.kb_articles, vec!["kb-42"]);
+        assert_eq!(d.notify.len(), 1);
+        assert_eq!(d.problem.as_deref(), Some("hot_spot"));
+        assert_eq!(d.transfer.as_deref(), Some("120"));
+        assert_eq!(d.lead_unit.as_deref(), Some("u-sanitation"));
+    }
 }
