@@ -70,7 +70,7 @@ impl RoutingDecision {
     fn absorb(&mut self, e: &Evaluation) {
         let (mut urgency, mut category, mut contact) = (None, None, None);
         for r in e.matched() {
-            for a in &r.actions {
+            for a in r.actions() {
                 match a {
                     RuleAction::SetUrgency { urgency: u } => urgency = urgency.or(Some(u.clone())),
                     RuleAction::SetCategory { category: c } => category = category.or(Some(c.clone())),
@@ -114,7 +114,7 @@ fn units_of(e: &Evaluation, code: &str, dir: &dyn Directory) -> (Option<String>,
         }
     };
     for r in e.matched() {
-        for a in &r.actions {
+        for a in r.actions() {
             match a {
                 RuleAction::JointHandling { lead: l, co_units } if lead.is_none() && dir.has_unit(code, l) => {
                     others.retain(|o| o != l);
@@ -152,15 +152,15 @@ pub fn decide(
         let e = rules.evaluate(event, facts);
         let mut joint_lead: Option<(String, String)> = None;
         for r in e.matched() {
-            for a in &r.actions {
+            for a in r.actions() {
                 match a {
-                    RuleAction::RouteToLine { line } if dir.is_line(line) => d.add_line(line, &r.rule),
+                    RuleAction::RouteToLine { line } if dir.is_line(line) => d.add_line(line, r.name()),
                     RuleAction::JointHandling { lead, co_units } if dir.is_line(lead) => {
                         if joint_lead.is_none() {
-                            joint_lead = Some((lead.clone(), r.rule.clone()));
+                            joint_lead = Some((lead.clone(), r.name().to_owned()));
                         }
-                        d.add_line(lead, &r.rule);
-                        co_units.iter().filter(|c| dir.is_line(c)).for_each(|c| d.add_line(c, &r.rule));
+                        d.add_line(lead, r.name());
+                        co_units.iter().filter(|c| dir.is_line(c)).for_each(|c| d.add_line(c, r.name()));
                     }
                     _ => {}
                 }
