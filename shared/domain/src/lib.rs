@@ -3,6 +3,7 @@
 //! No I/O, no async, no web or database types: everything here is plain data and functions
 //! that the store, core and services build on ("parse, don't validate").
 
+pub mod calendar;
 pub mod case;
 pub mod clock;
 pub mod error;
