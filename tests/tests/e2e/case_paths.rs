@@ -290,3 +290,22 @@ async fn three_reopenings_flag_a_problem_case_and_escalation_stops_at_the_top() 
     let (status, body) = app.step(&dispatcher, &id, "reopen", json!({})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_transition")), "a dispatched case is not reopened");
 }
+
+#[tokio::test]
+async fn unit_deadlines_follow_the_working_calendar_of_the_line() {
+    let app = TestApp::spawn().await;
+    // Sign in first: tokens are checked against the wall clock, the case clock is injected.
+    let dispatcher = app.token("dispatcher").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    use chrono::TimeZone;
+    let shanghai = |m, d, h| chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap().with_timezone(&chrono::Utc);
+    // Friday 13 February 2026, 17:00, the eve of the Spring Festival holiday.
+    app.clock.set(shanghai(2, 13, 17));
+    let id = app.intake(&dispatcher, complaint("节前小区垃圾堆积。")).await["case_id"].as_str().unwrap().to_owned();
+    let case = app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    let due = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
+    // A complaint: 3 working days, across the make-up Saturday and the nine-day holiday.
+    assert_eq!(due(&case["feedback_due_at"]), shanghai(2, 25, 17));
+    // Signing for: 24 hours of clock time.
+    assert_eq!(due(&case["sign_due_at"]), shanghai(2, 14, 17));
+}

@@ -1,7 +1,6 @@
 //! Dispatch and joint handling (联合办理): one lead unit, any co-units in any line; signing,
 //! changing the lead, and escalation on reopening.
 
-use chrono::Duration;
 use hotline_domain::ValidationError;
 use hotline_domain::case::{CaseStatus, ParticipantRole, ParticipantStatus, Urgency};
 use hotline_store::entities::{case_participant, unit};
@@ -61,14 +60,24 @@ fn withdraw(change: &mut Change, part: &case_participant::Model) {
     change.update_parts.push(x);
 }
 
-fn restart_clocks(change: &mut Change, now: chrono::DateTime<chrono::Utc>) {
-    let urgency = Urgency::parse(&change.case.urgency).unwrap_or(Urgency::General);
-    let (sign, feedback) = urgency.default_limits_minutes();
-    change.case.sign_due_at = Some(now + Duration::minutes(sign));
-    change.case.feedback_due_at = Some(now + Duration::minutes(feedback));
-}
-
 impl Core {
+    /// Starts the unit clocks of a (re)dispatch: sign-for and feedback deadlines from the
+    /// tenant's time limits and working calendar (a return or reopening restarts only these).
+    async fn restart_clocks(&self, change: &mut Change, now: chrono::DateTime<chrono::Utc>) -> CoreResult<()> {
+        use hotline_domain::calendar::WorkingCalendar;
+        use hotline_domain::calendar::sla::{SlaPolicy, Stage};
+        use hotline_domain::case::ContactType;
+        let t = hotline_store::tenants::find_by_id(&self.store.db, change.case.tenant_id).await?;
+        let tz = t.as_ref().and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
+        let cal = t.as_ref().and_then(|t| WorkingCalendar::named(&t.calendar, tz).ok()).unwrap_or_else(WorkingCalendar::cn_2026);
+        let policy = SlaPolicy::defaults();
+        let urgency = Urgency::parse(&change.case.urgency).unwrap_or(Urgency::General);
+        let kind = ContactType::parse(&change.case.contact_type).unwrap_or(ContactType::Other);
+        change.case.sign_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Sign);
+        change.case.feedback_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Feedback);
+        Ok(())
+    }
+
     /// A unit that may receive work from `p`: it exists and is active; a line's dispatcher
     /// dispatches within the line, the platform anywhere.
     async fn dispatchable(&self, p: &Principal, field: &str, id: &str) -> CoreResult<unit::Model> {
@@ -122,7 +131,7 @@ impl Core {
             assign(change, parts, u, ParticipantRole::Co, now);
         }
         change.case.lead_unit_id = Some(lead.id);
-        restart_clocks(change, now);
+        self.restart_clocks(change, now).await?;
         change.reason = input.reason.clone();
         change.payload = json!({
             "lead_unit_id": lead.id,
@@ -147,7 +156,7 @@ impl Core {
         Ok(if lead { CaseStatus::Signed } else { from })
     }
 
-    pub(crate) fn reject_return(
+    pub(crate) async fn reject_return(
         &self,
         change: &mut Change,
         parts: &[case_participant::Model],
@@ -164,7 +173,7 @@ impl Core {
         x.signed_at = None;
         change.payload = json!({ "back_to_unit_id": x.unit_id });
         change.update_parts.push(x);
-        restart_clocks(change, self.now());
+        self.restart_clocks(change, self.now()).await?;
         Ok(CaseStatus::Dispatched)
     }
 
@@ -187,7 +196,7 @@ impl Core {
         assign(change, parts, &new_lead, ParticipantRole::Lead, now);
         let old = change.case.lead_unit_id;
         change.case.lead_unit_id = Some(new_lead.id);
-        restart_clocks(change, now);
+        self.restart_clocks(change, now).await?;
         change.payload = json!({ "from_unit_id": old, "to_unit_id": new_lead.id });
         Ok(CaseStatus::Dispatched)
     }
@@ -220,7 +229,7 @@ impl Core {
         change.case.feedback = None;
         change.case.feedback_resolved = None;
         change.case.feedback_details = None;
-        restart_clocks(change, now);
+        self.restart_clocks(change, now).await?;
         change.payload = json!({
             "reopens": change.case.reopen_count,
             "escalated_to": escalated.as_ref().map(|u| u.id),

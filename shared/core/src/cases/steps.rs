@@ -111,7 +111,7 @@ impl Core {
                 CaseStatus::InProgress
             }
             Action::Return => self.return_case(&mut change, &input)?,
-            Action::RejectReturn => self.reject_return(&mut change, &parts, &input)?,
+            Action::RejectReturn => self.reject_return(&mut change, &parts, &input).await?,
             Action::RequestExtension => request_extension(&mut change, &input)?,
             Action::DecideExtension => decide_extension(&mut change, &input)?,
             Action::Contribute => contribute(&mut change, mine.clone(), &input, now)?,

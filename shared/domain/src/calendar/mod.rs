@@ -3,6 +3,7 @@
 //! Times are stored in UTC and reasoned about in the tenant's time zone.
 
 mod cn_2026;
+pub mod sla;
 
 use std::collections::BTreeSet;
 
@@ -59,7 +60,9 @@ impl WorkingCalendar {
         let mut cal = match name {
             "cn-2026" => Self::cn_2026(),
             "weekdays" => Self::weekdays(tz, office_hours()),
-            _ => return Err(ValidationError::new("calendar", "unknown_calendar", format!("no calendar named '{name}' (cn-2026, weekdays)"))),
+            _ => {
+                return Err(ValidationError::new("calendar", "unknown_calendar", format!("no calendar named '{name}' (cn-2026, weekdays)")));
+            }
         };
         cal.tz = tz;
         Ok(cal)
@@ -99,17 +102,22 @@ impl WorkingCalendar {
 
     fn at(&self, d: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
         // Asia/Shanghai has no DST; for zones that do, take the earliest valid instant.
-        self.tz.from_local_datetime(&d.and_time(time)).earliest().map(|x| x.with_timezone(&Utc)).unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(time)))
+        self.tz
+            .from_local_datetime(&d.and_time(time))
+            .earliest()
+            .map(|x| x.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(time)))
     }
 
     /// The staffed intervals from `from` on, as UTC `[start, end)` pairs, day by day.
     fn intervals_from(&self, from: DateTime<Utc>) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
         let first = from.with_timezone(&self.tz).date_naive();
-        (0..MAX_DAYS).flat_map(move |i| {
-            let d = first + Duration::days(i);
-            self.hours(d).iter().map(move |(a, b)| (self.at(d, *a), self.at(d, *b))).collect::<Vec<_>>()
-        })
-        .filter_map(move |(a, b)| (b > from).then_some((a.max(from), b)))
+        (0..MAX_DAYS)
+            .flat_map(move |i| {
+                let d = first + Duration::days(i);
+                self.hours(d).iter().map(move |(a, b)| (self.at(d, *a), self.at(d, *b))).collect::<Vec<_>>()
+            })
+            .filter_map(move |(a, b)| (b > from).then_some((a.max(from), b)))
     }
 
     /// The first staffed moment at or after `t` (cases received out of hours start here).

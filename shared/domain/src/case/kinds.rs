@@ -129,19 +129,6 @@ impl Rating {
     }
 }
 
-impl Urgency {
-    /// DOMAIN.md natural-time limits: (sign for within, feedback within), in minutes. The SLA
-    /// issue replaces these defaults with per-tenant policies and working calendars.
-    pub fn default_limits_minutes(self) -> (i64, i64) {
-        match self {
-            Urgency::Emergency => (15, 120),
-            Urgency::Utilities => (30, 24 * 60),
-            Urgency::General => (24 * 60, 7 * 24 * 60),
-            Urgency::Complex => (24 * 60, 15 * 24 * 60),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,12 +149,5 @@ mod tests {
         assert!(Rating::VeryDissatisfied.is_dissatisfied() && Rating::Dissatisfied.is_dissatisfied());
         assert!(!Rating::Neutral.is_dissatisfied() && !Rating::Neutral.is_satisfied());
         assert!(Rating::Satisfied.is_satisfied());
-    }
-
-    #[test]
-    fn default_limits_follow_the_domain_table() {
-        assert_eq!(Urgency::Emergency.default_limits_minutes(), (15, 120));
-        assert_eq!(Urgency::General.default_limits_minutes(), (1440, 10080));
-        assert_eq!(Urgency::Complex.default_limits_minutes().1, 15 * 1440);
     }
 }

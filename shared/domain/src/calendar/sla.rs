@@ -1,0 +1,196 @@
+//! Time limits per stage (DOMAIN.md, "Time limits"): the urgency table in natural time, and the
+//! working-day limits by contact type (complaint 3, major complaint 5, report 10, suggestion 15
+//! working days; a consultation within 4 working hours).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::WorkingCalendar;
+use crate::case::{ContactType, Urgency};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// From receipt to dispatch.
+    Dispatch,
+    /// From dispatch to the lead unit's signature.
+    Sign,
+    /// From dispatch to the feedback.
+    Feedback,
+    /// From feedback to closing (return visit).
+    Close,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Clock time, nights and holidays included.
+    Natural(Duration),
+    /// Staffed time of the tenant's calendar.
+    Working(Duration),
+    /// Working days of the tenant's calendar.
+    WorkingDays(i64),
+}
+
+impl Limit {
+    /// The deadline of a clock started at `start`. Working clocks of a contact received out of
+    /// hours start at the next staffed moment.
+    pub fn deadline(self, cal: &WorkingCalendar, start: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Limit::Natural(d) => start + d,
+            Limit::Working(d) => cal.add_working(start, d),
+            Limit::WorkingDays(n) => cal.add_working_days(start, n),
+        }
+    }
+}
+
+/// One line of a policy; `None` matches any urgency or contact type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub urgency: Option<Urgency>,
+    pub contact_type: Option<ContactType>,
+    pub stage: Stage,
+    pub limit: Limit,
+}
+
+/// A tenant's time limits. Lookup prefers the most specific entry: urgency and contact type,
+/// then urgency, then contact type, then neither. Entries a tenant adds come first, so they
+/// override the defaults of the same specificity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaPolicy {
+    entries: Vec<Entry>,
+}
+
+fn e(urgency: Option<Urgency>, contact_type: Option<ContactType>, stage: Stage, limit: Limit) -> Entry {
+    Entry { urgency, contact_type, stage, limit }
+}
+
+impl SlaPolicy {
+    pub fn defaults() -> Self {
+        use ContactType as C;
+        use Limit::*;
+        use Stage::*;
+        use Urgency as U;
+        let (h, m, d) = (Duration::hours, Duration::minutes, Duration::days);
+        let mut entries = vec![
+            e(Some(U::Emergency), None, Dispatch, Natural(h(1))),
+            e(Some(U::Emergency), None, Sign, Natural(m(15))),
+            e(Some(U::Emergency), None, Feedback, Natural(h(2))),
+            e(Some(U::Utilities), None, Dispatch, Natural(h(2))),
+            e(Some(U::Utilities), None, Sign, Natural(m(30))),
+            e(Some(U::Utilities), None, Feedback, Natural(h(24))),
+            e(Some(U::General), None, Dispatch, Natural(h(24))),
+            e(Some(U::General), None, Sign, Natural(h(24))),
+            e(Some(U::General), None, Feedback, Natural(d(7))),
+            e(Some(U::Complex), None, Dispatch, Natural(h(24))),
+            e(Some(U::Complex), None, Sign, Natural(h(24))),
+            e(Some(U::Complex), None, Feedback, Natural(d(15))),
+            e(None, None, Close, WorkingDays(3)),
+        ];
+        // Working-day limits by contact type for ordinary and complex cases.
+        for (u, ct, limit) in [
+            (U::General, C::Consultation, Working(h(4))),
+            (U::General, C::Complaint, WorkingDays(3)),
+            (U::Complex, C::Complaint, WorkingDays(5)),
+            (U::General, C::Report, WorkingDays(10)),
+            (U::Complex, C::Report, WorkingDays(10)),
+            (U::General, C::Suggestion, WorkingDays(15)),
+            (U::Complex, C::Suggestion, WorkingDays(15)),
+        ] {
+            entries.push(e(Some(u), Some(ct), Feedback, limit));
+        }
+        Self { entries }
+    }
+
+    /// The defaults with a tenant's own entries in front.
+    pub fn with_overrides(overrides: Vec<Entry>) -> Self {
+        let mut entries = overrides;
+        entries.extend(Self::defaults().entries);
+        Self { entries }
+    }
+
+    pub fn limit(&self, urgency: Urgency, contact_type: ContactType, stage: Stage) -> Option<Limit> {
+        let rank = |x: &Entry| match (x.urgency, x.contact_type) {
+            (Some(u), Some(c)) if u == urgency && c == contact_type => Some(0),
+            (Some(u), None) if u == urgency => Some(1),
+            (None, Some(c)) if c == contact_type => Some(2),
+            (None, None) => Some(3),
+            _ => None,
+        };
+        // The first entry of the best rank (overrides precede defaults).
+        self.entries
+            .iter()
+            .filter(|x| x.stage == stage)
+            .filter_map(|x| rank(x).map(|r| (r, x)))
+            .min_by_key(|(r, _)| *r)
+            .map(|(_, x)| x.limit)
+    }
+
+    pub fn deadline(
+        &self,
+        cal: &WorkingCalendar,
+        start: DateTime<Utc>,
+        urgency: Urgency,
+        contact_type: ContactType,
+        stage: Stage,
+    ) -> Option<DateTime<Utc>> {
+        self.limit(urgency, contact_type, stage).map(|l| l.deadline(cal, start))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn sh(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_domain_table_is_the_default() {
+        let p = SlaPolicy::defaults();
+        use ContactType as C;
+        use Urgency as U;
+        assert_eq!(p.limit(U::Emergency, C::Complaint, Stage::Sign), Some(Limit::Natural(Duration::minutes(15))));
+        assert_eq!(
+            p.limit(U::Emergency, C::Complaint, Stage::Feedback),
+            Some(Limit::Natural(Duration::hours(2))),
+            "urgency beats contact type"
+        );
+        assert_eq!(p.limit(U::Utilities, C::Help, Stage::Feedback), Some(Limit::Natural(Duration::hours(24))));
+        assert_eq!(p.limit(U::General, C::Complaint, Stage::Feedback), Some(Limit::WorkingDays(3)));
+        assert_eq!(p.limit(U::Complex, C::Complaint, Stage::Feedback), Some(Limit::WorkingDays(5)), "a major complaint");
+        assert_eq!(p.limit(U::General, C::Report, Stage::Feedback), Some(Limit::WorkingDays(10)));
+        assert_eq!(p.limit(U::General, C::Suggestion, Stage::Feedback), Some(Limit::WorkingDays(15)));
+        assert_eq!(p.limit(U::General, C::Consultation, Stage::Feedback), Some(Limit::Working(Duration::hours(4))));
+        assert_eq!(p.limit(U::General, C::Help, Stage::Feedback), Some(Limit::Natural(Duration::days(7))));
+        assert_eq!(p.limit(U::Complex, C::Praise, Stage::Feedback), Some(Limit::Natural(Duration::days(15))));
+        assert_eq!(p.limit(U::General, C::Praise, Stage::Close), Some(Limit::WorkingDays(3)));
+    }
+
+    #[test]
+    fn a_tenant_overrides_at_the_same_specificity() {
+        let p = SlaPolicy::with_overrides(vec![e(
+            Some(Urgency::General),
+            Some(ContactType::Complaint),
+            Stage::Feedback,
+            Limit::WorkingDays(2),
+        )]);
+        assert_eq!(p.limit(Urgency::General, ContactType::Complaint, Stage::Feedback), Some(Limit::WorkingDays(2)));
+        assert_eq!(p.limit(Urgency::General, ContactType::Report, Stage::Feedback), Some(Limit::WorkingDays(10)));
+    }
+
+    #[test]
+    fn deadlines_follow_the_calendar() {
+        let cal = WorkingCalendar::cn_2026();
+        let p = SlaPolicy::defaults();
+        // A complaint dispatched on the Friday before the Spring Festival is due after it.
+        let due = p.deadline(&cal, sh(2, 13, 17, 0), Urgency::General, ContactType::Complaint, Stage::Feedback).unwrap();
+        assert_eq!(due, sh(2, 25, 17, 0));
+        // An emergency runs in clock time through the holiday.
+        let due = p.deadline(&cal, sh(2, 16, 3, 0), Urgency::Emergency, ContactType::Help, Stage::Feedback).unwrap();
+        assert_eq!(due, sh(2, 16, 5, 0));
+        // A consultation received on Saturday night is due by Monday 12:30 (4 staffed hours).
+        let due = p.deadline(&cal, sh(3, 7, 23, 0), Urgency::General, ContactType::Consultation, Stage::Feedback).unwrap();
+        assert_eq!(due, sh(3, 9, 14, 0));
+    }
+}
