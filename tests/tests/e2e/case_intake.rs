@@ -304,3 +304,20 @@ async fn a_linked_requester_sees_the_answer_of_the_open_case() {
     assert_eq!(view["status"], "feedback_given");
     assert!(view["linked_to"].is_string());
 }
+
+#[tokio::test]
+async fn public_idempotency_keys_belong_to_one_address() {
+    let app = TestApp::spawn().await;
+    let mut body = complaint("网上反映：路面塌陷。");
+    body["channel"] = "web".into();
+    let from = |octet: u8| reqwest::Client::builder().local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, octet))).build().unwrap();
+    let send = |client: reqwest::Client| {
+        let (url, body) = (app.url("/api/v1/public/cases"), body.clone());
+        async move { client.post(url).header("Idempotency-Key", "form-1").json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let a1 = send(from(1)).await;
+    let a2 = send(from(1)).await;
+    let b = send(from(2)).await;
+    assert_eq!(a1["case_id"], a2["case_id"], "the same citizen's retry replays");
+    assert_ne!(a1["case_id"], b["case_id"], "another citizen never gets the first one's answer or token");
+}

@@ -89,7 +89,8 @@ impl Core {
             return Err(ValidationError::new("reported_unit_id", "staff_only", "reported_unit_id and call_id are set by staff").into());
         }
         let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
-        self.intake(Intaker::Public, hotline_domain::TenantId(platform.id), input, key, "public").await
+        // Keys are scoped per client address: one citizen can never replay another's answer.
+        self.intake(Intaker::Public, hotline_domain::TenantId(platform.id), input, key, &format!("public:{ip}")).await
     }
 
     /// The case behind a tracking number, if the proof matches. Any mismatch is "not found",
