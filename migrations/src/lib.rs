@@ -21,6 +21,9 @@ mod m20261122_000014_create_app_secrets;
 mod m20261122_000015_create_call_events;
 mod m20261122_000016_create_rule_sets;
 mod m20261122_000017_create_routing_decisions;
+mod m20261122_000018_add_cases_feedback_near_at;
+mod m20261122_000019_create_deadline_crossings;
+mod m20261122_000020_create_worker_watermarks;
 
 pub struct Migrator;
 
@@ -45,6 +48,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000015_create_call_events::Migration),
             Box::new(m20261122_000016_create_rule_sets::Migration),
             Box::new(m20261122_000017_create_routing_decisions::Migration),
+            Box::new(m20261122_000018_add_cases_feedback_near_at::Migration),
+            Box::new(m20261122_000019_create_deadline_crossings::Migration),
+            Box::new(m20261122_000020_create_worker_watermarks::Migration),
         ]
     }
 }

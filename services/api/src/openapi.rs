@@ -28,7 +28,8 @@ use utoipa_actix_web::AppExt;
         (name = "case steps", description = "The lifecycle: accept, dispatch, sign, return, feedback, rating, joint handling"),
         (name = "calls", description = "CTI call events from the call centre"),
         (name = "public", description = "Citizens without an account: report, track, rate"),
-        (name = "rules", description = "Per-tenant rule sets, routing decisions, simulation and replay")
+        (name = "rules", description = "Per-tenant rule sets, routing decisions, simulation and replay"),
+        (name = "supervision", description = "Near-due, overdue and problem cases (催办/督办)")
     )
 )]
 struct ApiDoc;

@@ -33,6 +33,9 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let core = build_core(&settings, clock).await?;
         first_start(&core, &settings).await?;
+        if settings.worker_embedded {
+            hotline_core::supervision::spawn_sweeper(core.clone(), settings.sweep_interval);
+        }
         if let Some(url) = &settings.redis_url {
             // Other instances announce rule publishes and organisation changes here.
             let listener = core.clone();

@@ -61,6 +61,12 @@ pub const KEYS: &[KeySpec] = &[
         "Requests per hour one client address may make to the public (no account) endpoints: intake, tracking, rating.",
     ),
     key(
+        "worker_embedded",
+        "true",
+        "Run the worker (deadline sweeps) inside the API process. Set false when hotline-worker runs as its own deployment.",
+    ),
+    key("sweep_interval", "60s", "How often the worker sweeps deadlines for reminders (催办) and supervision (督办)."),
+    key(
         "password_hash_concurrency",
         "2",
         "How many argon2id hashes may run at once (each takes 19 MiB); protects the server from login floods.",

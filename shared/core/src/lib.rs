@@ -12,6 +12,7 @@ pub mod cases;
 mod error;
 mod principal;
 pub mod routing;
+pub mod supervision;
 mod throttle;
 
 use std::sync::Arc;

@@ -39,6 +39,8 @@ pub struct CaseFilter {
     /// Open at a unit with the feedback deadline before this instant.
     pub overdue_at: Option<DateTime<Utc>>,
     pub problem: Option<bool>,
+    /// Open at a unit, past the reminder point but not yet the deadline, at this instant.
+    pub near_at: Option<DateTime<Utc>>,
     pub q: Option<String>,
 }
 
@@ -116,6 +118,12 @@ pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, p
     }
     if let Some(now) = f.overdue_at {
         q = q.filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"])).filter(case::Column::FeedbackDueAt.lt(now));
+    }
+    if let Some(now) = f.near_at {
+        q = q
+            .filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"]))
+            .filter(case::Column::FeedbackNearAt.lte(now))
+            .filter(case::Column::FeedbackDueAt.gt(now));
     }
     if let Some(p) = f.problem {
         q = q.filter(case::Column::Problem.eq(p));

@@ -11,6 +11,7 @@ mod page;
 pub mod rules;
 pub mod sessions;
 pub mod support;
+pub mod sweep;
 pub mod tenants;
 pub mod units;
 pub mod users;

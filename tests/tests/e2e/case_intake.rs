@@ -310,7 +310,9 @@ async fn public_idempotency_keys_belong_to_one_address() {
     let app = TestApp::spawn().await;
     let mut body = complaint("网上反映：路面塌陷。");
     body["channel"] = "web".into();
-    let from = |octet: u8| reqwest::Client::builder().local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, octet))).build().unwrap();
+    let from = |octet: u8| {
+        reqwest::Client::builder().local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, octet))).build().unwrap()
+    };
     let send = |client: reqwest::Client| {
         let (url, body) = (app.url("/api/v1/public/cases"), body.clone());
         async move { client.post(url).header("Idempotency-Key", "form-1").json(&body).send().await.unwrap().json::<Value>().await.unwrap() }

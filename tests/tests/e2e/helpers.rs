@@ -144,6 +144,8 @@ pub fn test_env(db_url: &str, kv: &TestKv, extra: &[(&str, &str)]) -> Vec<(Strin
         ("HOTLINE_PII_KEY".to_owned(), "e2e-pii-secret-0123456789abcdef0123".to_owned()),
         ("HOTLINE_KV_PREFIX".to_owned(), kv.prefix.clone()),
         ("HOTLINE_LOG_LEVEL".to_owned(), "warn".to_owned()),
+        // Tests drive the deadline sweep themselves, with the injected clock.
+        ("HOTLINE_WORKER_EMBEDDED".to_owned(), "false".to_owned()),
     ];
     if let Some(url) = &kv.url {
         env.push(("HOTLINE_REDIS_URL".to_owned(), url.clone()));

@@ -14,4 +14,5 @@ mod jwt;
 mod openapi;
 mod routing;
 mod storage;
+mod supervision;
 mod throttle;

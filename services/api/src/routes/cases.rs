@@ -74,6 +74,8 @@ pub struct ListCasesQuery {
     pub overdue: Option<bool>,
     /// Only (or no) problem cases.
     pub problem: Option<bool>,
+    /// Only cases past their reminder point and not yet due.
+    pub near_due: Option<bool>,
     /// Words in the title or description.
     pub q: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -112,6 +114,7 @@ pub async fn list_cases(auth: Auth, state: web::Data<AppState>, q: web::Query<Li
         created_to: q.to,
         overdue: q.overdue,
         problem: q.problem,
+        near_due: q.near_due,
         q: q.q,
     };
     let page = state.core.list_cases(&auth.0, query, page).await?;
@@ -208,4 +211,40 @@ pub async fn reveal_contact(
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(RevealResponse { caller_name: c.caller_name, caller_phone: c.caller_phone }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionQuery {
+    /// `near_due` (催办: past the reminder point), `overdue` (督办) or `problem` (提级督办).
+    pub view: String,
+    /// Tenant code, to look at one line.
+    pub tenant: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+}
+
+/// The supervision queues: cases near their deadline, overdue, or problem cases. Overdue is
+/// computed when reading, from the stored deadlines.
+#[utoipa::path(
+    tag = "supervision",
+    params(SupervisionQuery),
+    responses(
+        (status = 200, body = CaseList),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/supervision")]
+pub async fn list_supervision(auth: Auth, state: web::Data<AppState>, q: web::Query<SupervisionQuery>) -> ApiResult<web::Json<CaseList>> {
+    let q = q.into_inner();
+    let page = page_request(q.limit, q.after.as_deref())?;
+    let page = state.core.list_supervision(&auth.0, &q.view, q.tenant, page).await?;
+    Ok(web::Json(CaseList::from_page(page, CaseResponse::from)))
 }

@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(cases::get_case)
             .service(cases::list_case_events)
             .service(cases::reveal_contact)
+            .service(cases::list_supervision)
             .service(case_steps::accept_case)
             .service(case_steps::answer_case)
             .service(case_steps::refer_case)

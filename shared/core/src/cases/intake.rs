@@ -229,6 +229,7 @@ fn build_row(
         created_at: now,
         updated_at: now,
         closed_at: None,
+        feedback_near_at: None,
     }
 }
 

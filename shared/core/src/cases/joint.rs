@@ -65,7 +65,7 @@ impl Core {
     /// tenant's time limits and working calendar (a return or reopening restarts only these).
     async fn restart_clocks(&self, change: &mut Change, now: chrono::DateTime<chrono::Utc>) -> CoreResult<()> {
         use hotline_domain::calendar::WorkingCalendar;
-        use hotline_domain::calendar::sla::{SlaPolicy, Stage};
+        use hotline_domain::calendar::sla::{REMINDER_FRACTION, SlaPolicy, Stage};
         use hotline_domain::case::ContactType;
         let t = hotline_store::tenants::find_by_id(&self.store.db, change.case.tenant_id).await?;
         let tz = t.as_ref().and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
@@ -75,6 +75,7 @@ impl Core {
         let kind = ContactType::parse(&change.case.contact_type).unwrap_or(ContactType::Other);
         change.case.sign_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Sign);
         change.case.feedback_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Feedback);
+        change.case.feedback_near_at = policy.limit(urgency, kind, Stage::Feedback).map(|l| l.near(&cal, now, REMINDER_FRACTION));
         Ok(())
     }
 

@@ -25,6 +25,8 @@ pub struct CaseQuery {
     pub created_to: Option<DateTime<Utc>>,
     pub overdue: Option<bool>,
     pub problem: Option<bool>,
+    /// Past the reminder point, not yet due.
+    pub near_due: Option<bool>,
     pub q: Option<String>,
 }
 
@@ -60,6 +62,7 @@ impl Core {
             created_to: q.created_to,
             overdue_at: q.overdue.filter(|o| *o).map(|_| self.now()),
             problem: q.problem,
+            near_at: q.near_due.filter(|n| *n).map(|_| self.now()),
             q: q.q.filter(|t| !t.trim().is_empty()),
         };
         let page = cases::list(&self.store.db, scope, &filter, page).await?;
@@ -69,6 +72,33 @@ impl Core {
             items.push(case_view(c, parts, p));
         }
         Ok(Page { items, next: page.next })
+    }
+
+    /// The supervision queues (near due, overdue, problem) for those who supervise.
+    pub async fn list_supervision(
+        &self,
+        p: &Principal,
+        view: &str,
+        tenant: Option<String>,
+        page: PageRequest,
+    ) -> CoreResult<Page<CaseView>> {
+        self.require(p, "supervision.read", "supervision", &[Role::CitySupervisor, Role::Dispatcher, Role::TenantAdmin, Role::UnitLead])
+            .await?;
+        let mut q = CaseQuery { tenant, ..Default::default() };
+        match view {
+            "near_due" => q.near_due = Some(true),
+            "overdue" => q.overdue = Some(true),
+            "problem" => q.problem = Some(true),
+            other => {
+                return Err(hotline_domain::ValidationError::new(
+                    "view",
+                    "invalid_value",
+                    format!("'{other}' is not one of: near_due, overdue, problem"),
+                )
+                .into());
+            }
+        }
+        self.list_cases(p, q, page).await
     }
 
     /// Returns the caller's name and phone in clear, for a stated reason, and records who saw

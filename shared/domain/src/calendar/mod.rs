@@ -61,7 +61,11 @@ impl WorkingCalendar {
             "cn-2026" => Self::cn_2026(),
             "weekdays" => Self::weekdays(tz, office_hours()),
             _ => {
-                return Err(ValidationError::new("calendar", "unknown_calendar", format!("no calendar named '{name}' (cn-2026, weekdays)")));
+                return Err(ValidationError::new(
+                    "calendar",
+                    "unknown_calendar",
+                    format!("no calendar named '{name}' (cn-2026, weekdays)"),
+                ));
             }
         };
         cal.tz = tz;

@@ -41,6 +41,21 @@ impl Limit {
     }
 }
 
+impl Limit {
+    /// The reminder point: `fraction` of the limit (0.8 by default) on the same clock.
+    pub fn near(self, cal: &WorkingCalendar, start: DateTime<Utc>, fraction: f64) -> DateTime<Utc> {
+        let part = |d: Duration| Duration::seconds((d.num_seconds() as f64 * fraction).round() as i64);
+        match self {
+            Limit::Natural(d) => start + part(d),
+            Limit::Working(d) => cal.add_working(start, part(d)),
+            Limit::WorkingDays(n) => cal.add_working(start, part(cal.day_length() * n as i32)),
+        }
+    }
+}
+
+/// The share of a limit after which the unit is reminded (催办).
+pub const REMINDER_FRACTION: f64 = 0.8;
+
 /// One line of a policy; `None` matches any urgency or contact type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -186,6 +201,11 @@ mod tests {
         // A complaint dispatched on the Friday before the Spring Festival is due after it.
         let due = p.deadline(&cal, sh(2, 13, 17, 0), Urgency::General, ContactType::Complaint, Stage::Feedback).unwrap();
         assert_eq!(due, sh(2, 25, 17, 0));
+        // Its reminder comes after 80 % of the 22.5 staffed hours (18 h): 0.5 h Friday, 7.5 h on
+        // the make-up Saturday, 7.5 h on Tuesday 24, 2.5 h on Wednesday 25 → 11:00.
+        let near = Limit::WorkingDays(3).near(&cal, sh(2, 13, 17, 0), REMINDER_FRACTION);
+        assert_eq!(near, sh(2, 25, 11, 0));
+        assert_eq!(Limit::Natural(Duration::hours(10)).near(&cal, sh(3, 1, 0, 0), REMINDER_FRACTION), sh(3, 1, 8, 0));
         // An emergency runs in clock time through the holiday.
         let due = p.deadline(&cal, sh(2, 16, 3, 0), Urgency::Emergency, ContactType::Help, Stage::Feedback).unwrap();
         assert_eq!(due, sh(2, 16, 5, 0));

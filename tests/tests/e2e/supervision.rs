@@ -1,0 +1,129 @@
+//! The deadline sweep: reminders and supervision exactly once, on the working calendar, and the
+//! supervision queues.
+
+use chrono::TimeZone;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::case_kit::complaint;
+use crate::helpers::TestApp;
+
+fn shanghai(m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap().with_timezone(&chrono::Utc)
+}
+
+async fn crossings(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    hotline_store::sweep::crossings_of(&app.core.store.db, id.parse().unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn reminders_and_supervision_fire_once_each_on_the_working_calendar() {
+    let app = TestApp::spawn().await;
+    let dispatcher = app.token("dispatcher").await;
+    let supervisor = app.token("city_supervisor").await;
+    // Tokens are checked against the wall clock: sign in before moving the case clock.
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    // Monday 9 March 2026, 09:00: a complaint, 3 working days → due Thursday 09:00; the reminder
+    // at 80 % of the 22.5 staffed hours → Wednesday 12:00.
+    app.clock.set(shanghai(3, 9, 9, 0));
+    let id = app.intake(&dispatcher, complaint("小区垃圾成堆。")).await["case_id"].as_str().unwrap().to_owned();
+    let case = app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    assert_eq!(
+        case["feedback_due_at"].as_str().map(|s| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()),
+        Some(shanghai(3, 12, 9, 0))
+    );
+    assert_eq!(app.core.sweep_deadlines().await.unwrap().reminders, 0);
+
+    // Wednesday 11:59: the 24-hour sign-for limit (Tuesday 09:00) passed unsigned, and the
+    // reminder point is one minute away.
+    app.clock.set(shanghai(3, 11, 11, 59));
+    let r = app.core.sweep_deadlines().await.unwrap();
+    assert_eq!((r.reminders, r.supervisions), (0, 1), "{r:?}");
+    app.clock.set(shanghai(3, 11, 12, 30));
+    // Two sweeps at once (two workers): the reminder is recorded once.
+    let (a, b) = tokio::join!(app.core.sweep_deadlines(), app.core.sweep_deadlines());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!((a.reminders + b.reminders, a.supervisions + b.supervisions), (1, 0), "{a:?} {b:?}");
+    let mut got = crossings(&app, &id).await;
+    got.sort();
+    assert_eq!(got, vec![("feedback".to_owned(), "near".to_owned()), ("sign".to_owned(), "passed".to_owned())]);
+    let (_, near) = app.get("/api/v1/supervision?view=near_due", &supervisor).await;
+    assert_eq!(near["items"][0]["id"], id.as_str());
+
+    // Thursday 10:00: the feedback deadline has passed too.
+    app.clock.set(shanghai(3, 12, 10, 0));
+    let r = app.core.sweep_deadlines().await.unwrap();
+    assert_eq!(r.supervisions, 1, "{r:?}");
+    assert_eq!(app.core.sweep_deadlines().await.unwrap(), Default::default(), "a repeated tick finds nothing new");
+    let got = crossings(&app, &id).await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.contains(&("sign".to_owned(), "passed".to_owned())) && got.contains(&("feedback".to_owned(), "passed".to_owned())));
+    let actions = app.actions(&dispatcher, &id).await;
+    assert_eq!(actions.iter().filter(|a| *a == "remind").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "supervise").count(), 2);
+    let (_, overdue) = app.get("/api/v1/supervision?view=overdue", &supervisor).await;
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+
+    // An approved extension is a new clock: its crossings are new ones.
+    app.sign(&handler, &id).await;
+    app.ok_step(&handler, &id, "extension", json!({"days": 2, "reason": "需协调"})).await;
+    app.ok_step(&supervisor, &id, "extension/decision", json!({"approve": true})).await;
+    app.clock.set(shanghai(3, 14, 10, 0));
+    assert_eq!(app.core.sweep_deadlines().await.unwrap().supervisions, 1, "the extended deadline passed");
+}
+
+#[tokio::test]
+async fn supervision_queues_are_for_supervisors_and_respect_tenants() {
+    let app = TestApp::spawn().await;
+    let handler = app.token("handler_12319").await;
+    let (status, _) = app.get("/api/v1/supervision?view=overdue", &handler).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.token("admin_12315").await;
+    let (status, body) = app.get("/api/v1/supervision?view=late", &admin).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("view")));
+    let dispatcher = app.token("dispatcher").await;
+    let line_admin = app.token("admin_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let id = app.intake(&dispatcher, complaint("小区垃圾成堆。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    // Overdue is computed when reading: no sweep needed.
+    app.clock.advance(chrono::Duration::days(20));
+    let (_, mine) = app.get("/api/v1/supervision?view=overdue", &line_admin).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let (_, theirs) = app.get("/api/v1/supervision?view=overdue", &admin).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0, "another line sees nothing of it");
+}
+
+#[tokio::test]
+async fn two_worker_instances_on_postgres_handle_each_crossing_once() {
+    let app = TestApp::spawn().await;
+    if !app.db.is_postgres() || app._kv.url.is_none() {
+        eprintln!("skipped: needs PostgreSQL (and Redis) for a second instance");
+        return;
+    }
+    let other = app.second_instance().await;
+    let dispatcher = app.token("dispatcher").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    // A fixed, holiday-free week, so the deadlines are known.
+    app.clock.set(shanghai(3, 9, 9, 0));
+    other.clock.set(shanghai(3, 9, 9, 0));
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let id = app.intake(&dispatcher, complaint(&format!("第{i}件投诉。"))).await["case_id"].as_str().unwrap().to_owned();
+        app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+        ids.push(id);
+    }
+    // Within the first sweep's look-back of 7 days, past every deadline of a 3-working-day complaint.
+    let later = shanghai(3, 15, 9, 0);
+    app.clock.set(later);
+    other.clock.set(later);
+    let (a, b) = tokio::join!(app.core.sweep_deadlines(), other.core.sweep_deadlines());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // 20 cases × (reminder, feedback passed, sign passed) = 60 crossings, split between the two.
+    assert_eq!(a.reminders + b.reminders, 20, "{a:?} {b:?}");
+    assert_eq!(a.supervisions + b.supervisions, 40, "{a:?} {b:?}");
+    for id in &ids {
+        assert_eq!(crossings(&app, id).await.len(), 3);
+    }
+}
