@@ -24,6 +24,7 @@ mod m20261122_000017_create_routing_decisions;
 mod m20261122_000018_add_cases_feedback_near_at;
 mod m20261122_000019_create_deadline_crossings;
 mod m20261122_000020_create_worker_watermarks;
+mod m20261122_000021_create_outbox;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000018_add_cases_feedback_near_at::Migration),
             Box::new(m20261122_000019_create_deadline_crossings::Migration),
             Box::new(m20261122_000020_create_worker_watermarks::Migration),
+            Box::new(m20261122_000021_create_outbox::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod bootstrap;
 mod bootstrap_rules;
 pub mod cases;
 mod error;
+pub mod notifications;
 mod principal;
 pub mod routing;
 pub mod supervision;
@@ -41,6 +42,8 @@ pub struct Core {
     pub public_rate_limit_per_hour: u32,
     /// Compiled rule sets and the organisation snapshot routing reads.
     pub routing: Arc<routing::RoutingCache>,
+    /// Sends the outbox's e-mails (SMTP, or the log without an SMTP server).
+    pub mailer: Arc<dyn hotline_notify::Mailer>,
 }
 
 impl Core {

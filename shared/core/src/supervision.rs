@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::rules::RuleEvent;
+use hotline_notify::templates::Kind;
 use hotline_store::entities::case_event;
 use hotline_store::sweep::{self, Point};
 use hotline_store::{TransactionTrait, cases};
@@ -96,6 +97,11 @@ impl Core {
             payload: Some(json!({ "stage": point.stage(), "due_at": due, "lead_unit_id": c.lead_unit_id }).to_string()),
         };
         cases::insert_event(&txn, event).await?;
+        if let Some(lead) = c.lead_unit_id {
+            let kind = if point == Point::FeedbackNear { Kind::Reminder } else { Kind::Supervision };
+            let messages = self.to_unit(&txn, c, lead, kind, Some(reason.to_owned())).await?;
+            hotline_store::outbox::insert(&txn, messages).await?;
+        }
         txn.commit().await?;
         // Rules may speak to crossings (`deadline_near` / `deadline_passed`); their advice is kept
         // only when some rule matched, so plain crossings leave no empty decisions behind.
@@ -122,6 +128,13 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::Joi
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            match core.relay_outbox().await {
+                Ok(r) if r.sent + r.retried + r.dead > 0 => {
+                    tracing::info!(sent = r.sent, retried = r.retried, dead = r.dead, "outbox relay")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox relay failed; retrying next tick"),
+            }
             match core.sweep_deadlines().await {
                 Ok(r) if r.reminders + r.supervisions > 0 => {
                     tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")

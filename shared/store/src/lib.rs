@@ -7,6 +7,7 @@ pub mod cases;
 mod connect;
 pub mod entities;
 mod error;
+pub mod outbox;
 mod page;
 pub mod rules;
 pub mod sessions;

@@ -64,3 +64,20 @@ pub async fn list(db: &impl ConnectionTrait, tenant: Uuid, filter: &UserFilter, 
     let rows = q.order_by_asc(user::Column::Id).limit(page.limit + 1).all(db).await?;
     Ok(Page::from_rows(rows, page.limit, |r| r.id))
 }
+
+/// E-mail addresses of a unit's active staff (for notifications to the unit).
+pub async fn emails_of_unit(db: &impl ConnectionTrait, unit: Uuid) -> StoreResult<Vec<String>> {
+    let rows = user::Entity::find().filter(user::Column::UnitId.eq(unit)).filter(user::Column::Status.eq("active")).all(db).await?;
+    Ok(rows.into_iter().filter_map(|u| u.email).collect())
+}
+
+/// E-mail addresses of a tenant's active staff with a role (e.g. its dispatchers).
+pub async fn emails_with_role(db: &impl ConnectionTrait, tenant: Uuid, role_pattern: &str) -> StoreResult<Vec<String>> {
+    let rows = user::Entity::find()
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::Roles.like(role_pattern))
+        .filter(user::Column::Status.eq("active"))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|u| u.email).collect())
+}

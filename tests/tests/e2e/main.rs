@@ -11,6 +11,7 @@ mod case_refusals;
 mod helpers;
 mod isolation;
 mod jwt;
+mod mail;
 mod openapi;
 mod routing;
 mod storage;

@@ -149,8 +149,10 @@ impl Core {
             reason: None,
             payload: serde_json::json!({}),
             other: None,
+            outbox: vec![],
         };
         let to = self.rate_change(&mut change, &parts, from, &input).await?;
+        change.outbox = self.step_messages(&change, Action::Rate, to).await?;
         let view = self.commit_change(&citizen, change, Action::Rate, from, to, None).await?;
         let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
         Ok(public_view(&c))

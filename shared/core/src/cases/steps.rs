@@ -62,6 +62,8 @@ pub(crate) struct Change {
     pub payload: Value,
     /// Another case touched by the step (the master of a duplicate link).
     pub other: Option<(case::Model, case_event::Model)>,
+    /// Messages the step causes, written with it.
+    pub outbox: Vec<hotline_store::entities::outbox::Model>,
 }
 
 pub(crate) fn required(field: &str, v: &Option<String>, max: usize) -> Result<String, ValidationError> {
@@ -81,8 +83,15 @@ impl Core {
         let parts = cases::participants(&self.store.db, c.id).await?;
         let mine = self.authorise_step(p, &c, action, &parts).await?;
         let from = status_of(&c)?;
-        let mut change =
-            Change { case: c.clone(), insert_parts: vec![], update_parts: vec![], reason: None, payload: json!({}), other: None };
+        let mut change = Change {
+            case: c.clone(),
+            insert_parts: vec![],
+            update_parts: vec![],
+            reason: None,
+            payload: json!({}),
+            other: None,
+            outbox: vec![],
+        };
         let now = self.now();
         let to = match action {
             Action::Accept => self.accept(&mut change, &input)?,
@@ -131,6 +140,7 @@ impl Core {
                 self.reopen(&mut change, &parts).await?
             }
         };
+        change.outbox = self.step_messages(&change, action, to).await?;
         let view = self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await?;
         // Rules may speak to what just happened: keep their advice for the dispatcher.
         let event = match action {
@@ -186,6 +196,7 @@ impl Core {
             cases::update_participant(&txn, part.clone()).await?;
         }
         cases::insert_event(&txn, event).await?;
+        hotline_store::outbox::insert(&txn, std::mem::take(&mut change.outbox)).await?;
         if let Some((other, other_event)) = change.other.take() {
             cases::update(&txn, other).await.map_err(stale)?;
             cases::insert_event(&txn, other_event).await?;
@@ -193,6 +204,41 @@ impl Core {
         txn.commit().await?;
         let parts = cases::participants(&self.store.db, change.case.id).await?;
         Ok(case_view(change.case, parts, p))
+    }
+
+    /// Who hears of a step: units of new work, dispatchers of returns, the lead of decisions.
+    pub(crate) async fn step_messages(
+        &self,
+        change: &Change,
+        action: Action,
+        to: CaseStatus,
+    ) -> CoreResult<Vec<hotline_store::entities::outbox::Model>> {
+        use hotline_notify::templates::Kind;
+        let db = &self.store.db;
+        let c = &change.case;
+        let mut out = Vec::new();
+        let new_units =
+            || change.insert_parts.iter().chain(change.update_parts.iter()).filter(|p| p.status == "assigned").map(|p| p.unit_id);
+        match action {
+            Action::Dispatch | Action::ChangeLead | Action::RejectReturn => {
+                for unit in new_units() {
+                    out.extend(self.to_unit(db, c, unit, Kind::NewCase, change.reason.clone()).await?);
+                }
+            }
+            Action::Return => out.extend(self.to_dispatchers(db, c, Kind::Returned, change.reason.clone()).await?),
+            Action::DecideExtension => {
+                if let Some(lead) = c.lead_unit_id {
+                    out.extend(self.to_unit(db, c, lead, Kind::ExtensionDecision, Some(change.payload.to_string())).await?);
+                }
+            }
+            Action::Reopen | Action::Rate if to == CaseStatus::Dispatched => {
+                for unit in new_units() {
+                    out.extend(self.to_unit(db, c, unit, Kind::Reopened, change.reason.clone()).await?);
+                }
+            }
+            _ => {}
+        }
+        Ok(out)
     }
 
     fn accept(&self, change: &mut Change, input: &StepInput) -> CoreResult<CaseStatus> {

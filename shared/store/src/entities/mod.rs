@@ -9,6 +9,7 @@ pub mod case;
 pub mod case_event;
 pub mod case_participant;
 pub mod idempotency_key;
+pub mod outbox;
 pub mod refresh_token;
 pub mod routing_decision;
 pub mod rule_set;

@@ -1,0 +1,107 @@
+//! Notifications through the outbox: rows written in the transaction of the event that causes
+//! them, sent by the relay with retries, backoff and a dead letter.
+
+use chrono::{DateTime, Duration, Utc};
+use hotline_domain::{Role, RoleSet};
+use hotline_notify::Email;
+use hotline_notify::templates::{Kind, Vars, render};
+use hotline_store::entities::{case, outbox};
+use hotline_store::{ConnectionTrait, TransactionTrait, users};
+use uuid::Uuid;
+
+use crate::{Core, CoreResult};
+
+/// After this many failed attempts a message is dead-lettered.
+pub const MAX_ATTEMPTS: i32 = 5;
+const BATCH: u64 = 50;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RelayReport {
+    pub sent: u64,
+    pub retried: u64,
+    pub dead: u64,
+}
+
+fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
+    let due = c.feedback_due_at.map(|d| d.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string());
+    let (subject, body) = render(kind, &Vars { tracking_number: c.tracking_number.clone(), title: c.title.clone(), due, detail });
+    outbox::Model {
+        id: Uuid::now_v7(),
+        tenant_id: Some(c.tenant_id),
+        channel: "email".into(),
+        recipient: to,
+        subject,
+        body,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+    }
+}
+
+impl Core {
+    /// Messages to the staff of `unit` (those with an e-mail address).
+    pub(crate) async fn to_unit(
+        &self,
+        db: &impl ConnectionTrait,
+        c: &case::Model,
+        unit: Uuid,
+        kind: Kind,
+        detail: Option<String>,
+    ) -> CoreResult<Vec<outbox::Model>> {
+        let now = self.now();
+        Ok(users::emails_of_unit(db, unit).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+    }
+
+    /// Messages to the dispatchers of the tenant that received the case.
+    pub(crate) async fn to_dispatchers(
+        &self,
+        db: &impl ConnectionTrait,
+        c: &case::Model,
+        kind: Kind,
+        detail: Option<String>,
+    ) -> CoreResult<Vec<outbox::Model>> {
+        let now = self.now();
+        let pattern = RoleSet::storage_pattern(Role::Dispatcher);
+        Ok(users::emails_with_role(db, c.tenant_id, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+    }
+
+    /// Sends what is due. On PostgreSQL the claimed rows stay locked until the batch commits,
+    /// so parallel relays never send the same message; a relay that dies mid-batch leaves its
+    /// batch pending, so at most that batch is sent again (recognisable by its Message-ID).
+    pub async fn relay_outbox(&self) -> CoreResult<RelayReport> {
+        let now = self.now();
+        let txn = self.store.db.begin().await?;
+        let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
+        let mut report = RelayReport::default();
+        for mut msg in batch {
+            let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
+            match self.mailer.send(&email).await {
+                Ok(()) => {
+                    msg.status = "sent".into();
+                    msg.sent_at = Some(now);
+                    msg.last_error = None;
+                    report.sent += 1;
+                }
+                Err(e) => {
+                    msg.attempts += 1;
+                    msg.last_error = Some(e.to_string());
+                    if msg.attempts >= MAX_ATTEMPTS {
+                        msg.status = "dead".into();
+                        report.dead += 1;
+                        tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
+                    } else {
+                        // 1, 2, 4, 8 … minutes.
+                        msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
+                        report.retried += 1;
+                    }
+                }
+            }
+            hotline_store::outbox::update(&txn, msg).await?;
+        }
+        txn.commit().await?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,49 @@
+//! The notification outbox.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
+use uuid::Uuid;
+
+use crate::StoreResult;
+use crate::entities::outbox;
+
+pub async fn insert(db: &impl ConnectionTrait, rows: Vec<outbox::Model>) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    outbox::Entity::insert_many(rows.into_iter().map(outbox::ActiveModel::from)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Claims up to `limit` messages due at `now`. On PostgreSQL the rows stay locked
+/// (`FOR UPDATE SKIP LOCKED`) until the caller's transaction ends, so relays running side by
+/// side never take the same message; SQLite has a single writer anyway.
+pub async fn claim(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> StoreResult<Vec<outbox::Model>> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let sql = "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [now.into(), (limit as i64).into()]);
+        return Ok(outbox::Entity::find().from_raw_sql(stmt).all(db).await?);
+    }
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn update(db: &impl ConnectionTrait, row: outbox::Model) -> StoreResult<()> {
+    let am = sea_orm::ActiveModelTrait::reset_all(outbox::ActiveModel::from(row));
+    outbox::Entity::update(am).exec(db).await?;
+    Ok(())
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<outbox::Model>> {
+    Ok(outbox::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<outbox::Model>> {
+    Ok(outbox::Entity::find().order_by_asc(outbox::Column::Id).all(db).await?)
+}
