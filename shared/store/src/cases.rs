@@ -188,3 +188,14 @@ pub async fn count_by_caller(db: &impl ConnectionTrait, phone_hash: &str, before
         .count(db)
         .await?)
 }
+
+/// When the latest event with `action` happened on a case.
+pub async fn latest_event_at(db: &impl ConnectionTrait, case_id: Uuid, action: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    Ok(case_event::Entity::find()
+        .filter(case_event::Column::CaseId.eq(case_id))
+        .filter(case_event::Column::Action.eq(action))
+        .order_by_desc(case_event::Column::Id)
+        .one(db)
+        .await?
+        .map(|e| e.at))
+}

@@ -47,6 +47,7 @@ enum Stage {
     Signed,
     Returned,
     ExtensionAsked,
+    NoticeGiven,
     Contributed,
     FeedbackGiven,
     Closed,
@@ -72,6 +73,10 @@ async fn case_at(app: &TestApp, c: &Cast, stage: Stage) -> String {
         }
         Stage::ExtensionAsked => {
             app.ok_step(&c.lead, &id, "extension", json!({"days": 3, "reason": "r"})).await;
+            return id;
+        }
+        Stage::NoticeGiven => {
+            app.ok_step(&c.supervisor, &id, "supervision-notice", json!({"text": "请于今日答复"})).await;
             return id;
         }
         _ => {}
@@ -183,6 +188,17 @@ fn rows() -> Vec<Row> {
         r("rating", |_| json!({"rating": "satisfied"}), Agent, FeedbackGiven, Supervisor, "forbidden", None, Signed),
         r("close", |_| json!({}), Dispatcher, FeedbackGiven, Agent, "forbidden", None, Signed),
         r("reopen", |_| json!({"reason": "r"}), Dispatcher, FeedbackGiven, Agent, "forbidden", None, Signed),
+        r("supervision-notice", |_| json!({"text": "t"}), Supervisor, Signed, Agent, "forbidden", None, Closed),
+        r(
+            "supervision-notice/answer",
+            |_| json!({"text": "t"}),
+            Lead,
+            NoticeGiven,
+            LineAdmin,
+            "forbidden",
+            Some((Co, "not_lead_unit")),
+            Closed,
+        ),
     ]
 }
 

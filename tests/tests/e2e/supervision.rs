@@ -127,3 +127,23 @@ async fn two_worker_instances_on_postgres_handle_each_crossing_once() {
         assert_eq!(crossings(&app, id).await.len(), 3);
     }
 }
+
+#[tokio::test]
+async fn a_supervision_notice_must_be_answered_by_the_lead_unit() {
+    let app = TestApp::spawn().await;
+    let dispatcher = app.token("dispatcher").await;
+    let supervisor = app.token("city_supervisor").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let id = app.intake(&dispatcher, complaint("反复投诉未解决。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    app.sign(&handler, &id).await;
+    let (status, body) = app.step(&handler, &id, "supervision-notice/answer", json!({"text": "已处理"})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("no_notice_pending")));
+    app.ok_step(&supervisor, &id, "supervision-notice", json!({"text": "请于今日17时前书面答复处理进展。"})).await;
+    app.ok_step(&handler, &id, "supervision-notice/answer", json!({"text": "已安排清运，明日完成。"})).await;
+    let (status, _) = app.step(&handler, &id, "supervision-notice/answer", json!({"text": "再答一次"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "one answer per notice");
+    let actions = app.actions(&supervisor, &id).await;
+    assert!(actions.ends_with(&["supervision_notice".to_owned(), "answer_notice".to_owned()]), "{actions:?}");
+}

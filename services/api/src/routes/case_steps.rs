@@ -317,6 +317,20 @@ step_endpoint!(
 );
 step_endpoint!(close_case, "/cases/{id}/close", Action::Close, ReasonRequest, "Dispatcher: close a case after feedback (办结).");
 step_endpoint!(
+    supervision_notice,
+    "/cases/{id}/supervision-notice",
+    Action::SupervisionNotice,
+    TextRequest,
+    "Dispatcher or city office: a written supervision notice (督办单) the lead unit must answer."
+);
+step_endpoint!(
+    answer_notice,
+    "/cases/{id}/supervision-notice/answer",
+    Action::AnswerNotice,
+    TextRequest,
+    "Lead unit: answer the pending supervision notice."
+);
+step_endpoint!(
     reopen_case,
     "/cases/{id}/reopen",
     Action::Reopen,

@@ -68,6 +68,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(case_steps::rate_case)
             .service(case_steps::close_case)
             .service(case_steps::reopen_case)
+            .service(case_steps::supervision_notice)
+            .service(case_steps::answer_notice)
             .service(calls::record_call_event)
             .service(calls::get_call)
             .service(public::public_create_case)

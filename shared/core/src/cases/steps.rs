@@ -132,6 +132,20 @@ impl Core {
                 change.reason = input.reason.clone();
                 close(&mut change, ClosureKind::Resolved, now)
             }
+            Action::SupervisionNotice => {
+                change.reason = Some(required("text", &input.text, 4000)?);
+                change.payload = json!({ "notice": true });
+                from
+            }
+            Action::AnswerNotice => {
+                let notice = cases::latest_event_at(&self.store.db, c.id, Action::SupervisionNotice.as_str()).await?;
+                let answer = cases::latest_event_at(&self.store.db, c.id, Action::AnswerNotice.as_str()).await?;
+                if notice.is_none() || answer >= notice {
+                    return Err(CoreError::conflict("no_notice_pending", "there is no supervision notice waiting for an answer"));
+                }
+                change.reason = Some(required("text", &input.text, 4000)?);
+                from
+            }
             Action::Reopen => {
                 if from == CaseStatus::Closed && change.case.closure.as_deref() != Some(ClosureKind::Resolved.as_str()) {
                     return Err(CoreError::conflict("invalid_transition", "only a case closed after handling can be reopened"));
@@ -226,6 +240,11 @@ impl Core {
                 }
             }
             Action::Return => out.extend(self.to_dispatchers(db, c, Kind::Returned, change.reason.clone()).await?),
+            Action::SupervisionNotice => {
+                if let Some(lead) = c.lead_unit_id {
+                    out.extend(self.to_unit(db, c, lead, Kind::Supervision, change.reason.clone()).await?);
+                }
+            }
             Action::DecideExtension => {
                 if let Some(lead) = c.lead_unit_id {
                     out.extend(self.to_unit(db, c, lead, Kind::ExtensionDecision, Some(change.payload.to_string())).await?);
