@@ -25,6 +25,7 @@ mod m20261122_000018_add_cases_feedback_near_at;
 mod m20261122_000019_create_deadline_crossings;
 mod m20261122_000020_create_worker_watermarks;
 mod m20261122_000021_create_outbox;
+mod m20261122_000022_create_sla_policies;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000019_create_deadline_crossings::Migration),
             Box::new(m20261122_000020_create_worker_watermarks::Migration),
             Box::new(m20261122_000021_create_outbox::Migration),
+            Box::new(m20261122_000022_create_sla_policies::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod outbox;
 mod page;
 pub mod rules;
 pub mod sessions;
+pub mod sla;
 pub mod support;
 pub mod sweep;
 pub mod tenants;

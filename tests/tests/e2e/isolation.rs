@@ -28,6 +28,8 @@ fn endpoints() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::GET, "/api/v1/tenants/{code}/api-keys", None),
         (Method::POST, "/api/v1/tenants/{code}/api-keys", Some(json!({"name": "stolen"}))),
         (Method::DELETE, "/api/v1/tenants/{code}/api-keys/{key}", None),
+        (Method::GET, "/api/v1/tenants/{code}/sla-policy", None),
+        (Method::PUT, "/api/v1/tenants/{code}/sla-policy", Some(json!({"entries": []}))),
     ]
 }
 

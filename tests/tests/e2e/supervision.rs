@@ -147,3 +147,41 @@ async fn a_supervision_notice_must_be_answered_by_the_lead_unit() {
     let actions = app.actions(&supervisor, &id).await;
     assert!(actions.ends_with(&["supervision_notice".to_owned(), "answer_notice".to_owned()]), "{actions:?}");
 }
+
+#[tokio::test]
+async fn a_line_sets_its_own_time_limits_and_dispatch_uses_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin_12319").await;
+    let dispatcher = app.token("dispatcher").await;
+    let auditor = app.token("auditor").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let (status, res) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/tenants/12319/sla-policy",
+            &admin,
+            Some(json!({"entries": [{"stage": "feedback", "limit": {"weeks": 1}}]})),
+        )
+        .await;
+    assert_eq!((status, res["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("entries[0].limit")));
+    let entries = json!([{"urgency": "general", "contact_type": "complaint", "stage": "feedback", "limit": {"working_days": 1}}]);
+    let (status, res) = app.call(reqwest::Method::PUT, "/api/v1/tenants/12319/sla-policy", &admin, Some(json!({"entries": entries}))).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    let (_, got) = app.get("/api/v1/tenants/12319/sla-policy", &admin).await;
+    assert_eq!(got["entries"], entries);
+
+    // Accounts first: tokens are checked against the wall clock, cases run on the test clock.
+    let line_dispatcher = app.staff("12319", "dispatch.line", &["dispatcher", "agent"], None).await;
+    // The case belongs to the front door, whose defaults (3 working days) apply…
+    app.clock.set(shanghai(3, 9, 9, 0));
+    let platform_case = app.intake(&dispatcher, complaint("小区垃圾。")).await["case_id"].as_str().unwrap().to_owned();
+    let case = app.ok_step(&dispatcher, &platform_case, "dispatch", json!({"lead_unit_id": unit})).await;
+    let due = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().to_utc();
+    assert_eq!(due(&case["feedback_due_at"]), shanghai(3, 12, 9, 0));
+    // …while a case the line takes itself follows the line's limit: 1 working day.
+    let own = app.intake(&line_dispatcher, complaint("小区垃圾。")).await["case_id"].as_str().unwrap().to_owned();
+    let case = app.ok_step(&line_dispatcher, &own, "dispatch", json!({"lead_unit_id": unit})).await;
+    assert_eq!(due(&case["feedback_due_at"]), shanghai(3, 10, 9, 0));
+    let (_, audit) = app.get("/api/v1/audit-events?action=sla_policy.update", &auditor).await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+}

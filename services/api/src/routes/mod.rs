@@ -11,6 +11,7 @@ pub mod cases;
 pub mod health;
 pub mod public;
 pub mod rule_sets;
+pub mod sla;
 pub mod tenants;
 pub mod units;
 pub mod users;
@@ -31,6 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(tenants::create_tenant)
             .service(tenants::get_tenant)
             .service(tenants::update_tenant)
+            .service(sla::get_sla_policy)
+            .service(sla::set_sla_policy)
             .service(units::list_units)
             .service(units::create_unit)
             .service(units::get_unit)

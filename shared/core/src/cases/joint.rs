@@ -65,12 +65,12 @@ impl Core {
     /// tenant's time limits and working calendar (a return or reopening restarts only these).
     async fn restart_clocks(&self, change: &mut Change, now: chrono::DateTime<chrono::Utc>) -> CoreResult<()> {
         use hotline_domain::calendar::WorkingCalendar;
-        use hotline_domain::calendar::sla::{REMINDER_FRACTION, SlaPolicy, Stage};
+        use hotline_domain::calendar::sla::{REMINDER_FRACTION, Stage};
         use hotline_domain::case::ContactType;
         let t = hotline_store::tenants::find_by_id(&self.store.db, change.case.tenant_id).await?;
         let tz = t.as_ref().and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
         let cal = t.as_ref().and_then(|t| WorkingCalendar::named(&t.calendar, tz).ok()).unwrap_or_else(WorkingCalendar::cn_2026);
-        let policy = SlaPolicy::defaults();
+        let policy = self.sla_policy_of(change.case.tenant_id).await?;
         let urgency = Urgency::parse(&change.case.urgency).unwrap_or(Urgency::General);
         let kind = ContactType::parse(&change.case.contact_type).unwrap_or(ContactType::Other);
         change.case.sign_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Sign);

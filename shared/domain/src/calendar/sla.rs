@@ -214,3 +214,78 @@ mod tests {
         assert_eq!(due, sh(3, 9, 14, 0));
     }
 }
+
+/// Parses a tenant's overrides: `[{"urgency"?, "contact_type"?, "stage", "limit": {"natural_minutes" | "working_minutes" | "working_days": n}}]`,
+/// naming the path of the first fault.
+pub fn parse_overrides(v: &serde_json::Value) -> Result<Vec<Entry>, crate::ValidationError> {
+    use crate::ValidationError as E;
+    let list = v.as_array().ok_or_else(|| E::new("entries", "invalid_policy", "entries is a list"))?;
+    if list.len() > 200 {
+        return Err(E::new("entries", "too_many", "at most 200 entries"));
+    }
+    let mut out = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let path = format!("entries[{i}]");
+        let obj = item.as_object().ok_or_else(|| E::new(&path, "invalid_policy", "an entry is an object"))?;
+        for k in obj.keys() {
+            if !["urgency", "contact_type", "stage", "limit"].contains(&k.as_str()) {
+                return Err(E::new(format!("{path}.{k}"), "invalid_policy", format!("an entry has no field '{k}'")));
+            }
+        }
+        let text = |k: &str| obj.get(k).and_then(|x| x.as_str());
+        let urgency = text("urgency").map(|u| Urgency::parse(u).map_err(|e| e.at(format!("{path}.urgency")))).transpose()?;
+        let contact_type =
+            text("contact_type").map(|c| ContactType::parse(c).map_err(|e| e.at(format!("{path}.contact_type")))).transpose()?;
+        let stage = match text("stage") {
+            Some("dispatch") => Stage::Dispatch,
+            Some("sign") => Stage::Sign,
+            Some("feedback") => Stage::Feedback,
+            Some("close") => Stage::Close,
+            _ => return Err(E::new(format!("{path}.stage"), "invalid_policy", "stage is dispatch, sign, feedback or close")),
+        };
+        let limit = obj.get("limit").and_then(|l| l.as_object()).filter(|l| l.len() == 1);
+        let bad_limit = || {
+            E::new(
+                format!("{path}.limit"),
+                "invalid_policy",
+                "limit is one of natural_minutes, working_minutes, working_days with a positive whole number",
+            )
+        };
+        let (unit, n) = limit.and_then(|l| l.iter().next()).ok_or_else(bad_limit)?;
+        let n = n.as_i64().filter(|n| (1..=366 * 24 * 60).contains(n)).ok_or_else(bad_limit)?;
+        let limit = match unit.as_str() {
+            "natural_minutes" => Limit::Natural(Duration::minutes(n)),
+            "working_minutes" => Limit::Working(Duration::minutes(n)),
+            "working_days" if n <= 366 => Limit::WorkingDays(n),
+            _ => return Err(bad_limit()),
+        };
+        out.push(Entry { urgency, contact_type, stage, limit });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod override_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn overrides_parse_and_faults_name_their_path() {
+        let v = json!([{"urgency": "general", "contact_type": "complaint", "stage": "feedback", "limit": {"working_days": 2}},
+                       {"stage": "sign", "limit": {"natural_minutes": 120}}]);
+        let e = parse_overrides(&v).unwrap();
+        assert_eq!(e[0].limit, Limit::WorkingDays(2));
+        assert_eq!(e[1].urgency, None);
+        for (bad, path) in [
+            (json!([{"stage": "later", "limit": {"working_days": 1}}]), "entries[0].stage"),
+            (json!([{"stage": "sign", "limit": {"weeks": 1}}]), "entries[0].limit"),
+            (json!([{"stage": "sign", "limit": {"working_days": 0}}]), "entries[0].limit"),
+            (json!([{"stage": "sign", "urgency": "asap", "limit": {"working_days": 1}}]), "entries[0].urgency"),
+            (json!([{"stage": "sign", "colour": 1, "limit": {"working_days": 1}}]), "entries[0].colour"),
+            (json!({}), "entries"),
+        ] {
+            assert_eq!(parse_overrides(&bad).unwrap_err().field, path, "{bad}");
+        }
+    }
+}

@@ -14,6 +14,7 @@ pub mod refresh_token;
 pub mod routing_decision;
 pub mod rule_set;
 pub mod session;
+pub mod sla_policy;
 pub mod tenant;
 pub mod tenant_number;
 pub mod tracking_counter;
