@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 mod bootstrap_rules;
 pub mod cases;
+mod digest;
 mod error;
 pub mod notifications;
 mod principal;

@@ -135,6 +135,9 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::Joi
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox relay failed; retrying next tick"),
             }
+            if let Err(e) = core.send_daily_digest().await {
+                tracing::error!(error = %e, "daily digest failed; retrying next tick");
+            }
             match core.sweep_deadlines().await {
                 Ok(r) if r.reminders + r.supervisions > 0 => {
                     tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")

@@ -18,6 +18,34 @@ pub enum Kind {
     Reopened,
 }
 
+/// One line of the daily digest.
+#[derive(Debug, Clone, Default)]
+pub struct DigestLine {
+    pub line: String,
+    pub received: u64,
+    pub overdue: u64,
+    pub problem: u64,
+    pub rated: u64,
+    pub satisfied: u64,
+}
+
+/// The daily digest to the city office (市热线办): yesterday's volume per line, overdue and
+/// problem cases now, satisfaction (satisfied share of rated, with the count beside it).
+pub fn render_digest(day: &str, lines: &[DigestLine]) -> (String, String) {
+    let subject = format!("[12345] {day} 日报 / Daily digest");
+    let mut body =
+        format!("{day} 热线日报 / Daily digest\n\n热线 line | 受理 received | 超期 overdue | 问题件 problem | 满意率 satisfaction\n");
+    for l in lines {
+        let rate = if l.rated == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.1}% ({}/{})", l.satisfied as f64 * 100.0 / l.rated as f64, l.satisfied, l.rated)
+        };
+        body.push_str(&format!("{} | {} | {} | {} | {}\n", l.line, l.received, l.overdue, l.problem, rate));
+    }
+    (subject, body)
+}
+
 /// The facts a message shows. Never personal data of the caller.
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
@@ -52,6 +80,18 @@ pub fn render(kind: Kind, v: &Vars) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_digest_shows_rates_with_their_counts() {
+        let lines = vec![
+            DigestLine { line: "12319".into(), received: 10, overdue: 2, problem: 1, rated: 4, satisfied: 3 },
+            DigestLine { line: "12315".into(), received: 0, ..Default::default() },
+        ];
+        let (subject, body) = render_digest("2026-03-09", &lines);
+        assert!(subject.contains("2026-03-09"));
+        assert!(body.contains("12319 | 10 | 2 | 1 | 75.0% (3/4)"), "{body}");
+        assert!(body.contains("12315 | 0 | 0 | 0 | —"), "{body}");
+    }
 
     #[test]
     fn every_kind_renders_both_languages_and_the_case() {

@@ -199,3 +199,8 @@ pub async fn latest_event_at(db: &impl ConnectionTrait, case_id: Uuid, action: &
         .await?
         .map(|e| e.at))
 }
+
+/// Cases rated in `[from, to)` (for the daily digest's satisfaction).
+pub async fn rated_between(db: &impl ConnectionTrait, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<case::Model>> {
+    Ok(case::Entity::find().filter(case::Column::RatedAt.gte(from)).filter(case::Column::RatedAt.lt(to)).all(db).await?)
+}

@@ -134,3 +134,14 @@ pub async fn crossings_of(db: &impl ConnectionTrait, case_id: Uuid) -> StoreResu
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [case_id.into()])).await?;
     rows.iter().map(|r| Ok((r.try_get::<String>("", "stage")?, r.try_get::<String>("", "kind")?))).collect()
 }
+
+/// Marks a once-only job (e.g. `digest:2026-03-09`) as done; `false` if it already was.
+pub async fn claim_once(db: &impl ConnectionTrait, name: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "INSERT INTO worker_watermarks (name, watermark) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        _ => "INSERT INTO worker_watermarks (name, watermark) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    };
+    let res = db.execute_raw(Statement::from_sql_and_values(backend, sql, [name.into(), at.into()])).await?;
+    Ok(res.rows_affected() == 1)
+}

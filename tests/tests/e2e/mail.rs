@@ -147,3 +147,36 @@ async fn a_relay_that_dies_mid_batch_loses_nothing() {
     assert_eq!(app.core.relay_outbox().await.unwrap().sent, 3);
     assert_eq!(smtp.messages().len(), 3);
 }
+
+#[tokio::test]
+async fn the_city_office_gets_one_daily_digest() {
+    let app = TestApp::spawn().await;
+    let city = app.token("city_admin").await;
+    let body = json!({"username": "office", "display_name": "市热线办", "email": "office@rexian.example.cn", "password": "a long test passphrase", "roles": ["city_supervisor"]});
+    assert_eq!(app.call(Method::POST, "/api/v1/tenants/12345/users", &city, Some(body)).await.0, StatusCode::CREATED);
+    let dispatcher = app.token("dispatcher").await;
+    let handler = app.token("handler_12319").await;
+    let agent = app.token("agent").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    use chrono::TimeZone;
+    let sh = |d: u32, h: u32, m: u32| chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap().to_utc();
+    app.clock.set(sh(9, 10, 0));
+    let id = app.intake(&dispatcher, complaint("垃圾清运不及时。")).await["case_id"].as_str().unwrap().to_owned();
+    app.intake(&dispatcher, complaint("另一件。")).await;
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    app.sign(&handler, &id).await;
+    app.ok_step(&handler, &id, "feedback", json!({"text": "已清运。", "resolved": true})).await;
+    app.ok_step(&agent, &id, "rating", json!({"rating": "satisfied"})).await;
+
+    app.clock.set(sh(10, 6, 59));
+    assert!(!app.core.send_daily_digest().await.unwrap(), "not before 07:00");
+    app.clock.set(sh(10, 8, 0));
+    assert!(app.core.send_daily_digest().await.unwrap());
+    assert!(!app.core.send_daily_digest().await.unwrap(), "once per day");
+    let rows = hotline_store::outbox::all(&app.core.store.db).await.unwrap();
+    let digest: Vec<_> = rows.iter().filter(|r| r.recipient == "office@rexian.example.cn").collect();
+    assert_eq!(digest.len(), 1);
+    assert!(digest[0].subject.contains("2026-03-09"), "{}", digest[0].subject);
+    assert!(digest[0].body.contains("12319 | 1 | 0 | 0 | 100.0% (1/1)"), "{}", digest[0].body);
+    assert!(digest[0].body.contains("12345 | 1 |"), "the undispatched case stays at the front door: {}", digest[0].body);
+}
