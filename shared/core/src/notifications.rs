@@ -42,6 +42,18 @@ fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: Dat
 }
 
 impl Core {
+    /// One message about `c` to `to`.
+    pub(crate) fn message(
+        &self,
+        c: &case::Model,
+        to: String,
+        kind: Kind,
+        detail: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Option<outbox::Model> {
+        Some(row(c, to, kind, detail, now))
+    }
+
     /// Messages to the staff of `unit` (those with an e-mail address).
     pub(crate) async fn to_unit(
         &self,
@@ -53,6 +65,20 @@ impl Core {
     ) -> CoreResult<Vec<outbox::Model>> {
         let now = self.now();
         Ok(users::emails_of_unit(db, unit).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+    }
+
+    /// Messages to the city office (the platform's `city_supervisor`s).
+    pub(crate) async fn to_city_office(
+        &self,
+        db: &impl ConnectionTrait,
+        c: &case::Model,
+        kind: Kind,
+        detail: Option<String>,
+    ) -> CoreResult<Vec<outbox::Model>> {
+        let Some((platform, _)) = self.routing.org(db).await?.platform.clone() else { return Ok(Vec::new()) };
+        let now = self.now();
+        let pattern = RoleSet::storage_pattern(Role::CitySupervisor);
+        Ok(users::emails_with_role(db, platform, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
     }
 
     /// Messages to the dispatchers of the tenant that received the case.

@@ -37,14 +37,15 @@ impl Core {
         let now = self.now();
         let from = sweep::watermark(db, WATERMARK).await?.unwrap_or(now - Duration::days(FIRST_LOOKBACK));
         let mut report = SweepReport::default();
-        for point in [Point::FeedbackNear, Point::FeedbackDue, Point::SignDue] {
+        for point in [Point::FeedbackNear, Point::FeedbackDue, Point::SignDue, Point::FeedbackLongOverdue] {
             let mut window_from = from;
             loop {
                 let batch = sweep::crossed(db, point, window_from, now, BATCH).await?;
                 let full = batch.len() as u64 == BATCH;
                 for c in &batch {
                     let Some(due) = point.at(c) else { continue };
-                    window_from = window_from.max(due);
+                    // Batches page through the (possibly shifted) deadline column.
+                    window_from = window_from.max(if point == Point::FeedbackLongOverdue { due - sweep::LONG_OVERDUE } else { due });
                     if self.cross(c, point, due, now).await? {
                         match point {
                             Point::FeedbackNear => report.reminders += 1,
@@ -80,6 +81,7 @@ impl Core {
             Point::FeedbackNear => ("remind", "催办: the feedback deadline is near"),
             Point::FeedbackDue => ("supervise", "督办: the feedback deadline has passed"),
             Point::SignDue => ("supervise", "督办: the case was not signed for in time"),
+            Point::FeedbackLongOverdue => ("escalate", "提级督办: long overdue, escalated to the line's head"),
         };
         let event = case_event::Model {
             id: Uuid::now_v7(),
@@ -99,7 +101,10 @@ impl Core {
         cases::insert_event(&txn, event).await?;
         if let Some(lead) = c.lead_unit_id {
             let kind = if point == Point::FeedbackNear { Kind::Reminder } else { Kind::Supervision };
-            let messages = self.to_unit(&txn, c, lead, kind, Some(reason.to_owned())).await?;
+            let mut messages = self.to_unit(&txn, c, lead, kind, Some(reason.to_owned())).await?;
+            if point == Point::FeedbackLongOverdue {
+                messages.extend(self.to_line_head(&txn, c, lead, reason).await?);
+            }
             hotline_store::outbox::insert(&txn, messages).await?;
         }
         txn.commit().await?;
@@ -116,6 +121,34 @@ impl Core {
             Err(e) => tracing::error!(case = %c.id, error = %e, "deadline rules failed"),
         }
         Ok(true)
+    }
+}
+
+impl Core {
+    /// The line's head for an escalation: the staff of the lead unit's superior, or, for a unit
+    /// at the top, the line's administrators.
+    async fn to_line_head(
+        &self,
+        db: &impl hotline_store::ConnectionTrait,
+        c: &hotline_store::entities::case::Model,
+        lead: Uuid,
+        reason: &str,
+    ) -> CoreResult<Vec<hotline_store::entities::outbox::Model>> {
+        let Some(unit) = hotline_store::units::find_any(db, lead).await? else { return Ok(Vec::new()) };
+        let parents = hotline_store::units::ancestors(db, unit.tenant_id, unit.id).await?;
+        match parents.first() {
+            Some(parent) => self.to_unit(db, c, parent.id, Kind::Supervision, Some(reason.to_owned())).await,
+            None => {
+                let now = self.now();
+                let pattern = hotline_domain::RoleSet::storage_pattern(hotline_domain::Role::TenantAdmin);
+                let admins = hotline_store::users::emails_with_role(db, unit.tenant_id, &pattern).await?;
+                let mut out = Vec::new();
+                for to in admins {
+                    out.extend(self.message(c, to, Kind::Supervision, Some(reason.to_owned()), now));
+                }
+                Ok(out)
+            }
+        }
     }
 }
 

@@ -17,12 +17,17 @@ pub enum Point {
     FeedbackDue,
     /// The sign-for deadline passed while the case waits for the lead to sign.
     SignDue,
+    /// The feedback deadline passed long ago (`LONG_OVERDUE` later): escalation to the line's head.
+    FeedbackLongOverdue,
 }
+
+/// How long after the feedback deadline a case is escalated to the line's head.
+pub const LONG_OVERDUE: chrono::TimeDelta = chrono::TimeDelta::days(3);
 
 impl Point {
     pub fn stage(self) -> &'static str {
         match self {
-            Point::FeedbackNear | Point::FeedbackDue => "feedback",
+            Point::FeedbackNear | Point::FeedbackDue | Point::FeedbackLongOverdue => "feedback",
             Point::SignDue => "sign",
         }
     }
@@ -31,6 +36,7 @@ impl Point {
         match self {
             Point::FeedbackNear => "near",
             Point::FeedbackDue | Point::SignDue => "passed",
+            Point::FeedbackLongOverdue => "long_overdue",
         }
     }
 
@@ -39,6 +45,7 @@ impl Point {
             Point::FeedbackNear => c.feedback_near_at,
             Point::FeedbackDue => c.feedback_due_at,
             Point::SignDue => c.sign_due_at,
+            Point::FeedbackLongOverdue => c.feedback_due_at.map(|d| d + LONG_OVERDUE),
         }
     }
 }
@@ -52,10 +59,13 @@ pub async fn crossed(
     to: DateTime<Utc>,
     limit: u64,
 ) -> StoreResult<Vec<case::Model>> {
+    // The long-overdue point is the deadline shifted: look for deadlines in the shifted window.
+    let (from, to) = if point == Point::FeedbackLongOverdue { (from - LONG_OVERDUE, to - LONG_OVERDUE) } else { (from, to) };
     let (col, statuses): (case::Column, &[&str]) = match point {
         Point::FeedbackNear => (case::Column::FeedbackNearAt, &["dispatched", "signed", "in_progress"]),
         Point::FeedbackDue => (case::Column::FeedbackDueAt, &["dispatched", "signed", "in_progress"]),
         Point::SignDue => (case::Column::SignDueAt, &["dispatched"]),
+        Point::FeedbackLongOverdue => (case::Column::FeedbackDueAt, &["dispatched", "signed", "in_progress"]),
     };
     Ok(case::Entity::find()
         .filter(col.gt(from))

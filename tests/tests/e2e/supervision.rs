@@ -185,3 +185,44 @@ async fn a_line_sets_its_own_time_limits_and_dispatch_uses_them() {
     let (_, audit) = app.get("/api/v1/audit-events?action=sla_policy.update", &auditor).await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
 }
+
+async fn mails_to(app: &TestApp, who: &str) -> usize {
+    hotline_store::outbox::all(&app.core.store.db).await.unwrap().into_iter().filter(|m| m.recipient == who).count()
+}
+
+#[tokio::test]
+async fn long_overdue_and_problem_cases_go_up() {
+    let app = TestApp::spawn().await;
+    let city = app.token("city_admin").await;
+    let office = json!({"username": "office", "display_name": "市热线办", "email": "office@rexian.example.cn", "password": "a long test passphrase", "roles": ["city_supervisor"]});
+    assert_eq!(app.call(reqwest::Method::POST, "/api/v1/tenants/12345/users", &city, Some(office)).await.0, StatusCode::CREATED);
+    let head = json!({"username": "head.12319", "display_name": "局长", "email": "head@12319.example.cn", "password": "a long test passphrase", "roles": ["tenant_admin"]});
+    assert_eq!(app.call(reqwest::Method::POST, "/api/v1/tenants/12319/users", &city, Some(head)).await.0, StatusCode::CREATED);
+    let dispatcher = app.token("dispatcher").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    app.clock.set(shanghai(3, 9, 9, 0));
+    let id = app.intake(&dispatcher, complaint("长期无人处理。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    app.clock.set(shanghai(3, 12, 10, 0));
+    app.core.sweep_deadlines().await.unwrap();
+    assert_eq!(mails_to(&app, "head@12319.example.cn").await, 0, "overdue: the unit is supervised, the head not yet");
+    // Three days after the deadline: escalated to the line's head (the unit has no superior).
+    app.clock.set(shanghai(3, 15, 9, 30));
+    app.core.sweep_deadlines().await.unwrap();
+    assert_eq!(mails_to(&app, "head@12319.example.cn").await, 1);
+    assert!(app.actions(&dispatcher, &id).await.contains(&"escalate".to_owned()));
+    app.core.sweep_deadlines().await.unwrap();
+    assert_eq!(mails_to(&app, "head@12319.example.cn").await, 1, "once");
+
+    // Three returns make a problem case, which goes up to the city office.
+    app.sign(&handler, &id).await;
+    for round in 0..3 {
+        app.ok_step(&handler, &id, "return", json!({"reason_code": "other", "reason": "不属本单位"})).await;
+        if round < 2 {
+            app.ok_step(&dispatcher, &id, "reject-return", json!({"reason": "请继续办理"})).await;
+            app.sign(&handler, &id).await;
+        }
+    }
+    assert_eq!(mails_to(&app, "office@rexian.example.cn").await, 1);
+}

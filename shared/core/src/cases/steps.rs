@@ -155,6 +155,13 @@ impl Core {
             }
         };
         change.outbox = self.step_messages(&change, action, to).await?;
+        if change.case.problem && !c.problem {
+            // 提级督办: a case that became a problem case goes up to the city office.
+            let why = change.case.problem_reason.clone();
+            change
+                .outbox
+                .extend(self.to_city_office(&self.store.db, &change.case, hotline_notify::templates::Kind::Supervision, why).await?);
+        }
         let view = self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await?;
         // Rules may speak to what just happened: keep their advice for the dispatcher.
         let event = match action {
