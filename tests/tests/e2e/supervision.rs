@@ -120,11 +120,12 @@ async fn two_worker_instances_on_postgres_handle_each_crossing_once() {
     other.clock.set(later);
     let (a, b) = tokio::join!(app.core.sweep_deadlines(), other.core.sweep_deadlines());
     let (a, b) = (a.unwrap(), b.unwrap());
-    // 20 cases × (reminder, feedback passed, sign passed) = 60 crossings, split between the two.
+    // 20 cases × (reminder, sign passed, feedback passed, escalated 3 days later) = 80
+    // crossings, split between the two workers, each recorded once.
     assert_eq!(a.reminders + b.reminders, 20, "{a:?} {b:?}");
-    assert_eq!(a.supervisions + b.supervisions, 40, "{a:?} {b:?}");
+    assert_eq!(a.supervisions + b.supervisions, 60, "{a:?} {b:?}");
     for id in &ids {
-        assert_eq!(crossings(&app, id).await.len(), 3);
+        assert_eq!(crossings(&app, id).await.len(), 4);
     }
 }
 
