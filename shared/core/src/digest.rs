@@ -9,9 +9,8 @@ use hotline_domain::case::Rating;
 use hotline_domain::{Role, RoleSet};
 use hotline_notify::templates::{DigestLine, render_digest};
 use hotline_store::cases::{self, CaseFilter, CaseScope};
-use hotline_store::entities::{case, outbox};
+use hotline_store::entities::case;
 use hotline_store::{PageRequest, TransactionTrait, sweep, users};
-use uuid::Uuid;
 
 use crate::{Core, CoreResult};
 
@@ -85,23 +84,8 @@ impl Core {
             txn.rollback().await?;
             return Ok(false);
         }
-        let rows = recipients
-            .into_iter()
-            .map(|to| outbox::Model {
-                id: Uuid::now_v7(),
-                tenant_id: Some(platform),
-                channel: "email".into(),
-                recipient: to,
-                subject: subject.clone(),
-                body: body.clone(),
-                status: "pending".into(),
-                attempts: 0,
-                next_attempt_at: now,
-                last_error: None,
-                created_at: now,
-                sent_at: None,
-            })
-            .collect();
+        let rows =
+            recipients.into_iter().map(|to| crate::notifications::email(Some(platform), to, subject.clone(), body.clone(), now)).collect();
         hotline_store::outbox::insert(&txn, rows).await?;
         txn.commit().await?;
         Ok(true)

@@ -25,9 +25,14 @@ pub struct RelayReport {
 fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
     let due = c.feedback_due_at.map(|d| d.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string());
     let (subject, body) = render(kind, &Vars { tracking_number: c.tracking_number.clone(), title: c.title.clone(), due, detail });
+    email(Some(c.tenant_id), to, subject, body, now)
+}
+
+/// A pending e-mail of the outbox, due at once.
+pub(crate) fn email(tenant: Option<Uuid>, to: String, subject: String, body: String, now: DateTime<Utc>) -> outbox::Model {
     outbox::Model {
         id: Uuid::now_v7(),
-        tenant_id: Some(c.tenant_id),
+        tenant_id: tenant,
         channel: "email".into(),
         recipient: to,
         subject,
@@ -42,18 +47,6 @@ fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: Dat
 }
 
 impl Core {
-    /// One message about `c` to `to`.
-    pub(crate) fn message(
-        &self,
-        c: &case::Model,
-        to: String,
-        kind: Kind,
-        detail: Option<String>,
-        now: DateTime<Utc>,
-    ) -> Option<outbox::Model> {
-        Some(row(c, to, kind, detail, now))
-    }
-
     /// Messages to the staff of `unit` (those with an e-mail address).
     pub(crate) async fn to_unit(
         &self,
@@ -67,6 +60,21 @@ impl Core {
         Ok(users::emails_of_unit(db, unit).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
     }
 
+    /// Messages to the active staff of `tenant` holding `role` (those with an e-mail address).
+    pub(crate) async fn to_role(
+        &self,
+        db: &impl ConnectionTrait,
+        c: &case::Model,
+        tenant: Uuid,
+        role: Role,
+        kind: Kind,
+        detail: Option<String>,
+    ) -> CoreResult<Vec<outbox::Model>> {
+        let now = self.now();
+        let pattern = RoleSet::storage_pattern(role);
+        Ok(users::emails_with_role(db, tenant, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+    }
+
     /// Messages to the city office (the platform's `city_supervisor`s).
     pub(crate) async fn to_city_office(
         &self,
@@ -75,23 +83,10 @@ impl Core {
         kind: Kind,
         detail: Option<String>,
     ) -> CoreResult<Vec<outbox::Model>> {
-        let Some((platform, _)) = self.routing.org(db).await?.platform.clone() else { return Ok(Vec::new()) };
-        let now = self.now();
-        let pattern = RoleSet::storage_pattern(Role::CitySupervisor);
-        Ok(users::emails_with_role(db, platform, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
-    }
-
-    /// Messages to the dispatchers of the tenant that received the case.
-    pub(crate) async fn to_dispatchers(
-        &self,
-        db: &impl ConnectionTrait,
-        c: &case::Model,
-        kind: Kind,
-        detail: Option<String>,
-    ) -> CoreResult<Vec<outbox::Model>> {
-        let now = self.now();
-        let pattern = RoleSet::storage_pattern(Role::Dispatcher);
-        Ok(users::emails_with_role(db, c.tenant_id, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+        match self.routing.org(db).await?.platform.clone() {
+            Some((platform, _)) => self.to_role(db, c, platform, Role::CitySupervisor, kind, detail).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Sends what is due. On PostgreSQL the claimed rows stay locked until the batch commits,

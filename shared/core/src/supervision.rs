@@ -139,14 +139,7 @@ impl Core {
         match parents.first() {
             Some(parent) => self.to_unit(db, c, parent.id, Kind::Supervision, Some(reason.to_owned())).await,
             None => {
-                let now = self.now();
-                let pattern = hotline_domain::RoleSet::storage_pattern(hotline_domain::Role::TenantAdmin);
-                let admins = hotline_store::users::emails_with_role(db, unit.tenant_id, &pattern).await?;
-                let mut out = Vec::new();
-                for to in admins {
-                    out.extend(self.message(c, to, Kind::Supervision, Some(reason.to_owned()), now));
-                }
-                Ok(out)
+                self.to_role(db, c, unit.tenant_id, hotline_domain::Role::TenantAdmin, Kind::Supervision, Some(reason.to_owned())).await
             }
         }
     }

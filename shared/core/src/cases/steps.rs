@@ -246,7 +246,9 @@ impl Core {
                     out.extend(self.to_unit(db, c, unit, Kind::NewCase, change.reason.clone()).await?);
                 }
             }
-            Action::Return => out.extend(self.to_dispatchers(db, c, Kind::Returned, change.reason.clone()).await?),
+            Action::Return => {
+                out.extend(self.to_role(db, c, c.tenant_id, hotline_domain::Role::Dispatcher, Kind::Returned, change.reason.clone()).await?)
+            }
             Action::SupervisionNotice => {
                 if let Some(lead) = c.lead_unit_id {
                     out.extend(self.to_unit(db, c, lead, Kind::Supervision, change.reason.clone()).await?);
