@@ -141,7 +141,10 @@ async fn a_relay_that_dies_mid_batch_loses_nothing() {
         let txn = app.core.store.db.begin().await.unwrap();
         let claimed = hotline_store::outbox::claim(&txn, hotline_domain::Clock::now(&app.clock), 50).await.unwrap();
         assert_eq!(claimed.len(), 3);
-        drop(txn);
+        // What a crash amounts to for the database: the transaction ends without a commit and
+        // its row locks go. Rolled back explicitly so the next claim does not race a
+        // background rollback (on PostgreSQL a still-locked row is skipped, not waited for).
+        txn.rollback().await.unwrap();
     }
     // The next relay sends all three.
     assert_eq!(app.core.relay_outbox().await.unwrap().sent, 3);
