@@ -22,7 +22,7 @@ pub struct RelayReport {
     pub dead: u64,
 }
 
-fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
+pub(crate) fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
     let due = c.feedback_due_at.map(|d| d.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string());
     let (subject, body) = render(kind, &Vars { tracking_number: c.tracking_number.clone(), title: c.title.clone(), due, detail });
     email(Some(c.tenant_id), to, subject, body, now)

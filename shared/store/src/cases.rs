@@ -170,6 +170,14 @@ pub async fn insert_event(db: &impl ConnectionTrait, row: case_event::Model) -> 
     Ok(())
 }
 
+/// Many events in few statements (the deadline sweep writes thousands per tick).
+pub async fn insert_events(db: &impl ConnectionTrait, rows: Vec<case_event::Model>) -> StoreResult<()> {
+    for chunk in rows.chunks(crate::sweep::CHUNK) {
+        case_event::Entity::insert_many(chunk.iter().cloned().map(case_event::ActiveModel::from)).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
 pub async fn events(db: &impl ConnectionTrait, case_id: Uuid, page: PageRequest) -> StoreResult<Page<case_event::Model>> {
     let mut q = case_event::Entity::find().filter(case_event::Column::CaseId.eq(case_id));
     if let Some(after) = page.after {

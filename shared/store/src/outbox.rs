@@ -11,7 +11,9 @@ pub async fn insert(db: &impl ConnectionTrait, rows: Vec<outbox::Model>) -> Stor
     if rows.is_empty() {
         return Ok(());
     }
-    outbox::Entity::insert_many(rows.into_iter().map(outbox::ActiveModel::from)).exec_without_returning(db).await?;
+    for chunk in rows.chunks(crate::sweep::CHUNK) {
+        outbox::Entity::insert_many(chunk.iter().cloned().map(outbox::ActiveModel::from)).exec_without_returning(db).await?;
+    }
     Ok(())
 }
 

@@ -2,11 +2,13 @@
 //! crossings recorded exactly once, and the sweep's watermark.
 
 use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
 use uuid::Uuid;
 
 use crate::StoreResult;
-use crate::entities::case;
+use crate::entities::{case, case_participant};
 
 /// Which clock point a crossing is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,55 +21,81 @@ pub enum Point {
     SignDue,
     /// The feedback deadline passed long ago (`LONG_OVERDUE` later): escalation to the line's head.
     FeedbackLongOverdue,
+    /// A co-unit (协办) did not sign for its part in time.
+    CoSignDue,
+    /// A co-unit did not contribute its part in time.
+    ContributionDue,
 }
 
 /// How long after the feedback deadline a case is escalated to the line's head.
 pub const LONG_OVERDUE: chrono::TimeDelta = chrono::TimeDelta::days(3);
 
+const UNIT_OPEN: &[&str] = &["dispatched", "signed", "in_progress"];
+
 impl Point {
+    pub const ALL: [Point; 6] =
+        [Point::FeedbackNear, Point::FeedbackDue, Point::SignDue, Point::FeedbackLongOverdue, Point::CoSignDue, Point::ContributionDue];
+
     pub fn stage(self) -> &'static str {
         match self {
             Point::FeedbackNear | Point::FeedbackDue | Point::FeedbackLongOverdue => "feedback",
             Point::SignDue => "sign",
+            Point::CoSignDue => "co_sign",
+            Point::ContributionDue => "contribution",
         }
     }
 
     pub fn kind(self) -> &'static str {
         match self {
             Point::FeedbackNear => "near",
-            Point::FeedbackDue | Point::SignDue => "passed",
+            Point::FeedbackDue | Point::SignDue | Point::CoSignDue | Point::ContributionDue => "passed",
             Point::FeedbackLongOverdue => "long_overdue",
         }
     }
 
-    pub fn at(self, c: &case::Model) -> Option<DateTime<Utc>> {
-        match self {
-            Point::FeedbackNear => c.feedback_near_at,
-            Point::FeedbackDue => c.feedback_due_at,
-            Point::SignDue => c.sign_due_at,
-            Point::FeedbackLongOverdue => c.feedback_due_at.map(|d| d + LONG_OVERDUE),
-        }
+    /// How far the point lies after the stored deadline it is read through.
+    fn shift(self) -> chrono::TimeDelta {
+        if self == Point::FeedbackLongOverdue { LONG_OVERDUE } else { chrono::TimeDelta::zero() }
+    }
+
+    fn on_participant(self) -> bool {
+        matches!(self, Point::CoSignDue | Point::ContributionDue)
     }
 }
 
-/// Open cases whose `point` lies in `(from, to]`, oldest first, at most `limit` — read through
-/// the index on that column, never a scan of all cases.
-pub async fn crossed(
-    db: &impl ConnectionTrait,
-    point: Point,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: u64,
-) -> StoreResult<Vec<case::Model>> {
+/// A clock point that was crossed: the case, whose unit it concerns, and when it fell due.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub case: case::Model,
+    /// The case itself (its lead's clocks) or the co-unit's participant row.
+    pub subject_id: Uuid,
+    /// The unit the point concerns: the lead, or the co-unit.
+    pub unit_id: Option<Uuid>,
+    /// The stored deadline (for the long-overdue point, the feedback deadline it follows).
+    pub due: DateTime<Utc>,
+}
+
+impl Due {
+    /// When the point itself was reached (the cursor a sweep pages by).
+    pub fn point_at(&self, point: Point) -> DateTime<Utc> {
+        self.due + point.shift()
+    }
+}
+
+/// Open cases (or open co-unit parts) whose `point` lies in `(from, to]`, oldest first, at most
+/// `limit` — read through the index on that column, never a scan of all cases.
+pub async fn crossed(db: &impl ConnectionTrait, point: Point, from: DateTime<Utc>, to: DateTime<Utc>, limit: u64) -> StoreResult<Vec<Due>> {
     // The long-overdue point is the deadline shifted: look for deadlines in the shifted window.
-    let (from, to) = if point == Point::FeedbackLongOverdue { (from - LONG_OVERDUE, to - LONG_OVERDUE) } else { (from, to) };
+    let (from, to) = (from - point.shift(), to - point.shift());
+    if point.on_participant() {
+        return crossed_parts(db, point, from, to, limit).await;
+    }
     let (col, statuses): (case::Column, &[&str]) = match point {
-        Point::FeedbackNear => (case::Column::FeedbackNearAt, &["dispatched", "signed", "in_progress"]),
-        Point::FeedbackDue => (case::Column::FeedbackDueAt, &["dispatched", "signed", "in_progress"]),
+        Point::FeedbackNear => (case::Column::FeedbackNearAt, UNIT_OPEN),
         Point::SignDue => (case::Column::SignDueAt, &["dispatched"]),
-        Point::FeedbackLongOverdue => (case::Column::FeedbackDueAt, &["dispatched", "signed", "in_progress"]),
+        _ => (case::Column::FeedbackDueAt, UNIT_OPEN),
     };
-    Ok(case::Entity::find()
+    let rows = case::Entity::find()
         .filter(col.gt(from))
         .filter(col.lte(to))
         .filter(case::Column::Status.is_in(statuses.iter().copied()))
@@ -75,33 +103,100 @@ pub async fn crossed(
         .order_by_asc(case::Column::Id)
         .limit(limit)
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| {
+            let due = match point {
+                Point::FeedbackNear => c.feedback_near_at,
+                Point::SignDue => c.sign_due_at,
+                _ => c.feedback_due_at,
+            }?;
+            Some(Due { subject_id: c.id, unit_id: c.lead_unit_id, due, case: c })
+        })
+        .collect())
 }
 
-/// Records a crossing; `false` when it was recorded before (by another worker, or by this one
-/// before a crash). One atomic statement on both databases.
-pub async fn record_crossing(
+/// Co-unit parts still owing a signature (or a contribution) whose deadline lies in the window,
+/// with their cases; parts of cases no longer with the units are dropped after the read.
+async fn crossed_parts(
     db: &impl ConnectionTrait,
-    c: &case::Model,
     point: Point,
-    due: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO deadline_crossings (id, case_id, tenant_id, stage, kind, due_at, crossed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (case_id, stage, kind, due_at) DO NOTHING"
-        }
-        _ => {
-            "INSERT INTO deadline_crossings (id, case_id, tenant_id, stage, kind, due_at, crossed_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
-              ON CONFLICT (case_id, stage, kind, due_at) DO NOTHING"
-        }
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u64,
+) -> StoreResult<Vec<Due>> {
+    let (col, statuses): (case_participant::Column, &[&str]) = match point {
+        Point::CoSignDue => (case_participant::Column::SignDueAt, &["assigned"]),
+        _ => (case_participant::Column::ContributeDueAt, &["assigned", "signed"]),
     };
-    let values: Vec<sea_orm::Value> =
-        vec![Uuid::now_v7().into(), c.id.into(), c.tenant_id.into(), point.stage().into(), point.kind().into(), due.into(), at.into()];
-    let res = db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    Ok(res.rows_affected() == 1)
+    let parts = case_participant::Entity::find()
+        .filter(col.gt(from))
+        .filter(col.lte(to))
+        .filter(case_participant::Column::Role.eq("co"))
+        .filter(case_participant::Column::Status.is_in(statuses.iter().copied()))
+        .order_by_asc(col)
+        .order_by_asc(case_participant::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = parts.iter().map(|p| p.case_id).collect();
+    let cases: HashMap<Uuid, case::Model> =
+        case::Entity::find().filter(case::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|c| (c.id, c)).collect();
+    Ok(parts
+        .into_iter()
+        .filter_map(|p| {
+            let c = cases.get(&p.case_id).filter(|c| UNIT_OPEN.contains(&c.status.as_str()))?;
+            let due = if point == Point::CoSignDue { p.sign_due_at } else { p.contribute_due_at }?;
+            Some(Due { case: c.clone(), subject_id: p.id, unit_id: Some(p.unit_id), due })
+        })
+        .collect())
+}
+
+/// Rows per multi-row statement: far below PostgreSQL's 65,535 and SQLite's 32,766 parameters.
+pub const CHUNK: usize = 1_000;
+
+/// Records crossings of `point`; returns the subjects recorded now — the others were recorded
+/// before (by another worker, or by this one before a crash). One atomic statement per chunk.
+pub async fn record_crossings(db: &impl ConnectionTrait, point: Point, dues: &[Due], at: DateTime<Utc>) -> StoreResult<HashSet<Uuid>> {
+    let backend = db.get_database_backend();
+    let mut fresh = HashSet::new();
+    for chunk in dues.chunks(CHUNK) {
+        let mut sql =
+            String::from("INSERT INTO deadline_crossings (id, case_id, tenant_id, subject_id, stage, kind, due_at, crossed_at) VALUES ");
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8);
+        for (i, d) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for j in 0..8 {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                match backend {
+                    DbBackend::Postgres => sql.push_str(&format!("${}", i * 8 + j + 1)),
+                    _ => sql.push('?'),
+                }
+            }
+            sql.push(')');
+            values.extend([
+                Uuid::now_v7().into(),
+                d.case.id.into(),
+                d.case.tenant_id.into(),
+                d.subject_id.into(),
+                point.stage().into(),
+                point.kind().into(),
+                d.due.into(),
+                at.into(),
+            ]);
+        }
+        sql.push_str(" ON CONFLICT (subject_id, stage, kind, due_at) DO NOTHING RETURNING subject_id");
+        for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+            fresh.insert(row.try_get::<Uuid>("", "subject_id")?);
+        }
+    }
+    Ok(fresh)
 }
 
 pub async fn watermark(db: &impl ConnectionTrait, name: &str) -> StoreResult<Option<DateTime<Utc>>> {

@@ -67,8 +67,25 @@ pub async fn list(db: &impl ConnectionTrait, tenant: Uuid, filter: &UserFilter, 
 
 /// E-mail addresses of a unit's active staff (for notifications to the unit).
 pub async fn emails_of_unit(db: &impl ConnectionTrait, unit: Uuid) -> StoreResult<Vec<String>> {
-    let rows = user::Entity::find().filter(user::Column::UnitId.eq(unit)).filter(user::Column::Status.eq("active")).all(db).await?;
-    Ok(rows.into_iter().filter_map(|u| u.email).collect())
+    Ok(emails_of_units(db, &[unit]).await?.remove(&unit).unwrap_or_default())
+}
+
+/// E-mail addresses of the active staff of each of `units`, in one query.
+pub async fn emails_of_units(db: &impl ConnectionTrait, units: &[Uuid]) -> StoreResult<std::collections::HashMap<Uuid, Vec<String>>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
+    for chunk in units.chunks(crate::sweep::CHUNK) {
+        let rows = user::Entity::find()
+            .filter(user::Column::UnitId.is_in(chunk.iter().copied()))
+            .filter(user::Column::Status.eq("active"))
+            .all(db)
+            .await?;
+        for u in rows {
+            if let (Some(unit), Some(email)) = (u.unit_id, u.email) {
+                out.entry(unit).or_default().push(email);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// E-mail addresses of a tenant's active staff with a role (e.g. its dispatchers).

@@ -227,3 +227,91 @@ async fn long_overdue_and_problem_cases_go_up() {
     }
     assert_eq!(mails_to(&app, "office@rexian.example.cn").await, 1);
 }
+
+/// A unit member with an e-mail address, signed in.
+async fn member(app: &TestApp, code: &str, username: &str, unit: &str) -> String {
+    let city = app.token("city_admin").await;
+    let body = json!({"username": username, "display_name": username, "email": format!("{username}@example.cn"),
+        "password": "a long test passphrase", "roles": ["unit_handler"], "unit_id": unit});
+    let (status, res) = app.call(reqwest::Method::POST, &format!("/api/v1/tenants/{code}/users"), &city, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    app.token_with(username, "a long test passphrase").await
+}
+
+fn due(v: &serde_json::Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("no time in {v}"))).unwrap().to_utc()
+}
+
+#[tokio::test]
+async fn each_co_unit_of_a_joint_case_has_its_own_sign_and_contribution_deadline() {
+    let app = TestApp::spawn().await;
+    let dispatcher = app.token("dispatcher").await;
+    let lead_unit = app.unit("12319", "市政设施管理处").await;
+    let air = app.unit("12369", "大气环境处").await;
+    let consumer = app.unit("12315", "消费者权益保护处").await;
+    let lead = member(&app, "12319", "lead.handler", &lead_unit).await;
+    let air_staff = member(&app, "12369", "air.handler", &air).await;
+    let consumer_staff = member(&app, "12315", "consumer.handler", &consumer).await;
+
+    // Monday 9 March 2026, 09:00, a complaint (3 working days of 7.5 staffed hours). Each co-unit
+    // must sign within the 24-hour sign-for limit (Tuesday 09:00) and contribute after 70 % of
+    // the 22.5 staffed hours = 15.75 h: Monday 7 h + Tuesday 7.5 h + Wednesday 08:30–09:45.
+    app.clock.set(shanghai(3, 9, 9, 0));
+    let id = app.intake(&dispatcher, complaint("工地扬尘、噪音扰民，还占道经营。")).await["case_id"].as_str().unwrap().to_owned();
+    let case = app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": lead_unit, "co_unit_ids": [air, consumer]})).await;
+    let parts = case["participants"].as_array().unwrap().clone();
+    for p in &parts {
+        if p["role"] == "co" {
+            assert_eq!(due(&p["sign_due_at"]), shanghai(3, 10, 9, 0), "{p}");
+            assert_eq!(due(&p["contribute_due_at"]), shanghai(3, 11, 9, 45), "{p}");
+        } else {
+            assert!(p["sign_due_at"].is_null() && p["contribute_due_at"].is_null(), "the lead's clocks are the case's: {p}");
+        }
+    }
+    assert!(due(&parts[1]["contribute_due_at"]) < due(&case["feedback_due_at"]));
+    app.sign(&air_staff, &id).await;
+    // Counted from here: dispatch told each unit of its new case.
+    let consumer_mails = mails_to(&app, "consumer.handler@example.cn").await;
+    let air_mails = mails_to(&app, "air.handler@example.cn").await;
+
+    // Tuesday 10:00: the lead and the consumer unit did not sign; the air unit did.
+    app.clock.set(shanghai(3, 10, 10, 0));
+    let r = app.core.sweep_deadlines().await.unwrap();
+    assert_eq!(r.supervisions, 2, "{r:?}");
+    let mut got = crossings(&app, &id).await;
+    got.sort();
+    assert_eq!(got, vec![("co_sign".to_owned(), "passed".to_owned()), ("sign".to_owned(), "passed".to_owned())]);
+    assert_eq!(mails_to(&app, "consumer.handler@example.cn").await, consumer_mails + 1);
+    assert_eq!(mails_to(&app, "air.handler@example.cn").await, air_mails, "the air unit signed in time");
+
+    // The lead signs, is sent back and re-dispatched to: its clocks restart, the co-units' do not.
+    app.sign(&lead, &id).await;
+    app.ok_step(&lead, &id, "return", json!({"reason_code": "other", "reason": "需明确牵头单位"})).await;
+    let case = app.ok_step(&dispatcher, &id, "reject-return", json!({"reason": "由你单位牵头"})).await;
+    assert!(due(&case["feedback_due_at"]) > shanghai(3, 12, 9, 0), "the lead's feedback clock restarted");
+    let co: Vec<_> = case["participants"].as_array().unwrap().iter().filter(|p| p["role"] == "co").cloned().collect();
+    assert!(co.iter().all(|p| due(&p["contribute_due_at"]) == shanghai(3, 11, 9, 45)), "{co:?}");
+    app.sign(&lead, &id).await;
+    app.ok_step(&air_staff, &id, "contribution", json!({"text": "已对工地扬尘立案查处。"})).await;
+
+    // Wednesday 10:00: the consumer unit's contribution is late (the air unit gave its part);
+    // the co-unit and the lead, who coordinates, are both told — once.
+    app.clock.set(shanghai(3, 11, 10, 0));
+    let before = mails_to(&app, "lead.handler@example.cn").await;
+    let r = app.core.sweep_deadlines().await.unwrap();
+    assert_eq!(r.supervisions, 1, "{r:?}");
+    assert!(crossings(&app, &id).await.contains(&("contribution".to_owned(), "passed".to_owned())));
+    assert_eq!(mails_to(&app, "consumer.handler@example.cn").await, consumer_mails + 2);
+    assert_eq!(mails_to(&app, "lead.handler@example.cn").await, before + 1);
+    assert_eq!(mails_to(&app, "air.handler@example.cn").await, air_mails);
+    assert_eq!(app.core.sweep_deadlines().await.unwrap(), Default::default(), "a repeated tick finds nothing new");
+    let (_, events) = app.get(&format!("/api/v1/cases/{id}/events?limit=200"), &dispatcher).await;
+    let late: Vec<_> = events["items"].as_array().unwrap().iter().filter(|e| e["payload"]["stage"] == "contribution").collect();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0]["payload"]["unit_id"], consumer.as_str());
+
+    // Late is still welcome: the part arrives, and the lead can give the one answer.
+    app.sign(&consumer_staff, &id).await;
+    app.ok_step(&consumer_staff, &id, "contribution", json!({"text": "占道经营已责令整改。"})).await;
+    app.ok_step(&lead, &id, "feedback", json!({"text": "扬尘已查处，占道已整改。", "resolved": true})).await;
+}

@@ -145,6 +145,11 @@ pub struct ParticipantResponse {
     pub signed_at: Option<DateTime<Utc>>,
     pub contributed_at: Option<DateTime<Utc>>,
     pub released_at: Option<DateTime<Utc>>,
+    /// A co-unit's sign-for deadline (the lead's is the case's `sign_due_at`).
+    pub sign_due_at: Option<DateTime<Utc>>,
+    /// When a co-unit owes its contribution: 70 % into the case's feedback limit, so the lead
+    /// has the rest to compose the one answer.
+    pub contribute_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<ParticipantView> for ParticipantResponse {
@@ -158,6 +163,8 @@ impl From<ParticipantView> for ParticipantResponse {
             signed_at: p.signed_at,
             contributed_at: p.contributed_at,
             released_at: p.released_at,
+            sign_due_at: p.sign_due_at,
+            contribute_due_at: p.contribute_due_at,
         }
     }
 }

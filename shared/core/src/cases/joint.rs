@@ -26,6 +26,8 @@ fn new_part(change: &Change, u: &unit::Model, role: ParticipantRole, now: chrono
         contributed_at: None,
         released_at: None,
         created_at: now,
+        sign_due_at: None,
+        contribute_due_at: None,
     }
 }
 
@@ -46,6 +48,8 @@ fn assign(
             x.contribution = None;
             x.contributed_at = None;
             x.released_at = None;
+            x.sign_due_at = None;
+            x.contribute_due_at = None;
             change.update_parts.retain(|p| p.id != x.id);
             change.update_parts.push(x);
         }
@@ -65,7 +69,7 @@ impl Core {
     /// tenant's time limits and working calendar (a return or reopening restarts only these).
     async fn restart_clocks(&self, change: &mut Change, now: chrono::DateTime<chrono::Utc>) -> CoreResult<()> {
         use hotline_domain::calendar::WorkingCalendar;
-        use hotline_domain::calendar::sla::{REMINDER_FRACTION, Stage};
+        use hotline_domain::calendar::sla::{CONTRIBUTION_FRACTION, REMINDER_FRACTION, Stage};
         use hotline_domain::case::ContactType;
         let t = hotline_store::tenants::find_by_id(&self.store.db, change.case.tenant_id).await?;
         let tz = t.as_ref().and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
@@ -75,7 +79,22 @@ impl Core {
         let kind = ContactType::parse(&change.case.contact_type).unwrap_or(ContactType::Other);
         change.case.sign_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Sign);
         change.case.feedback_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Feedback);
-        change.case.feedback_near_at = policy.limit(urgency, kind, Stage::Feedback).map(|l| l.near(&cal, now, REMINDER_FRACTION));
+        let feedback = policy.limit(urgency, kind, Stage::Feedback);
+        change.case.feedback_near_at = feedback.map(|l| l.near(&cal, now, REMINDER_FRACTION));
+        // Co-units put on the case by this step start their own clocks; those already on it
+        // (a return to the lead, say) keep theirs.
+        let contribute_due = feedback.map(|l| l.near(&cal, now, CONTRIBUTION_FRACTION));
+        for part in change.insert_parts.iter_mut().chain(change.update_parts.iter_mut()) {
+            let fresh = part.status == ParticipantStatus::Assigned.as_str();
+            if part.role == ParticipantRole::Co.as_str() && fresh {
+                part.sign_due_at = change.case.sign_due_at;
+                part.contribute_due_at = contribute_due;
+            } else if part.role == ParticipantRole::Lead.as_str() {
+                // The lead's clocks are the case's.
+                part.sign_due_at = None;
+                part.contribute_due_at = None;
+            }
+        }
         Ok(())
     }
 

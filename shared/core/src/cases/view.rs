@@ -25,6 +25,9 @@ pub struct ParticipantView {
     pub signed_at: Option<DateTime<Utc>>,
     pub contributed_at: Option<DateTime<Utc>>,
     pub released_at: Option<DateTime<Utc>>,
+    /// A co-unit's own deadlines (the lead's are the case's).
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub contribute_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +115,8 @@ pub(crate) fn participant_view(x: case_participant::Model) -> ParticipantView {
         signed_at: x.signed_at,
         contributed_at: x.contributed_at,
         released_at: x.released_at,
+        sign_due_at: x.sign_due_at,
+        contribute_due_at: x.contribute_due_at,
     }
 }
 

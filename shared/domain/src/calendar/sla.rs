@@ -56,6 +56,11 @@ impl Limit {
 /// The share of a limit after which the unit is reminded (催办).
 pub const REMINDER_FRACTION: f64 = 0.8;
 
+/// The share of the feedback limit by which each co-unit (协办单位) of a joint case owes its
+/// contribution: the lead keeps the rest to compose the one answer, and its own reminder (at
+/// `REMINDER_FRACTION`) comes after the contributions were due.
+pub const CONTRIBUTION_FRACTION: f64 = 0.7;
+
 /// One line of a policy; `None` matches any urgency or contact type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -158,6 +163,18 @@ mod tests {
 
     fn sh(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn co_units_owe_their_part_before_the_lead_is_reminded() {
+        let cal = WorkingCalendar::cn_2026();
+        let start = sh(3, 9, 9, 0);
+        let limit = Limit::WorkingDays(3);
+        // 70 % of 22.5 staffed hours = 15.75 h: Monday 7 h, Tuesday 7.5 h, Wednesday 08:30–09:45.
+        assert_eq!(limit.near(&cal, start, CONTRIBUTION_FRACTION), sh(3, 11, 9, 45));
+        assert_eq!(limit.near(&cal, start, REMINDER_FRACTION), sh(3, 11, 12, 0));
+        // A natural-time limit: 70 % of 2 hours.
+        assert_eq!(Limit::Natural(Duration::hours(2)).near(&cal, start, CONTRIBUTION_FRACTION), start + Duration::minutes(84));
     }
 
     #[test]

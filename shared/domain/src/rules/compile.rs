@@ -365,6 +365,11 @@ fn truthy(v: &DataValue<'_>) -> bool {
 }
 
 impl CompiledRuleSet {
+    /// Whether some rule of the set is about `event` (callers skip gathering facts otherwise).
+    pub fn listens_to(&self, event: RuleEvent) -> bool {
+        self.per_event.iter().any(|(e, n)| *e == event && *n > 0)
+    }
+
     pub fn compile(version: i32, rules: Vec<Rule>) -> Result<Self, RuleError> {
         let mut compiled = Vec::with_capacity(rules.len());
         let mut words: Vec<String> = Vec::new();
@@ -560,6 +565,16 @@ mod tests {
         assert_eq!(names(&e), vec!["油烟"]);
         assert_eq!(e.skipped, 1, "the garbage rule is not even evaluated");
         assert_eq!(e.keywords_found, vec!["油烟", "餐馆"]);
+    }
+
+    #[test]
+    fn a_set_says_which_events_it_listens_to() {
+        let s = set(json!([
+            {"name": "late", "event": "deadline_passed", "conditions": true, "actions": [{"type": "add_tag", "tag": "late"}]}
+        ]));
+        assert!(s.listens_to(RuleEvent::DeadlinePassed));
+        assert!(!s.listens_to(RuleEvent::DeadlineNear));
+        assert!(!s.listens_to(RuleEvent::CaseReceived));
     }
 
     #[test]

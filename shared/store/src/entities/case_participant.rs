@@ -15,6 +15,9 @@ pub struct Model {
     pub contributed_at: Option<DateTimeUtc>,
     pub released_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// A co-unit's own clocks (the lead's are on the case).
+    pub sign_due_at: Option<DateTimeUtc>,
+    pub contribute_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,68 @@
+//! Supervision (督办): the deadline sweep that reminds units near their deadline (催办) and puts
+//! overdue cases under supervision, exactly once per crossing.
+//!
+//! A sweep reads only the clock points in `(watermark, now]` through indexes on open cases, and
+//! never updates an "overdue" flag (overdue is computed when reading). Each crossing is one row
+//! in `deadline_crossings` under a unique key, written in the same transaction as the case
+//! event it causes, so a repeated window (after a crash) or a second worker changes nothing.
+
+mod sweep;
+
+use hotline_store::ConnectionTrait;
+use uuid::Uuid;
+
+use crate::{Core, CoreResult};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub reminders: u64,
+    pub supervisions: u64,
+    /// Crossings another sweep had already recorded.
+    pub already_done: u64,
+}
+
+impl Core {
+    /// The line's head for an escalation: the staff of the lead unit's superior, or, for a unit
+    /// at the top, the line's administrators.
+    pub(crate) async fn line_head_emails(&self, db: &impl ConnectionTrait, lead: Uuid) -> CoreResult<Vec<String>> {
+        let Some(unit) = hotline_store::units::find_any(db, lead).await? else { return Ok(Vec::new()) };
+        let parents = hotline_store::units::ancestors(db, unit.tenant_id, unit.id).await?;
+        Ok(match parents.first() {
+            Some(parent) => hotline_store::users::emails_of_unit(db, parent.id).await?,
+            None => {
+                let pattern = hotline_domain::RoleSet::storage_pattern(hotline_domain::Role::TenantAdmin);
+                hotline_store::users::emails_with_role(db, unit.tenant_id, &pattern).await?
+            }
+        })
+    }
+}
+
+/// Sweeps deadlines every `every` until the process ends (the worker's loop, embedded in the
+/// API or run by `hotline-worker`). A failed tick is logged; the next one retries the same
+/// window, since the watermark moves only after a successful sweep.
+pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match core.relay_outbox().await {
+                Ok(r) if r.sent + r.retried + r.dead > 0 => {
+                    tracing::info!(sent = r.sent, retried = r.retried, dead = r.dead, "outbox relay")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox relay failed; retrying next tick"),
+            }
+            if let Err(e) = core.send_daily_digest().await {
+                tracing::error!(error = %e, "daily digest failed; retrying next tick");
+            }
+            match core.sweep_deadlines().await {
+                Ok(r) if r.reminders + r.supervisions > 0 => {
+                    tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "deadline sweep failed; retrying next tick"),
+            }
+        }
+    })
+}

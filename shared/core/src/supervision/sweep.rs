@@ -1,0 +1,169 @@
+//! One sweep tick, set-based: per clock point, a page of crossed deadlines is read through its
+//! index, recorded with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`, and only the
+//! crossings recorded now get their case events and outbox messages — written in the same
+//! transaction, a few statements per page however many crossings it holds.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use hotline_domain::rules::RuleEvent;
+use hotline_notify::templates::Kind;
+use hotline_store::entities::{case_event, outbox};
+use hotline_store::sweep::{self, Due, Point};
+use hotline_store::{ConnectionTrait, TransactionTrait, cases, users};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::SweepReport;
+use crate::notifications::row;
+use crate::{Core, CoreResult};
+
+const WATERMARK: &str = "deadline_sweep";
+/// On the very first sweep, look back this far (older crossings are history, not news).
+const FIRST_LOOKBACK: i64 = 7;
+/// Crossings per page (and per transaction).
+const PAGE: u64 = 5_000;
+
+fn what(point: Point) -> (&'static str, &'static str, Kind) {
+    match point {
+        Point::FeedbackNear => ("remind", "催办: the feedback deadline is near", Kind::Reminder),
+        Point::FeedbackDue => ("supervise", "督办: the feedback deadline has passed", Kind::Supervision),
+        Point::SignDue => ("supervise", "督办: the case was not signed for in time", Kind::Supervision),
+        Point::FeedbackLongOverdue => ("escalate", "提级督办: long overdue, escalated to the line's head", Kind::Supervision),
+        Point::CoSignDue => ("supervise", "督办: a co-unit did not sign for its part in time", Kind::Supervision),
+        Point::ContributionDue => ("supervise", "督办: a co-unit's contribution is overdue", Kind::Supervision),
+    }
+}
+
+impl Core {
+    /// One sweep tick at the core's clock.
+    pub async fn sweep_deadlines(&self) -> CoreResult<SweepReport> {
+        let db = &self.store.db;
+        let now = self.now();
+        let from = sweep::watermark(db, WATERMARK).await?.unwrap_or(now - chrono::Duration::days(FIRST_LOOKBACK));
+        let mut report = SweepReport::default();
+        for point in Point::ALL {
+            let mut cursor = from;
+            loop {
+                let page = sweep::crossed(db, point, cursor, now, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                // Pages follow the point's own time; equal times at a page boundary are
+                // re-read, and the once-only key makes that harmless.
+                let next = last.point_at(point);
+                let fresh = self.cross_page(point, &page, now).await?;
+                match point {
+                    Point::FeedbackNear => report.reminders += fresh.len() as u64,
+                    _ => report.supervisions += fresh.len() as u64,
+                }
+                report.already_done += (page.len() - fresh.len()) as u64;
+                self.deadline_rules(point, &fresh).await;
+                if (page.len() as u64) < PAGE || next <= cursor {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        sweep::advance_watermark(db, WATERMARK, now).await?;
+        Ok(report)
+    }
+
+    /// Records a page of crossings; returns those recorded now, whose events and messages are
+    /// written in the same transaction.
+    async fn cross_page(&self, point: Point, page: &[Due], now: DateTime<Utc>) -> CoreResult<Vec<Due>> {
+        let txn = self.store.db.begin().await?;
+        let recorded = sweep::record_crossings(&txn, point, page, now).await?;
+        let fresh: Vec<Due> = page.iter().filter(|d| recorded.contains(&d.subject_id)).cloned().collect();
+        let (action, reason, kind) = what(point);
+        let events = fresh.iter().map(|d| event(d, point, action, reason, now)).collect();
+        cases::insert_events(&txn, events).await?;
+        let messages = self.crossing_messages(&txn, point, &fresh, kind, reason, now).await?;
+        hotline_store::outbox::insert(&txn, messages).await?;
+        txn.commit().await?;
+        Ok(fresh)
+    }
+
+    /// The unit a point concerns is told; a late contribution also reaches the lead, who
+    /// coordinates; a long-overdue case also reaches the line's head.
+    async fn crossing_messages(
+        &self,
+        db: &impl ConnectionTrait,
+        point: Point,
+        fresh: &[Due],
+        kind: Kind,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Vec<outbox::Model>> {
+        let mut units: Vec<Uuid> = fresh.iter().filter_map(|d| d.unit_id).collect();
+        if point == Point::ContributionDue {
+            units.extend(fresh.iter().filter_map(|d| d.case.lead_unit_id));
+        }
+        units.sort();
+        units.dedup();
+        let staff = users::emails_of_units(db, &units).await?;
+        let mut heads: HashMap<Uuid, Vec<String>> = HashMap::new();
+        let mut out = Vec::new();
+        for d in fresh {
+            let mut to: Vec<&String> = d.unit_id.and_then(|u| staff.get(&u)).into_iter().flatten().collect();
+            if point == Point::ContributionDue {
+                to.extend(d.case.lead_unit_id.and_then(|u| staff.get(&u)).into_iter().flatten());
+            }
+            out.extend(to.into_iter().map(|addr| row(&d.case, addr.clone(), kind, Some(reason.to_owned()), now)));
+            if let (Point::FeedbackLongOverdue, Some(lead)) = (point, d.case.lead_unit_id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = heads.entry(lead) {
+                    slot.insert(self.line_head_emails(db, lead).await?);
+                }
+                out.extend(heads[&lead].iter().map(|addr| row(&d.case, addr.clone(), kind, Some(reason.to_owned()), now)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rules may speak to the case's own crossings (`deadline_near` / `deadline_passed`); their
+    /// advice is kept only when some rule matched, so plain crossings leave no empty decisions
+    /// behind. When no published rule set listens to the event, nothing is evaluated at all.
+    async fn deadline_rules(&self, point: Point, fresh: &[Due]) {
+        if fresh.is_empty() || matches!(point, Point::CoSignDue | Point::ContributionDue) {
+            return;
+        }
+        let rule_event = if point == Point::FeedbackNear { RuleEvent::DeadlineNear } else { RuleEvent::DeadlinePassed };
+        let db = &self.store.db;
+        match self.routing.view(db).await {
+            Ok(view) if !view.sets.values().any(|s| s.listens_to(rule_event)) => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "deadline rules unavailable");
+                return;
+            }
+        }
+        for d in fresh {
+            match self.route(db, &d.case, rule_event).await {
+                Ok(decision) if decision.stages.iter().any(|s| s.evaluation.matched().next().is_some()) => {
+                    if let Err(e) = self.store_decision(db, &d.case, rule_event, &decision).await {
+                        tracing::error!(case = %d.case.id, error = %e, "could not store a deadline decision");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(case = %d.case.id, error = %e, "deadline rules failed"),
+            }
+        }
+    }
+}
+
+fn event(d: &Due, point: Point, action: &str, reason: &str, now: DateTime<Utc>) -> case_event::Model {
+    let c = &d.case;
+    case_event::Model {
+        id: Uuid::now_v7(),
+        case_id: c.id,
+        tenant_id: c.tenant_id,
+        at: now,
+        actor_kind: "system".into(),
+        actor_id: None,
+        actor_name: Some("deadline sweep".into()),
+        actor_unit_id: None,
+        action: action.into(),
+        from_status: Some(c.status.clone()),
+        to_status: c.status.clone(),
+        reason: Some(reason.into()),
+        payload: Some(json!({ "stage": point.stage(), "due_at": d.due, "unit_id": d.unit_id, "lead_unit_id": c.lead_unit_id }).to_string()),
+    }
+}
