@@ -22,10 +22,26 @@ pub struct RelayReport {
     pub dead: u64,
 }
 
-pub(crate) fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
-    let due = c.feedback_due_at.map(|d| d.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string());
-    let (subject, body) = render(kind, &Vars { tracking_number: c.tracking_number.clone(), title: c.title.clone(), due, detail });
-    email(Some(c.tenant_id), to, subject, body, now)
+fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
+    let about = About { tenant: c.tenant_id, tracking_number: &c.tracking_number, title: &c.title, feedback_due_at: c.feedback_due_at };
+    about.email(to, kind, detail, now)
+}
+
+/// What a message about a case says of it.
+pub(crate) struct About<'a> {
+    pub tenant: Uuid,
+    pub tracking_number: &'a str,
+    pub title: &'a str,
+    pub feedback_due_at: Option<DateTime<Utc>>,
+}
+
+impl About<'_> {
+    pub(crate) fn email(&self, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
+        let due = self.feedback_due_at.map(|d| d.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string());
+        let vars = Vars { tracking_number: self.tracking_number.to_owned(), title: self.title.to_owned(), due, detail };
+        let (subject, body) = render(kind, &vars);
+        email(Some(self.tenant), to, subject, body, now)
+    }
 }
 
 /// A pending e-mail of the outbox, due at once.

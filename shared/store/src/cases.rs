@@ -172,9 +172,46 @@ pub async fn insert_event(db: &impl ConnectionTrait, row: case_event::Model) -> 
 
 /// Many events in few statements (the deadline sweep writes thousands per tick).
 pub async fn insert_events(db: &impl ConnectionTrait, rows: Vec<case_event::Model>) -> StoreResult<()> {
-    for chunk in rows.chunks(crate::sweep::CHUNK) {
-        case_event::Entity::insert_many(chunk.iter().cloned().map(case_event::ActiveModel::from)).exec_without_returning(db).await?;
-    }
+    use crate::bulk::{self, Col, opt, time, uuid};
+    const EVENTS: bulk::Table = bulk::Table {
+        name: "case_events",
+        cols: &[
+            ("id", Col::Uuid),
+            ("case_id", Col::Uuid),
+            ("tenant_id", Col::Uuid),
+            ("at", Col::Time),
+            ("actor_kind", Col::Text),
+            ("actor_id", Col::Uuid),
+            ("actor_name", Col::Text),
+            ("actor_unit_id", Col::Uuid),
+            ("action", Col::Text),
+            ("from_status", Col::Text),
+            ("to_status", Col::Text),
+            ("reason", Col::Text),
+            ("payload", Col::Text),
+        ],
+    };
+    let rows: Vec<bulk::Row> = rows
+        .into_iter()
+        .map(|e| {
+            vec![
+                uuid(e.id),
+                uuid(e.case_id),
+                uuid(e.tenant_id),
+                time(e.at),
+                e.actor_kind.into(),
+                opt(e.actor_id.map(|x| x.to_string())),
+                opt(e.actor_name),
+                opt(e.actor_unit_id.map(|x| x.to_string())),
+                e.action.into(),
+                opt(e.from_status),
+                e.to_status.into(),
+                opt(e.reason),
+                opt(e.payload),
+            ]
+        })
+        .collect();
+    bulk::insert(db, &EVENTS, &rows, "").await?;
     Ok(())
 }
 

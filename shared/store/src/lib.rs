@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod bulk;
 pub mod cases;
 mod connect;
 pub mod entities;

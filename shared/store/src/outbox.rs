@@ -5,15 +5,48 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use uuid::Uuid;
 
 use crate::StoreResult;
+use crate::bulk::{self, Col};
 use crate::entities::outbox;
 
+const OUTBOX: bulk::Table = bulk::Table {
+    name: "outbox",
+    cols: &[
+        ("id", Col::Uuid),
+        ("tenant_id", Col::Uuid),
+        ("channel", Col::Text),
+        ("recipient", Col::Text),
+        ("subject", Col::Text),
+        ("body", Col::Text),
+        ("status", Col::Text),
+        ("attempts", Col::Int),
+        ("next_attempt_at", Col::Time),
+        ("last_error", Col::Text),
+        ("created_at", Col::Time),
+        ("sent_at", Col::Time),
+    ],
+};
+
 pub async fn insert(db: &impl ConnectionTrait, rows: Vec<outbox::Model>) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    for chunk in rows.chunks(crate::sweep::CHUNK) {
-        outbox::Entity::insert_many(chunk.iter().cloned().map(outbox::ActiveModel::from)).exec_without_returning(db).await?;
-    }
+    let rows: Vec<bulk::Row> = rows
+        .into_iter()
+        .map(|m| {
+            vec![
+                bulk::uuid(m.id),
+                bulk::opt(m.tenant_id.map(|t| t.to_string())),
+                m.channel.into(),
+                m.recipient.into(),
+                m.subject.into(),
+                m.body.into(),
+                m.status.into(),
+                m.attempts.into(),
+                bulk::time(m.next_attempt_at),
+                bulk::opt(m.last_error),
+                bulk::time(m.created_at),
+                bulk::opt(m.sent_at.map(|t| t.to_rfc3339())),
+            ]
+        })
+        .collect();
+    bulk::insert(db, &OUTBOX, &rows, "").await?;
     Ok(())
 }
 

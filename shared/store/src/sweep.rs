@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement};
 use uuid::Uuid;
 
 use crate::StoreResult;
+use crate::bulk::{self, Col};
 use crate::entities::{case, case_participant};
 
 /// Which clock point a crossing is about.
@@ -63,10 +64,36 @@ impl Point {
     }
 }
 
+/// What the sweep needs of a case: a slim read, since a tick may cross thousands.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CaseRef {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub tracking_number: String,
+    pub title: String,
+    pub status: String,
+    pub lead_unit_id: Option<Uuid>,
+    pub feedback_due_at: Option<DateTime<Utc>>,
+    pub feedback_near_at: Option<DateTime<Utc>>,
+    pub sign_due_at: Option<DateTime<Utc>>,
+}
+
+const CASE_REF: [case::Column; 9] = [
+    case::Column::Id,
+    case::Column::TenantId,
+    case::Column::TrackingNumber,
+    case::Column::Title,
+    case::Column::Status,
+    case::Column::LeadUnitId,
+    case::Column::FeedbackDueAt,
+    case::Column::FeedbackNearAt,
+    case::Column::SignDueAt,
+];
+
 /// A clock point that was crossed: the case, whose unit it concerns, and when it fell due.
 #[derive(Debug, Clone)]
 pub struct Due {
-    pub case: case::Model,
+    pub case: CaseRef,
     /// The case itself (its lead's clocks) or the co-unit's participant row.
     pub subject_id: Uuid,
     /// The unit the point concerns: the lead, or the co-unit.
@@ -96,12 +123,15 @@ pub async fn crossed(db: &impl ConnectionTrait, point: Point, from: DateTime<Utc
         _ => (case::Column::FeedbackDueAt, UNIT_OPEN),
     };
     let rows = case::Entity::find()
+        .select_only()
+        .columns(CASE_REF)
         .filter(col.gt(from))
         .filter(col.lte(to))
         .filter(case::Column::Status.is_in(statuses.iter().copied()))
         .order_by_asc(col)
         .order_by_asc(case::Column::Id)
         .limit(limit)
+        .into_model::<CaseRef>()
         .all(db)
         .await?;
     Ok(rows
@@ -141,8 +171,16 @@ async fn crossed_parts(
         .all(db)
         .await?;
     let ids: Vec<Uuid> = parts.iter().map(|p| p.case_id).collect();
-    let cases: HashMap<Uuid, case::Model> =
-        case::Entity::find().filter(case::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|c| (c.id, c)).collect();
+    let cases: HashMap<Uuid, CaseRef> = case::Entity::find()
+        .select_only()
+        .columns(CASE_REF)
+        .filter(case::Column::Id.is_in(ids))
+        .into_model::<CaseRef>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     Ok(parts
         .into_iter()
         .filter_map(|p| {
@@ -153,50 +191,40 @@ async fn crossed_parts(
         .collect())
 }
 
-/// Rows per multi-row statement: far below PostgreSQL's 65,535 and SQLite's 32,766 parameters.
-pub const CHUNK: usize = 1_000;
+const CROSSINGS: bulk::Table = bulk::Table {
+    name: "deadline_crossings",
+    cols: &[
+        ("id", Col::Uuid),
+        ("case_id", Col::Uuid),
+        ("tenant_id", Col::Uuid),
+        ("subject_id", Col::Uuid),
+        ("stage", Col::Text),
+        ("kind", Col::Text),
+        ("due_at", Col::Time),
+        ("crossed_at", Col::Time),
+    ],
+};
 
 /// Records crossings of `point`; returns the subjects recorded now — the others were recorded
-/// before (by another worker, or by this one before a crash). One atomic statement per chunk.
+/// before (by another worker, or by this one before a crash). One atomic statement.
 pub async fn record_crossings(db: &impl ConnectionTrait, point: Point, dues: &[Due], at: DateTime<Utc>) -> StoreResult<HashSet<Uuid>> {
-    let backend = db.get_database_backend();
-    let mut fresh = HashSet::new();
-    for chunk in dues.chunks(CHUNK) {
-        let mut sql =
-            String::from("INSERT INTO deadline_crossings (id, case_id, tenant_id, subject_id, stage, kind, due_at, crossed_at) VALUES ");
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 8);
-        for (i, d) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for j in 0..8 {
-                if j > 0 {
-                    sql.push_str(", ");
-                }
-                match backend {
-                    DbBackend::Postgres => sql.push_str(&format!("${}", i * 8 + j + 1)),
-                    _ => sql.push('?'),
-                }
-            }
-            sql.push(')');
-            values.extend([
-                Uuid::now_v7().into(),
-                d.case.id.into(),
-                d.case.tenant_id.into(),
-                d.subject_id.into(),
+    let rows: Vec<bulk::Row> = dues
+        .iter()
+        .map(|d| {
+            vec![
+                bulk::uuid(Uuid::now_v7()),
+                bulk::uuid(d.case.id),
+                bulk::uuid(d.case.tenant_id),
+                bulk::uuid(d.subject_id),
                 point.stage().into(),
                 point.kind().into(),
-                d.due.into(),
-                at.into(),
-            ]);
-        }
-        sql.push_str(" ON CONFLICT (subject_id, stage, kind, due_at) DO NOTHING RETURNING subject_id");
-        for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
-            fresh.insert(row.try_get::<Uuid>("", "subject_id")?);
-        }
-    }
-    Ok(fresh)
+                bulk::time(d.due),
+                bulk::time(at),
+            ]
+        })
+        .collect();
+    let suffix = "ON CONFLICT (subject_id, stage, kind, due_at) DO NOTHING RETURNING subject_id";
+    bulk::insert(db, &CROSSINGS, &rows, suffix).await?.iter().map(|r| Ok(r.try_get::<Uuid>("", "subject_id")?)).collect()
 }
 
 pub async fn watermark(db: &impl ConnectionTrait, name: &str) -> StoreResult<Option<DateTime<Utc>>> {

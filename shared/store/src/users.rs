@@ -73,7 +73,7 @@ pub async fn emails_of_unit(db: &impl ConnectionTrait, unit: Uuid) -> StoreResul
 /// E-mail addresses of the active staff of each of `units`, in one query.
 pub async fn emails_of_units(db: &impl ConnectionTrait, units: &[Uuid]) -> StoreResult<std::collections::HashMap<Uuid, Vec<String>>> {
     let mut out: std::collections::HashMap<Uuid, Vec<String>> = std::collections::HashMap::new();
-    for chunk in units.chunks(crate::sweep::CHUNK) {
+    for chunk in units.chunks(crate::bulk::CHUNK) {
         let rows = user::Entity::find()
             .filter(user::Column::UnitId.is_in(chunk.iter().copied()))
             .filter(user::Column::Status.eq("active"))

@@ -315,3 +315,31 @@ async fn each_co_unit_of_a_joint_case_has_its_own_sign_and_contribution_deadline
     app.ok_step(&consumer_staff, &id, "contribution", json!({"text": "占道经营已责令整改。"})).await;
     app.ok_step(&lead, &id, "feedback", json!({"text": "扬尘已查处，占道已整改。", "resolved": true})).await;
 }
+
+#[tokio::test]
+async fn a_swept_crossing_keeps_awkward_text_intact_in_its_mail() {
+    // The sweep writes its mail in bulk (arrays unpacked by `unnest` on PostgreSQL): quotes,
+    // backslashes, braces, commas and the word NULL must arrive as typed.
+    let app = TestApp::spawn().await;
+    let dispatcher = app.token("dispatcher").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    member(&app, "12319", "awkward.handler", &unit).await;
+    let title = r#"路灯"不亮" \ {NULL}, 第2次"#;
+    app.clock.set(shanghai(3, 9, 9, 0));
+    let mut input = complaint("路灯坏了。");
+    input["title"] = json!(title);
+    let id = app.intake(&dispatcher, input).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    app.clock.set(shanghai(3, 10, 10, 0));
+    assert_eq!(app.core.sweep_deadlines().await.unwrap().supervisions, 1);
+    let mails: Vec<_> = hotline_store::outbox::all(&app.core.store.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == "awkward.handler@example.cn" && m.subject.contains("督办"))
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].body.contains(title), "{}", mails[0].body);
+    assert_eq!(mails[0].attempts, 0);
+    assert!(mails[0].sent_at.is_none() && mails[0].last_error.is_none());
+}

@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::SweepReport;
-use crate::notifications::row;
+use crate::notifications::About;
 use crate::{Core, CoreResult};
 
 const WATERMARK: &str = "deadline_sweep";
@@ -36,34 +36,54 @@ fn what(point: Point) -> (&'static str, &'static str, Kind) {
 }
 
 impl Core {
-    /// One sweep tick at the core's clock.
+    /// One sweep tick at the core's clock. The clock points are independent (each has its own
+    /// once-only keys), so on PostgreSQL they are swept side by side, each on its own
+    /// connection; SQLite has one writer, and takes them in turn.
     pub async fn sweep_deadlines(&self) -> CoreResult<SweepReport> {
         let db = &self.store.db;
         let now = self.now();
         let from = sweep::watermark(db, WATERMARK).await?.unwrap_or(now - chrono::Duration::days(FIRST_LOOKBACK));
-        let mut report = SweepReport::default();
-        for point in Point::ALL {
-            let mut cursor = from;
-            loop {
-                let page = sweep::crossed(db, point, cursor, now, PAGE).await?;
-                let Some(last) = page.last() else { break };
-                // Pages follow the point's own time; equal times at a page boundary are
-                // re-read, and the once-only key makes that harmless.
-                let next = last.point_at(point);
-                let fresh = self.cross_page(point, &page, now).await?;
-                match point {
-                    Point::FeedbackNear => report.reminders += fresh.len() as u64,
-                    _ => report.supervisions += fresh.len() as u64,
-                }
-                report.already_done += (page.len() - fresh.len()) as u64;
-                self.deadline_rules(point, &fresh).await;
-                if (page.len() as u64) < PAGE || next <= cursor {
-                    break;
-                }
-                cursor = next;
+        let reports = if db.get_database_backend() == hotline_store::sea_orm::DbBackend::Postgres {
+            futures_util::future::try_join_all(Point::ALL.map(|point| self.sweep_point(point, from, now))).await?
+        } else {
+            let mut reports = Vec::new();
+            for point in Point::ALL {
+                reports.push(self.sweep_point(point, from, now).await?);
             }
+            reports
+        };
+        let mut report = SweepReport::default();
+        for r in reports {
+            report.reminders += r.reminders;
+            report.supervisions += r.supervisions;
+            report.already_done += r.already_done;
         }
         sweep::advance_watermark(db, WATERMARK, now).await?;
+        Ok(report)
+    }
+
+    /// The crossings of one clock point in `(from, now]`, a page at a time.
+    async fn sweep_point(&self, point: Point, from: DateTime<Utc>, now: DateTime<Utc>) -> CoreResult<SweepReport> {
+        let mut report = SweepReport::default();
+        let mut cursor = from;
+        loop {
+            let page = sweep::crossed(&self.store.db, point, cursor, now, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            // Pages follow the point's own time; equal times at a page boundary are re-read,
+            // and the once-only key makes that harmless.
+            let next = last.point_at(point);
+            let fresh = self.cross_page(point, &page, now).await?;
+            match point {
+                Point::FeedbackNear => report.reminders += fresh.len() as u64,
+                _ => report.supervisions += fresh.len() as u64,
+            }
+            report.already_done += (page.len() - fresh.len()) as u64;
+            self.deadline_rules(point, &fresh).await;
+            if (page.len() as u64) < PAGE || next <= cursor {
+                break;
+            }
+            cursor = next;
+        }
         Ok(report)
     }
 
@@ -103,16 +123,19 @@ impl Core {
         let mut heads: HashMap<Uuid, Vec<String>> = HashMap::new();
         let mut out = Vec::new();
         for d in fresh {
+            let c = &d.case;
+            let about =
+                About { tenant: c.tenant_id, tracking_number: &c.tracking_number, title: &c.title, feedback_due_at: c.feedback_due_at };
             let mut to: Vec<&String> = d.unit_id.and_then(|u| staff.get(&u)).into_iter().flatten().collect();
             if point == Point::ContributionDue {
                 to.extend(d.case.lead_unit_id.and_then(|u| staff.get(&u)).into_iter().flatten());
             }
-            out.extend(to.into_iter().map(|addr| row(&d.case, addr.clone(), kind, Some(reason.to_owned()), now)));
+            out.extend(to.into_iter().map(|addr| about.email(addr.clone(), kind, Some(reason.to_owned()), now)));
             if let (Point::FeedbackLongOverdue, Some(lead)) = (point, d.case.lead_unit_id) {
                 if let std::collections::hash_map::Entry::Vacant(slot) = heads.entry(lead) {
                     slot.insert(self.line_head_emails(db, lead).await?);
                 }
-                out.extend(heads[&lead].iter().map(|addr| row(&d.case, addr.clone(), kind, Some(reason.to_owned()), now)));
+                out.extend(heads[&lead].iter().map(|addr| about.email(addr.clone(), kind, Some(reason.to_owned()), now)));
             }
         }
         Ok(out)
@@ -136,14 +159,17 @@ impl Core {
             }
         }
         for d in fresh {
-            match self.route(db, &d.case, rule_event).await {
-                Ok(decision) if decision.stages.iter().any(|s| s.evaluation.matched().next().is_some()) => {
-                    if let Err(e) = self.store_decision(db, &d.case, rule_event, &decision).await {
-                        tracing::error!(case = %d.case.id, error = %e, "could not store a deadline decision");
-                    }
+            let result = async {
+                let Some(c) = cases::find(db, cases::CaseScope::All, d.case.id).await? else { return Ok(()) };
+                let decision = self.route(db, &c, rule_event).await?;
+                if decision.stages.iter().any(|s| s.evaluation.matched().next().is_some()) {
+                    self.store_decision(db, &c, rule_event, &decision).await?;
                 }
-                Ok(_) => {}
-                Err(e) => tracing::error!(case = %d.case.id, error = %e, "deadline rules failed"),
+                Ok::<_, crate::CoreError>(())
+            }
+            .await;
+            if let Err(e) = result {
+                tracing::error!(case = %d.case.id, error = %e, "deadline rules failed");
             }
         }
     }

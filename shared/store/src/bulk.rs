@@ -1,0 +1,132 @@
+//! Many rows in one statement. On PostgreSQL each column travels as one array parameter that
+//! `unnest` turns back into rows: a statement with thousands of bind parameters costs more to
+//! parse and bind than the rows cost to write (and `json_to_recordset` measured ten times
+//! slower than `unnest` of text arrays). SQLite (embedded, one writer, small batches) takes
+//! chunks of plain `VALUES`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::StoreResult;
+
+/// Rows per `VALUES` statement on SQLite (far below its 32,766 parameters), and ids per `IN`.
+pub const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Col {
+    Uuid,
+    Text,
+    Time,
+    Int,
+    Bool,
+}
+
+impl Col {
+    fn pg_type(self) -> &'static str {
+        match self {
+            Col::Uuid => "uuid",
+            Col::Text => "text",
+            Col::Time => "timestamptz",
+            Col::Int => "integer",
+            Col::Bool => "boolean",
+        }
+    }
+
+    /// The bind value of a JSON cell (`null` stays NULL of the column's type).
+    fn bind(self, v: &Json) -> Value {
+        match self {
+            Col::Uuid => v.as_str().and_then(|s| s.parse::<Uuid>().ok()).into(),
+            Col::Text => v.as_str().map(str::to_owned).into(),
+            Col::Time => v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc)).into(),
+            Col::Int => v.as_i64().into(),
+            Col::Bool => v.as_bool().into(),
+        }
+    }
+}
+
+/// A table's columns, in the order rows give their cells.
+pub struct Table {
+    pub name: &'static str,
+    pub cols: &'static [(&'static str, Col)],
+}
+
+/// A row: one cell per column of the table, in order.
+pub type Row = Vec<Json>;
+
+pub fn time(t: DateTime<Utc>) -> Json {
+    Json::String(t.to_rfc3339())
+}
+
+pub fn opt<T: Into<Json>>(v: Option<T>) -> Json {
+    v.map(Into::into).unwrap_or(Json::Null)
+}
+
+pub fn uuid(id: Uuid) -> Json {
+    Json::String(id.to_string())
+}
+
+/// Inserts `rows` into `table`; `suffix` follows the statement (e.g. `ON CONFLICT … DO NOTHING
+/// RETURNING …`) and the rows it returns are collected.
+pub async fn insert(db: &impl ConnectionTrait, table: &Table, rows: &[Row], suffix: &str) -> StoreResult<Vec<QueryResult>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = table.cols.iter().map(|(n, _)| *n).collect();
+    let list = names.join(", ");
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let arrays: Vec<String> = table.cols.iter().enumerate().map(|(i, (_, t))| format!("${}::{}[]", i + 1, t.pg_type())).collect();
+        let sql = format!("INSERT INTO {} ({list}) SELECT * FROM unnest({}) {suffix}", table.name, arrays.join(", "));
+        let values: Vec<Value> = (0..names.len()).map(|i| array_literal(rows.iter().map(|r| &r[i])).into()).collect();
+        return Ok(db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?);
+    }
+    let mut out = Vec::new();
+    let one = format!("({})", vec!["?"; names.len()].join(", "));
+    for chunk in rows.chunks(CHUNK) {
+        let sql = format!("INSERT INTO {} ({list}) VALUES {} {suffix}", table.name, vec![one.as_str(); chunk.len()].join(", "));
+        let values: Vec<Value> = chunk.iter().flat_map(|r| table.cols.iter().zip(r).map(|((_, t), v)| t.bind(v))).collect();
+        out.extend(db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?);
+    }
+    Ok(out)
+}
+
+/// A PostgreSQL array literal (`{"a","b",NULL}`) of one column's cells, cast by the statement.
+fn array_literal<'a>(cells: impl Iterator<Item = &'a Json>) -> String {
+    let mut out = String::from("{");
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let text = match cell {
+            Json::Null => {
+                out.push_str("NULL");
+                continue;
+            }
+            Json::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out.push('"');
+        for ch in text.chars() {
+            if ch == '"' || ch == '\\' {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_literals_quote_escape_and_keep_nulls() {
+        let cells = [Json::from("a\"b"), Json::Null, Json::from("c\\d"), Json::from(7), Json::from("NULL"), Json::from("{x,y}")];
+        assert_eq!(array_literal(cells.iter()), r#"{"a\"b",NULL,"c\\d","7","NULL","{x,y}"}"#);
+    }
+}
