@@ -29,6 +29,8 @@ enum Command {
     Openapi,
     /// Print the configuration keys as a Markdown table (for the README).
     Config,
+    /// Print the figures and their formulas (docs/METRICS.md).
+    Metrics,
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Settings> {
@@ -49,6 +51,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Config) => {
             print!("{}", markdown_table());
+            return Ok(());
+        }
+        Some(Command::Metrics) => {
+            print!("{}", hotline_domain::stats::metrics_markdown());
             return Ok(());
         }
         _ => {}

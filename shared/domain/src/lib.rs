@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod role;
 pub mod rules;
+pub mod stats;
 pub mod tenant;
 pub mod unit;
 pub mod user;

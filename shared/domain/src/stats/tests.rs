@@ -1,0 +1,100 @@
+use super::*;
+
+fn counts(pairs: &[(Counter, i64)]) -> Counts {
+    let mut c = Counts::default();
+    for (k, n) in pairs {
+        c.add(*k, *n);
+    }
+    c
+}
+
+#[test]
+fn rates_divide_summed_counters_and_are_null_without_a_denominator() {
+    let a = counts(&[(Counter::Rated, 3), (Counter::RatedSatisfied, 3)]);
+    let b = counts(&[(Counter::Rated, 7), (Counter::RatedSatisfied, 1)]);
+    let mut both = a.clone();
+    both.merge(&b);
+    // 4 of 10, not the mean of 100 % and 14 %.
+    assert_eq!(Metric::SatisfactionRate.value(&both), Value::Ratio(Some(0.4)));
+    assert_eq!(Metric::SatisfactionRate.value(&Counts::default()), Value::Ratio(None));
+    assert_eq!(Metric::Rated.value(&both), Value::Count(10));
+    assert_eq!(Metric::ResponseRate.formula(), Formula::Rate(Counter::SignedOnTime, Counter::SignDecided));
+}
+
+#[test]
+fn every_metric_has_a_unique_name_that_parses_back() {
+    let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
+    for m in Metric::ALL {
+        assert_eq!(Metric::parse(m.as_str()).unwrap(), *m);
+        assert!(!m.chinese().is_empty() && !m.note().is_empty());
+    }
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), Metric::ALL.len());
+    let err = Metric::parse("happiness").unwrap_err();
+    assert_eq!((err.field.as_str(), err.code), ("metrics", "unknown_metric"));
+}
+
+#[test]
+fn handling_buckets_are_ten_percent_wide_from_a_minute_to_a_year() {
+    let b = &*HANDLING_BUCKETS;
+    assert_eq!(b[0], 60);
+    assert!(b.windows(2).all(|w| w[1] > w[0] && (w[1] as f64) <= w[0] as f64 * 1.1 + 1.0));
+    assert!(*b.last().unwrap() >= 366 * 86_400);
+    assert_eq!(handling_bucket(0), 0);
+    assert_eq!(handling_bucket(-5), 0);
+    assert_eq!(handling_bucket(60), 0);
+    assert_eq!(handling_bucket(61), 1);
+    assert_eq!(handling_bucket(i64::MAX), b.len() - 1);
+}
+
+#[test]
+fn percentiles_take_the_nearest_rank_bucket() {
+    let mut c = Counts::default();
+    // 9 cases in about an hour, 1 in about ten days.
+    for _ in 0..9 {
+        c.add_handling(handling_bucket(3_600), 1);
+    }
+    c.add_handling(handling_bucket(864_000), 1);
+    let p90 = percentile(&c.handling, 90).unwrap();
+    assert!((3_600..=3_960).contains(&p90), "{p90}");
+    let p100 = percentile(&c.handling, 100).unwrap();
+    assert!((864_000..=950_400).contains(&p100), "{p100}");
+    assert_eq!(percentile(&[], 90), None);
+    assert_eq!(Metric::P90HandlingSeconds.value(&c), Value::Ratio(Some(p90 as f64)));
+}
+
+#[test]
+fn rankings_need_a_minimum_sample_and_share_places_on_ties() {
+    let unit = |rated: i64, satisfied: i64| counts(&[(Counter::Rated, rated), (Counter::RatedSatisfied, satisfied)]);
+    let entries = vec![
+        ("c-unit".to_owned(), unit(20, 18)),
+        ("a-unit".to_owned(), unit(2, 2)), // 100 % of 2: too few to rank
+        ("b-unit".to_owned(), unit(10, 9)),
+        ("d-unit".to_owned(), unit(50, 30)),
+        ("e-unit".to_owned(), unit(0, 0)),
+    ];
+    let table = rank(&entries, Metric::SatisfactionRate, 10);
+    let got: Vec<(usize, &str)> = table.iter().map(|r| (r.place, r.key.as_str())).collect();
+    assert_eq!(got, vec![(1, "b-unit"), (1, "c-unit"), (3, "d-unit")]);
+    assert_eq!(table[2].sample, 50);
+    // Lower is better for returns.
+    let returns = vec![
+        ("x".to_owned(), counts(&[(Counter::Dispatched, 10), (Counter::Returned, 5)])),
+        ("y".to_owned(), counts(&[(Counter::Dispatched, 10), (Counter::Returned, 1)])),
+    ];
+    assert_eq!(rank(&returns, Metric::ReturnRate, 1)[0].key, "y");
+}
+
+#[test]
+fn the_metrics_document_is_generated_from_the_definitions() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/METRICS.md");
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == metrics_markdown(),
+        "docs/METRICS.md differs from hotline-domain::stats: regenerate it with `cargo run -q -p hotline-api -- metrics > docs/METRICS.md`"
+    );
+    for m in Metric::ALL {
+        assert!(on_disk.contains(&format!("`{}`", m.as_str())));
+    }
+}
