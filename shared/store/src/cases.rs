@@ -36,7 +36,7 @@ pub struct CaseFilter {
     pub district: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
-    /// Open at a unit with the feedback deadline before this instant.
+    /// Open at a unit with some unit's deadline before this instant.
     pub overdue_at: Option<DateTime<Utc>>,
     pub problem: Option<bool>,
     /// Open at a unit, past the reminder point but not yet the deadline, at this instant.
@@ -117,7 +117,25 @@ pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, p
         q = q.filter(case::Column::CreatedAt.lt(to));
     }
     if let Some(now) = f.overdue_at {
-        q = q.filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"])).filter(case::Column::FeedbackDueAt.lt(now));
+        // Past any unit's deadline: the lead's feedback, the lead's sign-for while unsigned, or
+        // a co-unit's sign-for or contribution while it still owes them.
+        use case_participant::Column as P;
+        let late_co = Query::select()
+            .column(P::CaseId)
+            .from(case_participant::Entity)
+            .and_where(Expr::col(P::Role).eq("co"))
+            .cond_where(
+                Condition::any().add(Condition::all().add(Expr::col(P::Status).eq("assigned")).add(Expr::col(P::SignDueAt).lt(now))).add(
+                    Condition::all().add(Expr::col(P::Status).is_in(["assigned", "signed"])).add(Expr::col(P::ContributeDueAt).lt(now)),
+                ),
+            )
+            .to_owned();
+        q = q.filter(case::Column::Status.is_in(["dispatched", "signed", "in_progress"])).filter(
+            Condition::any()
+                .add(case::Column::FeedbackDueAt.lt(now))
+                .add(Condition::all().add(case::Column::Status.eq("dispatched")).add(case::Column::SignDueAt.lt(now)))
+                .add(case::Column::Id.in_subquery(late_co)),
+        );
     }
     if let Some(now) = f.near_at {
         q = q

@@ -252,6 +252,7 @@ async fn each_co_unit_of_a_joint_case_has_its_own_sign_and_contribution_deadline
     let lead = member(&app, "12319", "lead.handler", &lead_unit).await;
     let air_staff = member(&app, "12369", "air.handler", &air).await;
     let consumer_staff = member(&app, "12315", "consumer.handler", &consumer).await;
+    let supervisor = app.token("city_supervisor").await;
 
     // Monday 9 March 2026, 09:00, a complaint (3 working days of 7.5 staffed hours). Each co-unit
     // must sign within the 24-hour sign-for limit (Tuesday 09:00) and contribute after 70 % of
@@ -309,10 +310,15 @@ async fn each_co_unit_of_a_joint_case_has_its_own_sign_and_contribution_deadline
     let late: Vec<_> = events["items"].as_array().unwrap().iter().filter(|e| e["payload"]["stage"] == "contribution").collect();
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["payload"]["unit_id"], consumer.as_str());
+    // The lead's own feedback deadline is a day away, yet the case is overdue: a co-unit is late.
+    let (_, overdue) = app.get("/api/v1/supervision?view=overdue", &supervisor).await;
+    assert!(overdue["items"].as_array().unwrap().iter().any(|c| c["id"] == id.as_str()), "{overdue}");
 
     // Late is still welcome: the part arrives, and the lead can give the one answer.
     app.sign(&consumer_staff, &id).await;
     app.ok_step(&consumer_staff, &id, "contribution", json!({"text": "占道经营已责令整改。"})).await;
+    let (_, overdue) = app.get("/api/v1/supervision?view=overdue", &supervisor).await;
+    assert!(overdue["items"].as_array().unwrap().is_empty(), "every part is in: {overdue}");
     app.ok_step(&lead, &id, "feedback", json!({"text": "扬尘已查处，占道已整改。", "resolved": true})).await;
 }
 

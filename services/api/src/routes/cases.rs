@@ -70,7 +70,8 @@ pub struct ListCasesQuery {
     pub from: Option<DateTime<Utc>>,
     /// Received before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    /// Only cases past their feedback deadline.
+    /// Only cases with a unit past its deadline: the lead's feedback, the lead's sign-for while
+    /// unsigned, or a co-unit's sign-for or contribution while it still owes them.
     pub overdue: Option<bool>,
     /// Only (or no) problem cases.
     pub problem: Option<bool>,
@@ -217,7 +218,8 @@ pub async fn reveal_contact(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisionQuery {
-    /// `near_due` (催办: past the reminder point), `overdue` (督办) or `problem` (提级督办).
+    /// `near_due` (催办: past the reminder point), `overdue` (督办: some unit past its deadline,
+    /// co-units included) or `problem` (提级督办).
     pub view: String,
     /// Tenant code, to look at one line.
     pub tenant: Option<String>,
