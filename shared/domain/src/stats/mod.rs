@@ -4,6 +4,7 @@
 //! `docs/METRICS.md` is generated from these definitions (a test keeps them equal).
 
 mod doc;
+mod effects;
 mod histogram;
 mod rank;
 
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 use crate::error::word_enum;
 
 pub use doc::metrics_markdown;
+pub use effects::{ANSWER_WITHIN_SECONDS, Effect, Occurrence, effect, local_day};
 pub use histogram::{HANDLING_BUCKETS, handling_bucket, percentile};
 pub use rank::{Ranked, rank};
 

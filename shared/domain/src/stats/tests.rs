@@ -98,3 +98,116 @@ fn the_metrics_document_is_generated_from_the_definitions() {
         assert!(on_disk.contains(&format!("`{}`", m.as_str())));
     }
 }
+
+mod effects {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+
+    use super::super::*;
+    use crate::case::Rating;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 9, h, 0, 0).unwrap()
+    }
+
+    fn fold(steps: &[(Occurrence, DateTime<Utc>)]) -> Counts {
+        let mut c = Counts::default();
+        for (o, t) in steps {
+            let e = effect(o, *t);
+            for (k, n) in e.counters {
+                c.add(k, n);
+            }
+            if let Some(b) = e.handling_bucket {
+                c.add_handling(b, 1);
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn a_case_through_its_life_gives_the_hand_computed_figures() {
+        // Received 01:00, dispatched 02:00 (due 03:00), signed late at 05:00 (due 04:00) after
+        // the sweep had decided the clock, feedback in time (resolved), rated satisfied,
+        // closed at 09:00: eight hours of handling.
+        let c = fold(&[
+            (Occurrence::Received { answered_directly: false }, at(1)),
+            (Occurrence::Dispatched { due: Some(at(3)) }, at(2)),
+            (Occurrence::SignDeadlinePassed { decides: true }, at(4)),
+            (Occurrence::Signed { due: Some(at(4)), decides: false }, at(5)),
+            (Occurrence::FeedbackGiven { due: Some(at(8)), resolved: true, decides: true }, at(7)),
+            (Occurrence::Rated(Rating::Satisfied), at(8)),
+            (Occurrence::Closed { received_at: at(1) }, at(9)),
+        ]);
+        assert_eq!(Metric::Received.value(&c), Value::Count(1));
+        assert_eq!(Metric::DispatchOnTimeRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::ResponseRate.value(&c), Value::Ratio(Some(0.0)), "the sweep decided: not signed in time");
+        assert_eq!(Metric::FeedbackOnTimeRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::ResolutionRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::SatisfactionRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::ClosureRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::AvgHandlingSeconds.value(&c), Value::Ratio(Some(8.0 * 3600.0)));
+        let p90 = match Metric::P90HandlingSeconds.value(&c) {
+            Value::Ratio(Some(v)) => v,
+            other => panic!("{other:?}"),
+        };
+        assert!((28_800.0..=31_680.0).contains(&p90), "{p90}");
+        assert_eq!(c.get(Counter::SignDecided), 1, "decided once, not again by the late signature");
+    }
+
+    #[test]
+    fn a_returned_and_reopened_case_counts_each_step() {
+        let c = fold(&[
+            (Occurrence::Received { answered_directly: false }, at(1)),
+            (Occurrence::Dispatched { due: Some(at(3)) }, at(4)),
+            (Occurrence::Returned, at(5)),
+            (Occurrence::Dispatched { due: None }, at(6)),
+            (Occurrence::Signed { due: Some(at(7)), decides: true }, at(6)),
+            (Occurrence::FeedbackGiven { due: Some(at(8)), resolved: false, decides: true }, at(9)),
+            (Occurrence::Rated(Rating::Dissatisfied), at(10)),
+            (Occurrence::Closed { received_at: at(1) }, at(10)),
+            (Occurrence::Reopened, at(11)),
+            (Occurrence::ExtensionDecided { approved: false }, at(12)),
+            (Occurrence::ExtensionDecided { approved: true }, at(13)),
+            (Occurrence::BecameProblem, at(13)),
+        ]);
+        assert_eq!(Metric::Dispatched.value(&c), Value::Count(2));
+        assert_eq!(Metric::DispatchOnTimeRate.value(&c), Value::Ratio(Some(0.5)), "late first dispatch, unlimited re-dispatch");
+        assert_eq!(Metric::ReturnRate.value(&c), Value::Ratio(Some(0.5)));
+        assert_eq!(Metric::ResponseRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::FeedbackOnTimeRate.value(&c), Value::Ratio(Some(0.0)));
+        assert_eq!(Metric::ResolutionRate.value(&c), Value::Ratio(Some(0.0)));
+        assert_eq!(Metric::SatisfactionRate.value(&c), Value::Ratio(Some(0.0)));
+        assert_eq!(Metric::ReopenRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::Extensions.value(&c), Value::Count(1));
+        assert_eq!(Metric::ProblemCases.value(&c), Value::Count(1));
+    }
+
+    #[test]
+    fn the_front_door_and_the_telephony_have_their_figures() {
+        let c = fold(&[
+            (Occurrence::Received { answered_directly: true }, at(1)),
+            (Occurrence::Received { answered_directly: false }, at(1)),
+            (Occurrence::AnsweredDirectly, at(2)),
+            (Occurrence::Received { answered_directly: false }, at(2)),
+            (Occurrence::Call { answered_after_seconds: Some(15) }, at(1)),
+            (Occurrence::Call { answered_after_seconds: Some(16) }, at(1)),
+            (Occurrence::Call { answered_after_seconds: None }, at(1)),
+            (Occurrence::Call { answered_after_seconds: Some(3) }, at(1)),
+        ]);
+        assert_eq!(Metric::FirstContactResolutionRate.value(&c), Value::Ratio(Some(2.0 / 3.0)));
+        assert_eq!(Metric::Calls.value(&c), Value::Count(4));
+        assert_eq!(Metric::ConnectionRate.value(&c), Value::Ratio(Some(0.75)));
+        assert_eq!(Metric::AnsweredWithin15sRate.value(&c), Value::Ratio(Some(0.5)), "15 s is in time, 16 s is not");
+        assert_eq!(Metric::AbandonRate.value(&c), Value::Ratio(Some(0.25)));
+        // Undecided clocks and a repeated deadline count nothing.
+        assert_eq!(effect(&Occurrence::FeedbackDeadlinePassed { decides: false }, at(1)), Effect::default());
+        assert_eq!(effect(&Occurrence::Signed { due: None, decides: false }, at(1)), Effect::default());
+    }
+
+    #[test]
+    fn occurrences_count_on_the_local_day_of_the_line() {
+        // 23:30 UTC on 9 March is 07:30 on 10 March in Shanghai.
+        let late = at(23) + Duration::minutes(30);
+        assert_eq!(local_day(late, chrono_tz::Asia::Shanghai).to_string(), "2026-03-10");
+        assert_eq!(local_day(late, chrono_tz::UTC).to_string(), "2026-03-09");
+    }
+}
