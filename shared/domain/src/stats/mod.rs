@@ -6,6 +6,7 @@
 mod doc;
 mod effects;
 mod histogram;
+mod period;
 mod rank;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use crate::error::word_enum;
 pub use doc::metrics_markdown;
 pub use effects::{ANSWER_WITHIN_SECONDS, Effect, Occurrence, effect, local_day};
 pub use histogram::{HANDLING_BUCKETS, handling_bucket, percentile};
+pub use period::{Bucket, DEFAULT_DAYS, DayRange, MAX_DAYS, label};
 pub use rank::{Ranked, rank};
 
 word_enum!(
