@@ -27,6 +27,7 @@ mod m20261122_000020_create_worker_watermarks;
 mod m20261122_000021_create_outbox;
 mod m20261122_000022_create_sla_policies;
 mod m20261123_000023_add_co_unit_deadlines;
+mod m20261123_000024_create_stat_counters;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000021_create_outbox::Migration),
             Box::new(m20261122_000022_create_sla_policies::Migration),
             Box::new(m20261123_000023_add_co_unit_deadlines::Migration),
+            Box::new(m20261123_000024_create_stat_counters::Migration),
         ]
     }
 }

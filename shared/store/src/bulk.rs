@@ -20,6 +20,7 @@ pub enum Col {
     Text,
     Time,
     Int,
+    BigInt,
     Bool,
 }
 
@@ -30,6 +31,7 @@ impl Col {
             Col::Text => "text",
             Col::Time => "timestamptz",
             Col::Int => "integer",
+            Col::BigInt => "bigint",
             Col::Bool => "boolean",
         }
     }
@@ -40,7 +42,7 @@ impl Col {
             Col::Uuid => v.as_str().and_then(|s| s.parse::<Uuid>().ok()).into(),
             Col::Text => v.as_str().map(str::to_owned).into(),
             Col::Time => v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc)).into(),
-            Col::Int => v.as_i64().into(),
+            Col::Int | Col::BigInt => v.as_i64().into(),
             Col::Bool => v.as_bool().into(),
         }
     }

@@ -13,6 +13,7 @@ mod page;
 pub mod rules;
 pub mod sessions;
 pub mod sla;
+pub mod stats;
 pub mod support;
 pub mod sweep;
 pub mod tenants;

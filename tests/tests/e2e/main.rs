@@ -14,6 +14,7 @@ mod jwt;
 mod mail;
 mod openapi;
 mod routing;
+mod stats_store;
 mod storage;
 mod supervision;
 mod throttle;

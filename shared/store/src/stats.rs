@@ -1,0 +1,278 @@
+//! The statistics' counters: increments upserted at their grain, and sums over a period.
+//! Table layout: migration `m20261123_000024_create_stat_counters`.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use hotline_domain::stats::{Counter, Counts};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use uuid::Uuid;
+
+use crate::StoreResult;
+use crate::bulk::{self, Col};
+
+/// How finely a row is kept: the full grain, or a rollup with the other dimensions blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Full,
+    Line,
+    Unit,
+    District,
+    Category,
+}
+
+impl Level {
+    pub const ALL: [Level; 5] = [Level::Full, Level::Line, Level::Unit, Level::District, Level::Category];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Full => "full",
+            Level::Line => "line",
+            Level::Unit => "unit",
+            Level::District => "district",
+            Level::Category => "category",
+        }
+    }
+}
+
+/// Whose figures a row is: the platform's (each case once, under its receiving tenant) or a
+/// line's (under each line taking part).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    #[default]
+    Platform,
+    Line,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Platform => "platform",
+            Scope::Line => "line",
+        }
+    }
+}
+
+/// One cell of the full grain ("" or the nil id where a dimension does not apply).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Grain {
+    pub scope: Scope,
+    pub tenant_id: Uuid,
+    pub day: NaiveDate,
+    pub unit_id: Uuid,
+    pub category: String,
+    pub contact_type: String,
+    pub urgency: String,
+    pub channel: String,
+    pub district: String,
+}
+
+impl Grain {
+    /// The row this grain adds to at `level`.
+    fn at(&self, level: Level) -> (Level, Grain) {
+        let mut g = Grain { scope: self.scope, tenant_id: self.tenant_id, day: self.day, unit_id: Uuid::nil(), ..Default::default() };
+        match level {
+            Level::Full => g = self.clone(),
+            Level::Line => {}
+            Level::Unit => g.unit_id = self.unit_id,
+            Level::District => g.district = self.district.clone(),
+            Level::Category => g.category = self.category.clone(),
+        }
+        (level, g)
+    }
+}
+
+impl Default for Grain {
+    fn default() -> Self {
+        Grain {
+            scope: Scope::Platform,
+            tenant_id: Uuid::nil(),
+            day: NaiveDate::MIN,
+            unit_id: Uuid::nil(),
+            category: String::new(),
+            contact_type: String::new(),
+            urgency: String::new(),
+            channel: String::new(),
+            district: String::new(),
+        }
+    }
+}
+
+/// What one counted occurrence adds at its grain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Increment {
+    pub grain: Grain,
+    pub counters: Vec<(Counter, i64)>,
+    pub handling_bucket: Option<usize>,
+}
+
+const KEY: [(&str, Col); 10] = [
+    ("level", Col::Text),
+    ("scope", Col::Text),
+    ("tenant_id", Col::Uuid),
+    ("day", Col::Text),
+    ("unit_id", Col::Uuid),
+    ("category", Col::Text),
+    ("contact_type", Col::Text),
+    ("urgency", Col::Text),
+    ("channel", Col::Text),
+    ("district", Col::Text),
+];
+
+/// The key, then one column per counter.
+static COUNTER_COLS: LazyLock<Vec<(&'static str, Col)>> =
+    LazyLock::new(|| KEY.iter().copied().chain(Counter::ALL.iter().map(|c| (c.as_str(), Col::BigInt))).collect());
+
+fn key_cells(level: Level, g: &Grain) -> Vec<serde_json::Value> {
+    vec![
+        level.as_str().into(),
+        g.scope.as_str().into(),
+        bulk::uuid(g.tenant_id),
+        g.day.format("%Y-%m-%d").to_string().into(),
+        bulk::uuid(g.unit_id),
+        g.category.clone().into(),
+        g.contact_type.clone().into(),
+        g.urgency.clone().into(),
+        g.channel.clone().into(),
+        g.district.clone().into(),
+    ]
+}
+
+fn key_list() -> String {
+    KEY.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
+/// Adds increments at every level, merged first so each row is touched once per statement.
+pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreResult<()> {
+    let mut rows: BTreeMap<(Level, Grain), BTreeMap<Counter, i64>> = BTreeMap::new();
+    let mut buckets: BTreeMap<(Level, Grain, usize), i64> = BTreeMap::new();
+    for inc in increments {
+        for level in Level::ALL {
+            let key = inc.grain.at(level);
+            let row = rows.entry(key.clone()).or_default();
+            for (c, n) in &inc.counters {
+                *row.entry(*c).or_default() += n;
+            }
+            if let Some(b) = inc.handling_bucket {
+                *buckets.entry((key.0, key.1, b)).or_default() += 1;
+            }
+        }
+    }
+    rows.retain(|_, counters| !counters.is_empty());
+    if !rows.is_empty() {
+        let table = bulk::Table { name: "stat_counters", cols: &COUNTER_COLS };
+        let cells: Vec<bulk::Row> = rows
+            .iter()
+            .map(|((level, g), counters)| {
+                let mut r = key_cells(*level, g);
+                r.extend(Counter::ALL.iter().map(|c| serde_json::Value::from(counters.get(c).copied().unwrap_or(0))));
+                r
+            })
+            .collect();
+        let updates: Vec<String> = Counter::ALL.iter().map(|c| format!("{0} = stat_counters.{0} + excluded.{0}", c.as_str())).collect();
+        let suffix = format!("ON CONFLICT ({}) DO UPDATE SET {}", key_list(), updates.join(", "));
+        bulk::insert(db, &table, &cells, &suffix).await?;
+    }
+    if !buckets.is_empty() {
+        const HANDLING: bulk::Table = bulk::Table {
+            name: "stat_handling",
+            cols: &[
+                ("level", Col::Text),
+                ("scope", Col::Text),
+                ("tenant_id", Col::Uuid),
+                ("day", Col::Text),
+                ("unit_id", Col::Uuid),
+                ("category", Col::Text),
+                ("contact_type", Col::Text),
+                ("urgency", Col::Text),
+                ("channel", Col::Text),
+                ("district", Col::Text),
+                ("bucket", Col::Int),
+                ("value", Col::BigInt),
+            ],
+        };
+        let cells: Vec<bulk::Row> = buckets
+            .iter()
+            .map(|((level, g, b), n)| {
+                let mut r = key_cells(*level, g);
+                r.extend([serde_json::Value::from(*b as i64), serde_json::Value::from(*n)]);
+                r
+            })
+            .collect();
+        let suffix = format!("ON CONFLICT ({}, bucket) DO UPDATE SET value = stat_handling.value + excluded.value", key_list());
+        bulk::insert(db, &HANDLING, &cells, &suffix).await?;
+    }
+    Ok(())
+}
+
+/// What to sum: a scope, optionally some tenants, a range of local days, read at one level and
+/// grouped by one of its dimensions (or not at all).
+#[derive(Debug, Clone)]
+pub struct SumQuery {
+    pub scope: Scope,
+    pub level: Level,
+    /// `None`: every tenant.
+    pub tenants: Option<Vec<Uuid>>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// A column of the level to group by (`tenant_id`, `unit_id`, `district`, `category`, `day`).
+    pub group_by: Option<&'static str>,
+}
+
+/// Summed counters (and handling histograms) per group; the group key is "" without grouping.
+pub async fn sum(db: &impl ConnectionTrait, q: &SumQuery) -> StoreResult<BTreeMap<String, Counts>> {
+    let backend = db.get_database_backend();
+    let p = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+    let mut values: Vec<Value> = vec![q.level.as_str().into(), q.scope.as_str().into(), q.from.to_string().into(), q.to.to_string().into()];
+    let mut filter = format!("level = {} AND scope = {} AND day >= {} AND day <= {}", p(1), p(2), p(3), p(4));
+    if let Some(tenants) = &q.tenants {
+        if tenants.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let marks: Vec<String> = (0..tenants.len()).map(|i| p(5 + i)).collect();
+        filter.push_str(&format!(" AND tenant_id IN ({})", marks.join(", ")));
+        values.extend(tenants.iter().map(|t| Value::from(*t)));
+    }
+    // Group keys are read as text on both databases.
+    let group = match q.group_by {
+        Some("tenant_id") | Some("unit_id") if backend == DbBackend::Postgres => format!("{}::text", q.group_by.unwrap_or_default()),
+        Some(col) => col.to_owned(),
+        None => "''".to_owned(),
+    };
+    let sums: Vec<String> = Counter::ALL.iter().map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.as_str())).collect();
+    // PostgreSQL refuses to group by a constant: without grouping, there is no GROUP BY.
+    let group_clause = if q.group_by.is_some() { format!(" GROUP BY {group}") } else { String::new() };
+    let sql = format!("SELECT {group} AS g, {} FROM stat_counters WHERE {filter}{group_clause}", sums.join(", "));
+    let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+    for row in db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values.clone())).await? {
+        let key = group_key(&row, q.group_by)?;
+        let counts = out.entry(key).or_default();
+        for c in Counter::ALL {
+            let v: Option<i64> = row.try_get("", c.as_str())?;
+            counts.add(*c, v.unwrap_or(0));
+        }
+    }
+    let group_clause = if q.group_by.is_some() { format!("{group}, bucket") } else { "bucket".to_owned() };
+    let sql =
+        format!("SELECT {group} AS g, bucket, CAST(SUM(value) AS BIGINT) AS n FROM stat_handling WHERE {filter} GROUP BY {group_clause}");
+    for row in db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values)).await? {
+        let key = group_key(&row, q.group_by)?;
+        let bucket: i32 = row.try_get("", "bucket")?;
+        let n: i64 = row.try_get("", "n")?;
+        out.entry(key).or_default().add_handling(bucket as usize, n);
+    }
+    Ok(out)
+}
+
+fn group_key(row: &sea_orm::QueryResult, group_by: Option<&str>) -> StoreResult<String> {
+    Ok(match group_by {
+        // SQLite keeps ids as 16-byte blobs.
+        Some("tenant_id") | Some("unit_id") => match row.try_get::<String>("", "g") {
+            Ok(s) => s,
+            Err(_) => row.try_get::<Uuid>("", "g")?.to_string(),
+        },
+        Some(_) => row.try_get::<String>("", "g")?,
+        None => String::new(),
+    })
+}
