@@ -14,6 +14,7 @@ mod error;
 pub mod notifications;
 mod principal;
 pub mod routing;
+mod stats;
 pub mod supervision;
 mod throttle;
 

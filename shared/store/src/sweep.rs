@@ -76,9 +76,14 @@ pub struct CaseRef {
     pub feedback_due_at: Option<DateTime<Utc>>,
     pub feedback_near_at: Option<DateTime<Utc>>,
     pub sign_due_at: Option<DateTime<Utc>>,
+    pub category: Option<String>,
+    pub contact_type: String,
+    pub urgency: String,
+    pub channel: String,
+    pub district: Option<String>,
 }
 
-const CASE_REF: [case::Column; 9] = [
+const CASE_REF: [case::Column; 14] = [
     case::Column::Id,
     case::Column::TenantId,
     case::Column::TrackingNumber,
@@ -88,6 +93,11 @@ const CASE_REF: [case::Column; 9] = [
     case::Column::FeedbackDueAt,
     case::Column::FeedbackNearAt,
     case::Column::SignDueAt,
+    case::Column::Category,
+    case::Column::ContactType,
+    case::Column::Urgency,
+    case::Column::Channel,
+    case::Column::District,
 ];
 
 /// A clock point that was crossed: the case, whose unit it concerns, and when it fell due.
@@ -208,6 +218,16 @@ const CROSSINGS: bulk::Table = bulk::Table {
 /// Records crossings of `point`; returns the subjects recorded now — the others were recorded
 /// before (by another worker, or by this one before a crash). One atomic statement.
 pub async fn record_crossings(db: &impl ConnectionTrait, point: Point, dues: &[Due], at: DateTime<Utc>) -> StoreResult<HashSet<Uuid>> {
+    record(db, point.stage(), point.kind(), dues, at).await
+}
+
+/// Records that the sweep decided these clocks (passed unmet) unless a step decided them first;
+/// returns the subjects the sweep decided (see `hotline_core::stats::decide_clock`).
+pub async fn record_decided(db: &impl ConnectionTrait, stage: &str, dues: &[Due], at: DateTime<Utc>) -> StoreResult<HashSet<Uuid>> {
+    record(db, stage, "decided", dues, at).await
+}
+
+async fn record(db: &impl ConnectionTrait, stage: &str, kind: &str, dues: &[Due], at: DateTime<Utc>) -> StoreResult<HashSet<Uuid>> {
     let rows: Vec<bulk::Row> = dues
         .iter()
         .map(|d| {
@@ -216,8 +236,8 @@ pub async fn record_crossings(db: &impl ConnectionTrait, point: Point, dues: &[D
                 bulk::uuid(d.case.id),
                 bulk::uuid(d.case.tenant_id),
                 bulk::uuid(d.subject_id),
-                point.stage().into(),
-                point.kind().into(),
+                stage.into(),
+                kind.into(),
                 bulk::time(d.due),
                 bulk::time(at),
             ]
@@ -257,12 +277,15 @@ pub async fn advance_watermark(db: &impl ConnectionTrait, name: &str, to: DateTi
     Ok(())
 }
 
-/// How many crossings a case has had (for tests and the supervision view).
+/// The crossings a case has had (for tests and the supervision view); the ledger's `decided`
+/// markers, which settle a clock for the statistics, are not crossings.
 pub async fn crossings_of(db: &impl ConnectionTrait, case_id: Uuid) -> StoreResult<Vec<(String, String)>> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "SELECT stage, kind FROM deadline_crossings WHERE case_id = $1 ORDER BY crossed_at, id",
-        _ => "SELECT stage, kind FROM deadline_crossings WHERE case_id = ? ORDER BY crossed_at, id",
+        DbBackend::Postgres => {
+            "SELECT stage, kind FROM deadline_crossings WHERE case_id = $1 AND kind <> 'decided' ORDER BY crossed_at, id"
+        }
+        _ => "SELECT stage, kind FROM deadline_crossings WHERE case_id = ? AND kind <> 'decided' ORDER BY crossed_at, id",
     };
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [case_id.into()])).await?;
     rows.iter().map(|r| Ok((r.try_get::<String>("", "stage")?, r.try_get::<String>("", "kind")?))).collect()

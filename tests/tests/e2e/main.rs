@@ -14,6 +14,7 @@ mod jwt;
 mod mail;
 mod openapi;
 mod routing;
+mod stats_counting;
 mod stats_store;
 mod storage;
 mod supervision;

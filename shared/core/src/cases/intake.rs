@@ -358,6 +358,7 @@ impl Core {
             payload: Some(serde_json::json!({ "channel": row.channel, "contact_type": row.contact_type }).to_string()),
         };
         cases::insert_event(&txn, event).await?;
+        self.count(&txn, &row, vec![hotline_domain::stats::Occurrence::Received { answered_directly: false }], now).await?;
         if let Some(call) = input.call_id.as_deref().filter(|c| !c.is_empty()) {
             support::link_call(&txn, t.id, call, row.id).await?;
         }

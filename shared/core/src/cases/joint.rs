@@ -65,16 +65,34 @@ fn withdraw(change: &mut Change, part: &case_participant::Model) {
 }
 
 impl Core {
+    /// A tenant's working calendar and time limits.
+    async fn clocks_of(
+        &self,
+        tenant: Uuid,
+    ) -> CoreResult<(hotline_domain::calendar::WorkingCalendar, hotline_domain::calendar::sla::SlaPolicy)> {
+        use hotline_domain::calendar::WorkingCalendar;
+        let t = hotline_store::tenants::find_by_id(&self.store.db, tenant).await?;
+        let tz = t.as_ref().and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
+        let cal = t.as_ref().and_then(|t| WorkingCalendar::named(&t.calendar, tz).ok()).unwrap_or_else(WorkingCalendar::cn_2026);
+        Ok((cal, self.sla_policy_of(tenant).await?))
+    }
+
+    /// When a case should have been dispatched: its dispatch limit from intake.
+    pub(crate) async fn dispatch_due(&self, c: &hotline_store::entities::case::Model) -> CoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+        use hotline_domain::calendar::sla::Stage;
+        use hotline_domain::case::ContactType;
+        let (cal, policy) = self.clocks_of(c.tenant_id).await?;
+        let urgency = Urgency::parse(&c.urgency).unwrap_or(Urgency::General);
+        let kind = ContactType::parse(&c.contact_type).unwrap_or(ContactType::Other);
+        Ok(policy.deadline(&cal, c.created_at, urgency, kind, Stage::Dispatch))
+    }
+
     /// Starts the unit clocks of a (re)dispatch: sign-for and feedback deadlines from the
     /// tenant's time limits and working calendar (a return or reopening restarts only these).
     async fn restart_clocks(&self, change: &mut Change, now: chrono::DateTime<chrono::Utc>) -> CoreResult<()> {
-        use hotline_domain::calendar::WorkingCalendar;
         use hotline_domain::calendar::sla::{CONTRIBUTION_FRACTION, REMINDER_FRACTION, Stage};
         use hotline_domain::case::ContactType;
-        let t = hotline_store::tenants::find_by_id(&self.store.db, change.case.tenant_id).await?;
-        let tz = t.as_ref().and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai);
-        let cal = t.as_ref().and_then(|t| WorkingCalendar::named(&t.calendar, tz).ok()).unwrap_or_else(WorkingCalendar::cn_2026);
-        let policy = self.sla_policy_of(change.case.tenant_id).await?;
+        let (cal, policy) = self.clocks_of(change.case.tenant_id).await?;
         let urgency = Urgency::parse(&change.case.urgency).unwrap_or(Urgency::General);
         let kind = ContactType::parse(&change.case.contact_type).unwrap_or(ContactType::Other);
         change.case.sign_due_at = policy.deadline(&cal, now, urgency, kind, Stage::Sign);

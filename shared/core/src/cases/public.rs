@@ -142,17 +142,10 @@ impl Core {
         let from = status_of(&c)?;
         from.apply(Action::Rate).map_err(|e| CoreError::conflict("invalid_transition", e.to_string()))?;
         let parts = cases::participants(&self.store.db, c.id).await?;
-        let mut change = Change {
-            case: c.clone(),
-            insert_parts: vec![],
-            update_parts: vec![],
-            reason: None,
-            payload: serde_json::json!({}),
-            other: None,
-            outbox: vec![],
-        };
+        let mut change = Change::of(c.clone());
         let to = self.rate_change(&mut change, &parts, from, &input).await?;
         change.outbox = self.step_messages(&change, Action::Rate, to).await?;
+        change.stats = crate::stats::step_occurrences(Action::Rate, &c, &change.case, to, None, None);
         let view = self.commit_change(&citizen, change, Action::Rate, from, to, None).await?;
         let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
         Ok(public_view(&c))

@@ -64,6 +64,24 @@ pub(crate) struct Change {
     pub other: Option<(case::Model, case_event::Model)>,
     /// Messages the step causes, written with it.
     pub outbox: Vec<hotline_store::entities::outbox::Model>,
+    /// What the step means for the statistics, counted with it.
+    pub stats: Vec<hotline_domain::stats::Occurrence>,
+}
+
+impl Change {
+    /// A change that starts from `case` as it is.
+    pub(crate) fn of(case: case::Model) -> Self {
+        Change {
+            case,
+            insert_parts: vec![],
+            update_parts: vec![],
+            reason: None,
+            payload: Value::Object(Default::default()),
+            other: None,
+            outbox: vec![],
+            stats: vec![],
+        }
+    }
 }
 
 pub(crate) fn required(field: &str, v: &Option<String>, max: usize) -> Result<String, ValidationError> {
@@ -83,15 +101,7 @@ impl Core {
         let parts = cases::participants(&self.store.db, c.id).await?;
         let mine = self.authorise_step(p, &c, action, &parts).await?;
         let from = status_of(&c)?;
-        let mut change = Change {
-            case: c.clone(),
-            insert_parts: vec![],
-            update_parts: vec![],
-            reason: None,
-            payload: json!({}),
-            other: None,
-            outbox: vec![],
-        };
+        let mut change = Change::of(c.clone());
         let now = self.now();
         let to = match action {
             Action::Accept => self.accept(&mut change, &input)?,
@@ -162,6 +172,8 @@ impl Core {
                 .outbox
                 .extend(self.to_city_office(&self.store.db, &change.case, hotline_notify::templates::Kind::Supervision, why).await?);
         }
+        let dispatch_due = if action == Action::Dispatch && c.lead_unit_id.is_none() { self.dispatch_due(&c).await? } else { None };
+        change.stats = crate::stats::step_occurrences(action, &c, &change.case, to, input.approve, dispatch_due);
         let view = self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await?;
         // Rules may speak to what just happened: keep their advice for the dispatcher.
         let event = match action {
@@ -218,6 +230,7 @@ impl Core {
         }
         cases::insert_event(&txn, event).await?;
         hotline_store::outbox::insert(&txn, std::mem::take(&mut change.outbox)).await?;
+        self.count(&txn, &change.case, std::mem::take(&mut change.stats), now).await?;
         if let Some((other, other_event)) = change.other.take() {
             cases::update(&txn, other).await.map_err(stale)?;
             cases::insert_event(&txn, other_event).await?;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use hotline_domain::rules::RuleEvent;
+use hotline_domain::stats::Occurrence;
 use hotline_notify::templates::Kind;
 use hotline_store::entities::{case_event, outbox};
 use hotline_store::sweep::{self, Due, Point};
@@ -98,8 +99,26 @@ impl Core {
         cases::insert_events(&txn, events).await?;
         let messages = self.crossing_messages(&txn, point, &fresh, kind, reason, now).await?;
         hotline_store::outbox::insert(&txn, messages).await?;
+        self.count_passed(&txn, point, &fresh, now).await?;
         txn.commit().await?;
         Ok(fresh)
+    }
+
+    /// A lead's sign-for or feedback clock that passed unmet is decided here — unless the step
+    /// meeting it late was recorded first — and counted for the statistics.
+    async fn count_passed(&self, db: &impl ConnectionTrait, point: Point, fresh: &[Due], now: DateTime<Utc>) -> CoreResult<()> {
+        let (stage, occurrence) = match point {
+            Point::SignDue => ("sign", Occurrence::SignDeadlinePassed { decides: true }),
+            Point::FeedbackDue => ("feedback", Occurrence::FeedbackDeadlinePassed { decides: true }),
+            _ => return Ok(()),
+        };
+        let decided = sweep::record_decided(db, stage, fresh, now).await?;
+        let items = fresh
+            .iter()
+            .filter(|d| decided.contains(&d.subject_id))
+            .map(|d| (crate::stats::Subject::from(&d.case), vec![occurrence.clone()]))
+            .collect();
+        self.count_all(db, items, now).await
     }
 
     /// The unit a point concerns is told; a late contribution also reaches the lead, who

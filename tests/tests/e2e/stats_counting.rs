@@ -1,0 +1,117 @@
+//! Counting as cases live (issue 6): each step adds its counters in its own transaction; the
+//! figures below are computed by hand from the scenario.
+
+use chrono::{NaiveDate, TimeZone};
+use hotline_domain::stats::{Counter, Counts, Metric, Value};
+use hotline_store::stats::{self, Level, Scope, SumQuery};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::case_kit::complaint;
+use crate::helpers::TestApp;
+
+fn shanghai(d: u32, h: u32, min: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 3, d, h, min, 0).unwrap().with_timezone(&chrono::Utc)
+}
+
+async fn tenant(app: &TestApp, code: &str) -> Uuid {
+    hotline_store::tenants::find_by_code(&app.core.store.db, code).await.unwrap().unwrap().id
+}
+
+async fn sum(
+    app: &TestApp,
+    scope: Scope,
+    tenants: Option<Vec<Uuid>>,
+    group_by: Option<&'static str>,
+) -> std::collections::BTreeMap<String, Counts> {
+    let q = SumQuery {
+        scope,
+        level: Level::Line,
+        tenants,
+        from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        group_by,
+    };
+    stats::sum(&app.core.store.db, &q).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_case_is_counted_step_by_step_with_its_clocks_decided_once() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+
+    // Monday 9 March 09:00: two contacts; one is answered at once from the knowledge base.
+    app.clock.set(shanghai(9, 9, 0));
+    let id = app.intake(&agent, complaint("小区垃圾三天没人清运。")).await["case_id"].as_str().unwrap().to_owned();
+    let quick = app.intake(&agent, complaint("请问垃圾分类投放时间？")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&agent, &quick, "answer", json!({"answer": "每日 7:00–9:00、18:00–20:00。"})).await;
+    // 09:30 dispatched (within the 24 h dispatch limit); sign-for due Tuesday 09:30, feedback
+    // due after 3 working days, Thursday 09:30.
+    app.clock.set(shanghai(9, 9, 30));
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    // Tuesday 10:00 the sweep finds the case unsigned: the sign-for clock is decided, missed.
+    app.clock.set(shanghai(10, 10, 0));
+    app.core.sweep_deadlines().await.unwrap();
+    // 10:30 the unit signs late: that decides nothing more.
+    app.clock.set(shanghai(10, 10, 30));
+    app.sign(&handler, &id).await;
+    // Wednesday 10:00 feedback, resolved and in time; 11:00 the citizen is satisfied: closed
+    // after 50 hours (Monday 09:00 to Wednesday 11:00).
+    app.clock.set(shanghai(11, 10, 0));
+    app.ok_step(&handler, &id, "feedback", json!({"text": "垃圾已清运。", "resolved": true})).await;
+    app.clock.set(shanghai(11, 11, 0));
+    app.ok_step(&agent, &id, "rating", json!({"rating": "satisfied"})).await;
+    // A later sweep past the feedback deadline finds the clock decided already.
+    app.clock.set(shanghai(12, 10, 0));
+    app.core.sweep_deadlines().await.unwrap();
+
+    let platform = &sum(&app, Scope::Platform, None, None).await[""];
+    let expected = [
+        (Counter::Received, 2),
+        (Counter::AnsweredDirectly, 1),
+        (Counter::Dispatched, 1),
+        (Counter::DispatchedOnTime, 1),
+        (Counter::SignDecided, 1),
+        (Counter::SignedOnTime, 0),
+        (Counter::FeedbackDecided, 1),
+        (Counter::FeedbackOnTime, 1),
+        (Counter::FeedbackGiven, 1),
+        (Counter::FeedbackResolved, 1),
+        (Counter::Rated, 1),
+        (Counter::RatedSatisfied, 1),
+        // The direct answer closes its case too; handling times: 0 s and 50 h.
+        (Counter::Closed, 2),
+        (Counter::HandlingCount, 2),
+        (Counter::HandlingSeconds, 50 * 3600),
+        (Counter::Returned, 0),
+    ];
+    for (c, n) in expected {
+        assert_eq!(platform.get(c), n, "{c}");
+    }
+    assert_eq!(Metric::FirstContactResolutionRate.value(platform), Value::Ratio(Some(0.5)));
+    assert_eq!(Metric::ResponseRate.value(platform), Value::Ratio(Some(0.0)));
+    assert_eq!(Metric::FeedbackOnTimeRate.value(platform), Value::Ratio(Some(1.0)));
+    assert_eq!(Metric::SatisfactionRate.value(platform), Value::Ratio(Some(1.0)));
+    assert_eq!(Metric::AvgHandlingSeconds.value(platform), Value::Ratio(Some(25.0 * 3600.0)));
+
+    // The platform's figures sit under the front door that received the cases; the line's
+    // figures under 12319, whose unit handled it (intake happened before the line took part).
+    let front = tenant(&app, "12345").await;
+    let line = tenant(&app, "12319").await;
+    let by_tenant = sum(&app, Scope::Platform, None, Some("tenant_id")).await;
+    assert_eq!(by_tenant.keys().cloned().collect::<Vec<_>>(), vec![front.to_string()]);
+    let line_scope = &sum(&app, Scope::Line, Some(vec![line]), None).await[""];
+    assert_eq!((line_scope.get(Counter::Dispatched), line_scope.get(Counter::FeedbackGiven)), (1, 1));
+    assert_eq!(line_scope.get(Counter::Received), 0);
+    let other_line = sum(&app, Scope::Line, Some(vec![tenant(&app, "12315").await]), None).await;
+    assert_eq!(other_line[""].get(Counter::Dispatched), 0, "another line counts nothing of it");
+
+    // Each counter sits on the local day of its event.
+    let by_day = sum(&app, Scope::Platform, None, Some("day")).await;
+    assert_eq!(by_day["2026-03-09"].get(Counter::Received), 2);
+    assert_eq!(by_day["2026-03-10"].get(Counter::SignDecided), 1);
+    assert_eq!(by_day["2026-03-11"].get(Counter::Closed), 1);
+}
