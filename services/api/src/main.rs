@@ -31,6 +31,16 @@ enum Command {
     Config,
     /// Print the figures and their formulas (docs/METRICS.md).
     Metrics,
+    /// Recount the statistics' counters from the event log and list every difference; exits
+    /// with 1 when there is drift.
+    VerifyStats {
+        /// First local day, YYYY-MM-DD (default: 30 days before `to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Settings> {
@@ -68,6 +78,26 @@ async fn main() -> anyhow::Result<()> {
     };
     init_tracing(&settings.log_level, settings.log_format);
     match cli.command {
+        Some(Command::VerifyStats { ref from, ref to }) => {
+            let clock: std::sync::Arc<dyn hotline_domain::Clock> = std::sync::Arc::new(hotline_domain::SystemClock);
+            let range = match hotline_domain::stats::DayRange::parse(from.as_deref(), to.as_deref(), clock.now().date_naive()) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("hotline-api: --{}: {}", e.field, e.message);
+                    std::process::exit(2);
+                }
+            };
+            let core = hotline_api::build_core(&settings, clock).await?;
+            let drift = core.verify_counters(range.from, range.to).await?;
+            for d in &drift {
+                println!("{} {} {}: expected {}, stored {}", d.tenant_id, d.day, d.counter, d.expected, d.stored);
+            }
+            println!("{} difference(s) between {} and {}", drift.len(), range.from, range.to);
+            if !drift.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Some(Command::Migrate) => {
             let store = hotline_store::connect(&settings.database_url, 2).await.context("cannot connect to the database")?;
             store.migrate().await.context("migrations failed")?;

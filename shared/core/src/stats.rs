@@ -40,7 +40,7 @@ pub(crate) fn step_occurrences(
         }),
         Action::Rate => {
             if let Some(r) = after.rating.as_deref().and_then(|r| Rating::parse(r).ok()) {
-                out.push(Occurrence::Rated(r));
+                out.push(Occurrence::Rated { rating: r });
             }
             if to == CaseStatus::Dispatched {
                 out.push(Occurrence::Reopened);
@@ -124,17 +124,14 @@ impl From<&hotline_store::sweep::CaseRef> for Subject {
 }
 
 impl Core {
-    /// Settles the clocks a step's `occurrences` decide, then counts them.
-    pub(crate) async fn count(
+    /// Settles the clocks a step's `occurrences` decide (see `decide_clock`).
+    pub(crate) async fn settle(
         &self,
         db: &impl ConnectionTrait,
         c: &case::Model,
         occurrences: Vec<Occurrence>,
         at: DateTime<Utc>,
-    ) -> CoreResult<()> {
-        if occurrences.is_empty() {
-            return Ok(());
-        }
+    ) -> CoreResult<Vec<Occurrence>> {
         let mut settled = Vec::with_capacity(occurrences.len());
         for o in occurrences {
             settled.push(match o {
@@ -149,7 +146,7 @@ impl Core {
                 other => other,
             });
         }
-        self.count_all(db, vec![(Subject::from(c), settled)], at).await
+        Ok(settled)
     }
 
     /// Counts occurrences for the platform (under the tenant that received the case) and for

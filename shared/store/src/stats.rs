@@ -276,3 +276,29 @@ fn group_key(row: &sea_orm::QueryResult, group_by: Option<&str>) -> StoreResult<
         None => String::new(),
     })
 }
+
+/// The counted occurrences of the event log in `[from, to)`: (event time, receiving tenant,
+/// the event's `stats` payload). For the drift check, which recounts them.
+pub async fn counted_events(
+    db: &impl ConnectionTrait,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Vec<(chrono::DateTime<chrono::Utc>, Uuid, serde_json::Value)>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    use crate::entities::case_event;
+    let rows = case_event::Entity::find()
+        .filter(case_event::Column::At.gte(from))
+        .filter(case_event::Column::At.lt(to))
+        .filter(case_event::Column::Payload.contains("\"stats\""))
+        .order_by_asc(case_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|e| {
+            let payload: serde_json::Value = serde_json::from_str(e.payload.as_deref()?).ok()?;
+            Some((e.at, e.tenant_id, payload.get("stats")?.clone()))
+        })
+        .collect())
+}

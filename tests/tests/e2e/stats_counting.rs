@@ -114,4 +114,30 @@ async fn a_case_is_counted_step_by_step_with_its_clocks_decided_once() {
     assert_eq!(by_day["2026-03-09"].get(Counter::Received), 2);
     assert_eq!(by_day["2026-03-10"].get(Counter::SignDecided), 1);
     assert_eq!(by_day["2026-03-11"].get(Counter::Closed), 1);
+
+    // Recounted from the event log, the counters agree.
+    assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
+}
+
+fn march(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+}
+
+#[tokio::test]
+async fn the_drift_check_finds_a_counter_that_was_tampered_with() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    app.clock.set(shanghai(9, 9, 0));
+    app.intake(&agent, complaint("路灯不亮。")).await;
+    assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
+    // A lost update, simulated: one more "received" than the log holds.
+    let front = tenant(&app, "12345").await;
+    let grain = stats::Grain { scope: Scope::Platform, tenant_id: front, day: march(9), ..Default::default() };
+    stats::add(&app.core.store.db, &[stats::Increment { grain, counters: vec![(Counter::Received, 1)], handling_bucket: None }])
+        .await
+        .unwrap();
+    let drift = app.core.verify_counters(march(1), march(31)).await.unwrap();
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert_eq!((drift[0].tenant_id, drift[0].day, drift[0].counter.as_str()), (front, march(9), "received"));
+    assert_eq!((drift[0].expected, drift[0].stored), (1, 2));
 }

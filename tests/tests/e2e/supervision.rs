@@ -127,6 +127,20 @@ async fn two_worker_instances_on_postgres_handle_each_crossing_once() {
     for id in &ids {
         assert_eq!(crossings(&app, id).await.len(), 4);
     }
+    // Each missed clock was counted once, too: the counters agree with the event log.
+    let march = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
+    let q = hotline_store::stats::SumQuery {
+        scope: hotline_store::stats::Scope::Platform,
+        level: hotline_store::stats::Level::Line,
+        tenants: None,
+        from: march(1),
+        to: march(31),
+        group_by: None,
+    };
+    let sums = hotline_store::stats::sum(&app.core.store.db, &q).await.unwrap();
+    use hotline_domain::stats::Counter;
+    assert_eq!((sums[""].get(Counter::SignDecided), sums[""].get(Counter::FeedbackDecided)), (20, 20));
 }
 
 #[tokio::test]
@@ -308,6 +322,8 @@ async fn each_co_unit_of_a_joint_case_has_its_own_sign_and_contribution_deadline
     assert_eq!(app.core.sweep_deadlines().await.unwrap(), Default::default(), "a repeated tick finds nothing new");
     let (_, events) = app.get(&format!("/api/v1/cases/{id}/events?limit=200"), &dispatcher).await;
     let late: Vec<_> = events["items"].as_array().unwrap().iter().filter(|e| e["payload"]["stage"] == "contribution").collect();
+    let march = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["payload"]["unit_id"], consumer.as_str());
     // The lead's own feedback deadline is a day away, yet the case is overdue: a co-unit is late.

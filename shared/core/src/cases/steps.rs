@@ -205,6 +205,15 @@ impl Core {
         change.case.status = to.as_str().to_owned();
         change.case.version += 1;
         change.case.updated_at = now;
+        let txn = self.store.db.begin().await?;
+        cases::update(&txn, change.case.clone()).await.map_err(stale)?;
+        // What the step counts travels in its event, so the drift check can recount it.
+        let settled = self.settle(&txn, &change.case, std::mem::take(&mut change.stats), now).await?;
+        if !settled.is_empty()
+            && let Value::Object(map) = &mut change.payload
+        {
+            map.insert("stats".into(), serde_json::to_value(&settled).map_err(|e| CoreError::Internal(e.to_string()))?);
+        }
         let event = case_event::Model {
             id: Uuid::now_v7(),
             case_id: change.case.id,
@@ -220,8 +229,6 @@ impl Core {
             reason: change.reason.clone(),
             payload: Some(change.payload.to_string()),
         };
-        let txn = self.store.db.begin().await?;
-        cases::update(&txn, change.case.clone()).await.map_err(stale)?;
         for part in &change.insert_parts {
             cases::insert_participant(&txn, part.clone()).await?;
         }
@@ -230,7 +237,7 @@ impl Core {
         }
         cases::insert_event(&txn, event).await?;
         hotline_store::outbox::insert(&txn, std::mem::take(&mut change.outbox)).await?;
-        self.count(&txn, &change.case, std::mem::take(&mut change.stats), now).await?;
+        self.count_all(&txn, vec![(crate::stats::Subject::from(&change.case), settled)], now).await?;
         if let Some((other, other_event)) = change.other.take() {
             cases::update(&txn, other).await.map_err(stale)?;
             cases::insert_event(&txn, other_event).await?;

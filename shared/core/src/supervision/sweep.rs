@@ -95,30 +95,36 @@ impl Core {
         let recorded = sweep::record_crossings(&txn, point, page, now).await?;
         let fresh: Vec<Due> = page.iter().filter(|d| recorded.contains(&d.subject_id)).cloned().collect();
         let (action, reason, kind) = what(point);
-        let events = fresh.iter().map(|d| event(d, point, action, reason, now)).collect();
+        let passed = self.passed_clocks(&txn, point, &fresh, now).await?;
+        let events = fresh.iter().map(|d| event(d, point, action, reason, now, passed.get(&d.subject_id))).collect();
         cases::insert_events(&txn, events).await?;
         let messages = self.crossing_messages(&txn, point, &fresh, kind, reason, now).await?;
         hotline_store::outbox::insert(&txn, messages).await?;
-        self.count_passed(&txn, point, &fresh, now).await?;
+        let items = fresh
+            .iter()
+            .filter_map(|d| passed.get(&d.subject_id).map(|o| (crate::stats::Subject::from(&d.case), vec![o.clone()])))
+            .collect();
+        self.count_all(&txn, items, now).await?;
         txn.commit().await?;
         Ok(fresh)
     }
 
-    /// A lead's sign-for or feedback clock that passed unmet is decided here — unless the step
-    /// meeting it late was recorded first — and counted for the statistics.
-    async fn count_passed(&self, db: &impl ConnectionTrait, point: Point, fresh: &[Due], now: DateTime<Utc>) -> CoreResult<()> {
+    /// A lead's sign-for or feedback clock that passed unmet is decided by the sweep — unless
+    /// the step meeting it late was recorded first. Returns what each deciding crossing counts.
+    async fn passed_clocks(
+        &self,
+        db: &impl ConnectionTrait,
+        point: Point,
+        fresh: &[Due],
+        now: DateTime<Utc>,
+    ) -> CoreResult<HashMap<Uuid, Occurrence>> {
         let (stage, occurrence) = match point {
             Point::SignDue => ("sign", Occurrence::SignDeadlinePassed { decides: true }),
             Point::FeedbackDue => ("feedback", Occurrence::FeedbackDeadlinePassed { decides: true }),
-            _ => return Ok(()),
+            _ => return Ok(HashMap::new()),
         };
         let decided = sweep::record_decided(db, stage, fresh, now).await?;
-        let items = fresh
-            .iter()
-            .filter(|d| decided.contains(&d.subject_id))
-            .map(|d| (crate::stats::Subject::from(&d.case), vec![occurrence.clone()]))
-            .collect();
-        self.count_all(db, items, now).await
+        Ok(decided.into_iter().map(|id| (id, occurrence.clone())).collect())
     }
 
     /// The unit a point concerns is told; a late contribution also reaches the lead, who
@@ -194,7 +200,7 @@ impl Core {
     }
 }
 
-fn event(d: &Due, point: Point, action: &str, reason: &str, now: DateTime<Utc>) -> case_event::Model {
+fn event(d: &Due, point: Point, action: &str, reason: &str, now: DateTime<Utc>, counts: Option<&Occurrence>) -> case_event::Model {
     let c = &d.case;
     case_event::Model {
         id: Uuid::now_v7(),
@@ -209,6 +215,13 @@ fn event(d: &Due, point: Point, action: &str, reason: &str, now: DateTime<Utc>) 
         from_status: Some(c.status.clone()),
         to_status: c.status.clone(),
         reason: Some(reason.into()),
-        payload: Some(json!({ "stage": point.stage(), "due_at": d.due, "unit_id": d.unit_id, "lead_unit_id": c.lead_unit_id }).to_string()),
+        payload: Some({
+            let mut p = json!({ "stage": point.stage(), "due_at": d.due, "unit_id": d.unit_id, "lead_unit_id": c.lead_unit_id });
+            // What the crossing counts travels in its event, so the drift check can recount it.
+            if let Some(o) = counts {
+                p["stats"] = json!([o]);
+            }
+            p.to_string()
+        }),
     }
 }

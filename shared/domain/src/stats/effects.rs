@@ -12,8 +12,10 @@ use chrono_tz::Tz;
 use super::{Counter, handling_bucket};
 use crate::case::Rating;
 
-/// Something that happened to a case (or a call) that the statistics count.
-#[derive(Debug, Clone, PartialEq)]
+/// Something that happened to a case (or a call) that the statistics count. Kept in its
+/// event's payload (`stats`), so the drift check can recount from the event log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
 pub enum Occurrence {
     /// A contact became a case; `answered_directly` when the front door answered it at once.
     Received {
@@ -44,7 +46,9 @@ pub enum Occurrence {
     FeedbackDeadlinePassed {
         decides: bool,
     },
-    Rated(Rating),
+    Rated {
+        rating: Rating,
+    },
     /// The case was closed; handling time runs from `received_at`.
     Closed {
         received_at: DateTime<Utc>,
@@ -118,7 +122,7 @@ pub fn effect(what: &Occurrence, at: DateTime<Utc>) -> Effect {
                 }
             }
         }
-        Occurrence::Rated(r) => {
+        Occurrence::Rated { rating: r } => {
             c.push((Rated, 1));
             if matches!(r, Rating::Satisfied | Rating::VerySatisfied) {
                 c.push((RatedSatisfied, 1));

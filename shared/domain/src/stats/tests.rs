@@ -134,7 +134,7 @@ mod effects {
             (Occurrence::SignDeadlinePassed { decides: true }, at(4)),
             (Occurrence::Signed { due: Some(at(4)), decides: false }, at(5)),
             (Occurrence::FeedbackGiven { due: Some(at(8)), resolved: true, decides: true }, at(7)),
-            (Occurrence::Rated(Rating::Satisfied), at(8)),
+            (Occurrence::Rated { rating: Rating::Satisfied }, at(8)),
             (Occurrence::Closed { received_at: at(1) }, at(9)),
         ]);
         assert_eq!(Metric::Received.value(&c), Value::Count(1));
@@ -162,7 +162,7 @@ mod effects {
             (Occurrence::Dispatched { due: None }, at(6)),
             (Occurrence::Signed { due: Some(at(7)), decides: true }, at(6)),
             (Occurrence::FeedbackGiven { due: Some(at(8)), resolved: false, decides: true }, at(9)),
-            (Occurrence::Rated(Rating::Dissatisfied), at(10)),
+            (Occurrence::Rated { rating: Rating::Dissatisfied }, at(10)),
             (Occurrence::Closed { received_at: at(1) }, at(10)),
             (Occurrence::Reopened, at(11)),
             (Occurrence::ExtensionDecided { approved: false }, at(12)),
@@ -201,6 +201,17 @@ mod effects {
         // Undecided clocks and a repeated deadline count nothing.
         assert_eq!(effect(&Occurrence::FeedbackDeadlinePassed { decides: false }, at(1)), Effect::default());
         assert_eq!(effect(&Occurrence::Signed { due: None, decides: false }, at(1)), Effect::default());
+    }
+
+    #[test]
+    fn occurrences_travel_as_tagged_json() {
+        let o = Occurrence::FeedbackGiven { due: Some(at(8)), resolved: true, decides: true };
+        let text = serde_json::to_string(&o).unwrap();
+        assert!(text.contains(r#""what":"feedback_given""#), "{text}");
+        assert_eq!(serde_json::from_str::<Occurrence>(&text).unwrap(), o);
+        let r: Occurrence = serde_json::from_str(r#"{"what":"rated","rating":"very_satisfied"}"#).unwrap();
+        assert_eq!(r, Occurrence::Rated { rating: Rating::VerySatisfied });
+        assert!(serde_json::from_str::<Occurrence>(r#"{"what":"rated","rating":"meh"}"#).is_err());
     }
 
     #[test]
