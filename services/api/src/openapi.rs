@@ -29,7 +29,8 @@ use utoipa_actix_web::AppExt;
         (name = "calls", description = "CTI call events from the call centre"),
         (name = "public", description = "Citizens without an account: report, track, rate"),
         (name = "rules", description = "Per-tenant rule sets, routing decisions, simulation and replay"),
-        (name = "supervision", description = "Near-due, overdue and problem cases (催办/督办)")
+        (name = "supervision", description = "Near-due, overdue and problem cases (催办/督办)"),
+        (name = "statistics", description = "Figures for the city office (考评), read from counters")
     )
 )]
 struct ApiDoc;

@@ -15,6 +15,7 @@ pub mod notifications;
 mod principal;
 pub mod routing;
 mod stats;
+pub mod stats_read;
 pub mod stats_verify;
 pub mod supervision;
 mod throttle;

@@ -21,7 +21,7 @@ pub(crate) fn step_occurrences(
     before: &case::Model,
     after: &case::Model,
     to: CaseStatus,
-    approve: Option<bool>,
+    input: &crate::cases::StepInput,
     dispatch_due: Option<DateTime<Utc>>,
 ) -> Vec<Occurrence> {
     let mut out = Vec::new();
@@ -32,14 +32,15 @@ pub(crate) fn step_occurrences(
         Action::Dispatch => out.push(Occurrence::Dispatched { due: if before.lead_unit_id.is_none() { dispatch_due } else { None } }),
         Action::Sign if to == CaseStatus::Signed => out.push(Occurrence::Signed { due: after.sign_due_at, decides: false }),
         Action::Return => out.push(Occurrence::Returned),
-        Action::DecideExtension => out.push(Occurrence::ExtensionDecided { approved: approve == Some(true) }),
+        Action::DecideExtension => out.push(Occurrence::ExtensionDecided { approved: input.approve == Some(true) }),
         Action::GiveFeedback => out.push(Occurrence::FeedbackGiven {
             due: before.feedback_due_at,
             resolved: after.feedback_resolved == Some(true),
             decides: false,
         }),
         Action::Rate => {
-            if let Some(r) = after.rating.as_deref().and_then(|r| Rating::parse(r).ok()) {
+            // The rating as given: a dissatisfied one reopens the case, which clears it there.
+            if let Some(r) = input.rating.as_deref().and_then(|r| Rating::parse(r).ok()) {
                 out.push(Occurrence::Rated { rating: r });
             }
             if to == CaseStatus::Dispatched {

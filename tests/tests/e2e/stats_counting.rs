@@ -141,3 +141,75 @@ async fn the_drift_check_finds_a_counter_that_was_tampered_with() {
     assert_eq!((drift[0].tenant_id, drift[0].day, drift[0].counter.as_str()), (front, march(9), "received"));
     assert_eq!((drift[0].expected, drift[0].stored), (1, 2));
 }
+
+fn figure(summary: &serde_json::Value, part: &str, metric: &str) -> serde_json::Value {
+    summary[part]["figures"].as_array().unwrap().iter().find(|f| f["metric"] == metric).unwrap_or_else(|| panic!("no {metric}"))["value"]
+        .clone()
+}
+
+#[tokio::test]
+async fn the_summary_shows_each_reader_its_own_figures_beside_the_level_above() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let supervisor = app.token("city_supervisor").await;
+    let line_admin = app.token("admin_12319").await;
+    let other_admin = app.token("admin_12315").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    // Two cases received on 9 March; one goes to 12319, is signed in time and rated
+    // dissatisfied after feedback (which reopens it); the other is answered at once.
+    app.clock.set(shanghai(9, 9, 0));
+    let id = app.intake(&agent, complaint("垃圾未清运。")).await["case_id"].as_str().unwrap().to_owned();
+    let quick = app.intake(&agent, complaint("咨询办事时间。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&agent, &quick, "answer", json!({"answer": "工作日 8:30–17:30。"})).await;
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    app.clock.set(shanghai(9, 10, 0));
+    app.sign(&handler, &id).await;
+    app.ok_step(&handler, &id, "feedback", json!({"text": "已清运。", "resolved": true})).await;
+    app.ok_step(&agent, &id, "rating", json!({"rating": "dissatisfied"})).await;
+
+    let range = "from=2026-03-01&to=2026-03-31";
+    let (status, city) = app.get(&format!("/api/v1/stats/summary?{range}"), &supervisor).await;
+    assert_eq!(status, StatusCode::OK, "{city}");
+    assert_eq!(city["current"]["subject"], "platform");
+    assert_eq!(figure(&city, "current", "received"), json!(2.0));
+    assert_eq!(figure(&city, "current", "first_contact_resolution_rate"), json!(0.5));
+    assert_eq!(figure(&city, "current", "response_rate"), json!(1.0));
+    assert_eq!(figure(&city, "current", "satisfaction_rate"), json!(0.0));
+    assert_eq!(figure(&city, "current", "reopen_rate"), json!(1.0), "one reopening, one closure (the direct answer)");
+    assert!(city["reference"].is_null());
+
+    // The line sees itself beside the platform; it counted the dispatch, not the intake.
+    let (_, line) = app.get(&format!("/api/v1/stats/summary?{range}&metrics=dispatched,received,response_rate"), &line_admin).await;
+    assert_eq!(line["current"]["subject"], "12319");
+    assert_eq!(line["current"]["figures"].as_array().unwrap().len(), 3);
+    assert_eq!((figure(&line, "current", "dispatched"), figure(&line, "current", "received")), (json!(1.0), json!(0.0)));
+    assert_eq!(figure(&line, "reference", "received"), json!(2.0));
+    // The unit sees itself beside its line.
+    let (_, mine) = app.get(&format!("/api/v1/stats/summary?{range}&metrics=dispatched"), &handler).await;
+    assert_eq!((mine["current"]["subject"].as_str(), mine["reference"]["subject"].as_str()), (Some(unit.as_str()), Some("12319")));
+    assert_eq!(figure(&mine, "current", "dispatched"), json!(1.0));
+    // The city office may look at one line.
+    let (_, one) = app.get(&format!("/api/v1/stats/summary?{range}&tenant=12319&metrics=dispatched"), &supervisor).await;
+    assert_eq!(figure(&one, "current", "dispatched"), json!(1.0));
+
+    // Refusals: another line's figures, a role without statistics, bad input.
+    let (status, _) = app.get(&format!("/api/v1/stats/summary?{range}&tenant=12319"), &other_admin).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, theirs) = app.get(&format!("/api/v1/stats/summary?{range}&metrics=dispatched"), &other_admin).await;
+    assert_eq!(figure(&theirs, "current", "dispatched"), json!(0.0), "12315 sees only its own line");
+    assert_eq!(app.get(&format!("/api/v1/stats/summary?{range}"), &agent).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = app.get("/api/v1/stats/summary?metrics=happiness", &supervisor).await;
+    assert_eq!(
+        (status, body["reason"].as_str(), body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_metric"), Some("metrics"))
+    );
+    let (status, body) = app.get("/api/v1/stats/summary?from=2026-04-01&to=2026-03-01", &supervisor).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("from")));
+    let (status, body) = app.get("/api/v1/stats/summary?tenant=99999", &supervisor).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("tenant")));
+    assert_eq!(app.get("/api/v1/stats/summary?colour=red", &supervisor).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
+}

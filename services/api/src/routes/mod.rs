@@ -12,6 +12,7 @@ pub mod health;
 pub mod public;
 pub mod rule_sets;
 pub mod sla;
+pub mod stats;
 pub mod tenants;
 pub mod units;
 pub mod users;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(cases::list_case_events)
             .service(cases::reveal_contact)
             .service(cases::list_supervision)
+            .service(stats::stats_summary)
             .service(case_steps::accept_case)
             .service(case_steps::answer_case)
             .service(case_steps::refer_case)

@@ -145,7 +145,7 @@ impl Core {
         let mut change = Change::of(c.clone());
         let to = self.rate_change(&mut change, &parts, from, &input).await?;
         change.outbox = self.step_messages(&change, Action::Rate, to).await?;
-        change.stats = crate::stats::step_occurrences(Action::Rate, &c, &change.case, to, None, None);
+        change.stats = crate::stats::step_occurrences(Action::Rate, &c, &change.case, to, &input, None);
         let view = self.commit_change(&citizen, change, Action::Rate, from, to, None).await?;
         let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
         Ok(public_view(&c))

@@ -173,7 +173,7 @@ impl Core {
                 .extend(self.to_city_office(&self.store.db, &change.case, hotline_notify::templates::Kind::Supervision, why).await?);
         }
         let dispatch_due = if action == Action::Dispatch && c.lead_unit_id.is_none() { self.dispatch_due(&c).await? } else { None };
-        change.stats = crate::stats::step_occurrences(action, &c, &change.case, to, input.approve, dispatch_due);
+        change.stats = crate::stats::step_occurrences(action, &c, &change.case, to, &input, dispatch_due);
         let view = self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await?;
         // Rules may speak to what just happened: keep their advice for the dispatcher.
         let event = match action {

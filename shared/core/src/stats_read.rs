@@ -1,0 +1,147 @@
+//! Reading the statistics (issue 6): the summary of a period for the platform, a line or a
+//! unit, with the figures of the level above beside it for comparison. Reads counters only.
+
+use chrono::NaiveDate;
+use hotline_domain::Role;
+use hotline_domain::stats::{Counts, DayRange, Metric, Value};
+use hotline_store::stats::{self, Level, Scope, SumQuery};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{Core, CoreError, CoreResult, Principal};
+
+/// Platform roles that see every line.
+const CITY_ROLES: [Role; 4] = [Role::CitySupervisor, Role::CityAdmin, Role::Dispatcher, Role::Auditor];
+
+#[derive(Debug, Clone, Default)]
+pub struct SummaryQuery {
+    /// A line's code; platform roles only (a line and a unit see themselves).
+    pub tenant: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Comma-separated metric names (default: all).
+    pub metrics: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub metric: &'static str,
+    pub chinese: &'static str,
+    /// Null when undefined (a rate without denominator).
+    pub value: Option<f64>,
+    /// What the figure rests on: its denominator, or the count itself.
+    pub sample: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    /// `platform`, a line's code, or a unit's id.
+    pub subject: String,
+    pub figures: Vec<Figure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub current: Figures,
+    /// The level above, to compare with: the platform for a line, the line for a unit.
+    pub reference: Option<Figures>,
+}
+
+fn figures(subject: String, counts: &Counts, metrics: &[Metric]) -> Figures {
+    let figures = metrics
+        .iter()
+        .map(|m| Figure {
+            metric: m.as_str(),
+            chinese: m.chinese(),
+            value: match m.value(counts) {
+                Value::Count(n) => Some(n as f64),
+                Value::Ratio(v) => v,
+            },
+            sample: counts.get(m.sample()),
+        })
+        .collect();
+    Figures { subject, figures }
+}
+
+fn parse_metrics(list: Option<&str>) -> CoreResult<Vec<Metric>> {
+    match list.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Metric::ALL.to_vec()),
+        Some(s) => Ok(s.split(',').map(|m| Metric::parse(m.trim())).collect::<Result<Vec<_>, _>>()?),
+    }
+}
+
+impl Core {
+    async fn platform_figures(&self, range: &DayRange, metrics: &[Metric]) -> CoreResult<Figures> {
+        let all = self.summed(Scope::Platform, Level::Line, None, range, None).await?;
+        Ok(figures("platform".into(), all.get("").unwrap_or(&Counts::default()), metrics))
+    }
+
+    async fn summed(
+        &self,
+        scope: Scope,
+        level: Level,
+        tenants: Option<Vec<Uuid>>,
+        range: &DayRange,
+        group_by: Option<&'static str>,
+    ) -> CoreResult<std::collections::BTreeMap<String, Counts>> {
+        let q = SumQuery { scope, level, tenants, from: range.from, to: range.to, group_by };
+        Ok(stats::sum(&self.store.db, &q).await?)
+    }
+
+    /// `GET /stats/summary`: the city office and platform staff see the platform or any line;
+    /// a line's administrators their line (beside the platform); unit staff their unit (beside
+    /// their line).
+    pub async fn stats_summary(&self, p: &Principal, q: SummaryQuery) -> CoreResult<Summary> {
+        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
+        let range = DayRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
+        let metrics = parse_metrics(q.metrics.as_deref())?;
+        let city = p.on_platform() && p.has_any(&CITY_ROLES);
+        let line_code = match (&q.tenant, city) {
+            (None, true) => {
+                return Ok(Summary {
+                    from: range.from,
+                    to: range.to,
+                    current: self.platform_figures(&range, &metrics).await?,
+                    reference: None,
+                });
+            }
+            (Some(code), true) => code.clone(),
+            (requested, false) if p.has(Role::TenantAdmin) && !p.on_platform() => {
+                if requested.as_deref().is_some_and(|c| c != p.tenant.code.as_str()) {
+                    self.audit_denied(p, "stats.read", requested.as_deref().unwrap_or_default(), "another line").await;
+                    return Err(CoreError::forbidden("a line sees its own figures"));
+                }
+                p.tenant.code.as_str().to_owned()
+            }
+            (None, false) if p.has_any(&[Role::UnitLead, Role::UnitHandler]) && p.unit_id.is_some() => {
+                let unit = p.unit_id.map(|u| u.0).unwrap_or_default();
+                let line = p.tenant.id.0;
+                let units = self.summed(Scope::Line, Level::Unit, Some(vec![line]), &range, Some("unit_id")).await?;
+                let lines = self.summed(Scope::Line, Level::Line, Some(vec![line]), &range, None).await?;
+                let empty = Counts::default();
+                return Ok(Summary {
+                    from: range.from,
+                    to: range.to,
+                    current: figures(unit.to_string(), units.get(&unit.to_string()).unwrap_or(&empty), &metrics),
+                    reference: Some(figures(p.tenant.code.as_str().to_owned(), lines.get("").unwrap_or(&empty), &metrics)),
+                });
+            }
+            _ => {
+                self.audit_denied(p, "stats.read", "stats", "missing role").await;
+                return Err(CoreError::forbidden("the statistics are for the city office, line administrators and unit staff"));
+            }
+        };
+        let t = hotline_store::tenants::find_by_code(&self.store.db, &line_code)
+            .await?
+            .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{line_code}'")))?;
+        let line = self.summed(Scope::Line, Level::Line, Some(vec![t.id]), &range, None).await?;
+        Ok(Summary {
+            from: range.from,
+            to: range.to,
+            current: figures(line_code, line.get("").unwrap_or(&Counts::default()), &metrics),
+            reference: Some(self.platform_figures(&range, &metrics).await?),
+        })
+    }
+}
