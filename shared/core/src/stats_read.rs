@@ -145,3 +145,157 @@ impl Core {
         })
     }
 }
+
+/// The dimensions figures can be compared by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Line,
+    Unit,
+    District,
+    Category,
+}
+
+impl Dimension {
+    pub fn parse(s: &str) -> Result<Self, hotline_domain::ValidationError> {
+        match s {
+            "line" => Ok(Dimension::Line),
+            "unit" => Ok(Dimension::Unit),
+            "district" => Ok(Dimension::District),
+            "category" => Ok(Dimension::Category),
+            other => Err(hotline_domain::ValidationError::new(
+                "dimension",
+                "invalid_value",
+                format!("'{other}' is not one of: line, unit, district, category"),
+            )),
+        }
+    }
+
+    fn level_and_column(self) -> (Level, &'static str) {
+        match self {
+            Dimension::Line => (Level::Line, "tenant_id"),
+            Dimension::Unit => (Level::Unit, "unit_id"),
+            Dimension::District => (Level::District, "district"),
+            Dimension::Category => (Level::Category, "category"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CompareQuery {
+    pub dimension: String,
+    /// A line's code, to compare within one line (a line's administrators: always their own).
+    pub tenant: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub metrics: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub dimension: &'static str,
+    /// One entry per line, unit, district or category, by key.
+    pub entries: Vec<Figures>,
+}
+
+/// The minimum sample of a ranking when none is asked for.
+pub const DEFAULT_MIN_SAMPLE: i64 = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub dimension: &'static str,
+    pub metric: &'static str,
+    pub min_sample: i64,
+    pub ranked: Vec<hotline_domain::stats::Ranked>,
+    /// Keys left out for a sample below `min_sample` (or an undefined figure).
+    pub too_few: Vec<String>,
+}
+
+impl Core {
+    /// Per-key counts of a dimension, for those who may compare: the city office and platform
+    /// staff across lines (or within one), a line's administrators within their line.
+    async fn compared(&self, p: &Principal, q: &CompareQuery) -> CoreResult<(DayRange, Dimension, Vec<(String, Counts)>)> {
+        let dim = Dimension::parse(q.dimension.trim())?;
+        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
+        let range = DayRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
+        let city = p.on_platform() && p.has_any(&CITY_ROLES);
+        let line_admin = p.has(Role::TenantAdmin) && !p.on_platform();
+        let tenant = match (&q.tenant, city, line_admin) {
+            (None, true, _) => None,
+            (Some(code), true, _) => Some(code.clone()),
+            (requested, false, true) if dim != Dimension::Line && requested.as_deref().is_none_or(|c| c == p.tenant.code.as_str()) => {
+                Some(p.tenant.code.as_str().to_owned())
+            }
+            _ => {
+                self.audit_denied(p, "stats.compare", &q.dimension, "not allowed to compare").await;
+                return Err(CoreError::forbidden("comparisons are for the city office, and for a line within itself"));
+            }
+        };
+        let tenant_id = match &tenant {
+            Some(code) => Some(
+                hotline_store::tenants::find_by_code(&self.store.db, code)
+                    .await?
+                    .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{code}'")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let (level, column) = dim.level_and_column();
+        // Across the city, districts and categories are the platform's (each case once);
+        // lines and units are counted where the work is, in the line scope.
+        let scope = if matches!(dim, Dimension::Line | Dimension::Unit) || tenant_id.is_some() { Scope::Line } else { Scope::Platform };
+        let sums = self.summed(scope, level, tenant_id.map(|t| vec![t]), &range, Some(column)).await?;
+        let mut entries: Vec<(String, Counts)> = Vec::with_capacity(sums.len());
+        let org = if dim == Dimension::Line { Some(self.routing.org(&self.store.db).await?) } else { None };
+        for (key, counts) in sums {
+            let key = match &org {
+                // Lines are shown by their code.
+                Some(org) => key.parse::<Uuid>().ok().and_then(|id| org.code_of.get(&id).cloned()).unwrap_or(key),
+                None => key,
+            };
+            entries.push((key, counts));
+        }
+        Ok((range, dim, entries))
+    }
+
+    /// `GET /stats/compare`: the figures of each line, unit, district or category side by side.
+    pub async fn stats_compare(&self, p: &Principal, q: CompareQuery) -> CoreResult<Comparison> {
+        let metrics = parse_metrics(q.metrics.as_deref())?;
+        let (range, dim, entries) = self.compared(p, &q).await?;
+        Ok(Comparison {
+            from: range.from,
+            to: range.to,
+            dimension: dim_name(dim),
+            entries: entries.into_iter().map(|(k, c)| figures(k, &c, &metrics)).collect(),
+        })
+    }
+
+    /// `GET /stats/rankings`: a league table by one figure, best first, leaving out entries
+    /// whose sample is below `min_sample`.
+    pub async fn stats_rankings(&self, p: &Principal, q: CompareQuery, metric: &str, min_sample: Option<i64>) -> CoreResult<Ranking> {
+        let metric = Metric::parse(metric.trim()).map_err(|mut e| {
+            e.field = "metric".into();
+            e
+        })?;
+        let min_sample = min_sample.unwrap_or(DEFAULT_MIN_SAMPLE);
+        if !(0..=1_000_000).contains(&min_sample) {
+            return Err(hotline_domain::ValidationError::new("min_sample", "out_of_range", "min_sample is 0 to 1,000,000").into());
+        }
+        let (range, dim, entries) = self.compared(p, &q).await?;
+        let ranked = hotline_domain::stats::rank(&entries, metric, min_sample);
+        let too_few = entries.iter().map(|(k, _)| k).filter(|k| !ranked.iter().any(|r| &r.key == *k)).cloned().collect();
+        Ok(Ranking { from: range.from, to: range.to, dimension: dim_name(dim), metric: metric.as_str(), min_sample, ranked, too_few })
+    }
+}
+
+fn dim_name(d: Dimension) -> &'static str {
+    match d {
+        Dimension::Line => "line",
+        Dimension::Unit => "unit",
+        Dimension::District => "district",
+        Dimension::Category => "category",
+    }
+}

@@ -213,3 +213,60 @@ async fn the_summary_shows_each_reader_its_own_figures_beside_the_level_above() 
     assert_eq!(app.get("/api/v1/stats/summary?colour=red", &supervisor).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
 }
+
+#[tokio::test]
+async fn lines_units_and_districts_compare_and_rank_with_a_minimum_sample() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let supervisor = app.token("city_supervisor").await;
+    let line_admin = app.token("admin_12319").await;
+    let handler = app.token("handler_12319").await;
+    let city_unit = app.unit("12319", "市容环境卫生处").await;
+    let air_unit = app.unit("12369", "大气环境处").await;
+    app.clock.set(shanghai(9, 9, 0));
+    for (text, unit) in [("垃圾堆放。", &city_unit), ("占道经营。", &city_unit), ("工地扬尘。", &air_unit)] {
+        let id = app.intake(&agent, complaint(text)).await["case_id"].as_str().unwrap().to_owned();
+        app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    }
+    let range = "from=2026-03-01&to=2026-03-31";
+    let value = |entries: &serde_json::Value, key: &str, metric: &str| -> serde_json::Value {
+        let e = entries.as_array().unwrap().iter().find(|e| e["subject"] == key).unwrap_or_else(|| panic!("no {key} in {entries}"));
+        e["figures"].as_array().unwrap().iter().find(|f| f["metric"] == metric).unwrap()["value"].clone()
+    };
+
+    let (status, lines) = app.get(&format!("/api/v1/stats/compare?dimension=line&metrics=dispatched&{range}"), &supervisor).await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    assert_eq!(value(&lines["entries"], "12319", "dispatched"), json!(2.0));
+    assert_eq!(value(&lines["entries"], "12369", "dispatched"), json!(1.0));
+    let (_, districts) = app.get(&format!("/api/v1/stats/compare?dimension=district&metrics=received&{range}"), &supervisor).await;
+    assert_eq!(value(&districts["entries"], "鼓楼区", "received"), json!(3.0));
+    // A line compares its own units.
+    let (_, units) = app.get(&format!("/api/v1/stats/compare?dimension=unit&metrics=dispatched&{range}"), &line_admin).await;
+    assert_eq!(units["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(value(&units["entries"], &city_unit, "dispatched"), json!(2.0));
+
+    let (_, table) = app.get(&format!("/api/v1/stats/rankings?dimension=line&metric=dispatched&min_sample=0&{range}"), &supervisor).await;
+    let order: Vec<(u64, &str)> =
+        table["ranked"].as_array().unwrap().iter().map(|r| (r["place"].as_u64().unwrap(), r["key"].as_str().unwrap())).collect();
+    // The front door is in the table too, with what it did itself (received, dispatched none).
+    assert_eq!(order, vec![(1, "12319"), (2, "12369"), (3, "12345")]);
+    let (_, strict) = app.get(&format!("/api/v1/stats/rankings?dimension=line&metric=dispatched&min_sample=2&{range}"), &supervisor).await;
+    assert_eq!(strict["ranked"].as_array().unwrap().len(), 1);
+    let mut too_few: Vec<&str> = strict["too_few"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    too_few.sort();
+    assert_eq!(too_few, vec!["12345", "12369"]);
+
+    // Refusals and bad input.
+    assert_eq!(app.get(&format!("/api/v1/stats/compare?dimension=line&{range}"), &line_admin).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/v1/stats/compare?dimension=unit&tenant=12369&{range}"), &line_admin).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/v1/stats/compare?dimension=unit&{range}"), &handler).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = app.get("/api/v1/stats/compare?dimension=colour", &supervisor).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("dimension")));
+    let (status, body) = app.get("/api/v1/stats/rankings?dimension=line&metric=fame", &supervisor).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("metric")));
+    let (status, body) = app.get("/api/v1/stats/rankings?dimension=line&metric=received&min_sample=-1", &supervisor).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("min_sample")));
+    assert_eq!(app.get("/api/v1/stats/compare", &supervisor).await.0, StatusCode::BAD_REQUEST, "dimension is required");
+}

@@ -54,6 +54,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(cases::reveal_contact)
             .service(cases::list_supervision)
             .service(stats::stats_summary)
+            .service(stats::stats_compare)
+            .service(stats::stats_rankings)
             .service(case_steps::accept_case)
             .service(case_steps::answer_case)
             .service(case_steps::refer_case)

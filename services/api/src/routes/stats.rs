@@ -2,7 +2,7 @@
 
 use actix_web::{get, web};
 use chrono::NaiveDate;
-use hotline_core::stats_read::{Figures, Summary, SummaryQuery};
+use hotline_core::stats_read::{CompareQuery, Figures, Summary, SummaryQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -88,4 +88,121 @@ pub async fn stats_summary(auth: Auth, state: web::Data<AppState>, q: web::Query
     let q = q.into_inner();
     let query = SummaryQuery { tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
     Ok(web::Json(state.core.stats_summary(&auth.0, query).await?.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CompareParams {
+    /// `line`, `unit`, `district` or `category`.
+    pub dimension: String,
+    /// A line's code, to compare within one line (a line's administrators: always their own).
+    pub tenant: Option<String>,
+    /// First local day, `YYYY-MM-DD` (default: 30 days up to `to`).
+    pub from: Option<String>,
+    /// Last local day, `YYYY-MM-DD` (default: today).
+    pub to: Option<String>,
+    /// Comma-separated figure names from docs/METRICS.md (default: all).
+    pub metrics: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompareResponse {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub dimension: String,
+    /// One entry per line (by code), unit (by id), district or category.
+    pub entries: Vec<FiguresResponse>,
+}
+
+/// The figures of each line, unit, district or category side by side, for the city office
+/// (across lines) and for a line's administrators (within their line).
+#[utoipa::path(
+    tag = "statistics",
+    params(CompareParams),
+    responses(
+        (status = 200, body = CompareResponse),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/stats/compare")]
+pub async fn stats_compare(auth: Auth, state: web::Data<AppState>, q: web::Query<CompareParams>) -> ApiResult<web::Json<CompareResponse>> {
+    let q = q.into_inner();
+    let query = CompareQuery { dimension: q.dimension, tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
+    let c = state.core.stats_compare(&auth.0, query).await?;
+    Ok(web::Json(CompareResponse {
+        from: c.from,
+        to: c.to,
+        dimension: c.dimension.to_owned(),
+        entries: c.entries.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RankingParams {
+    /// `line`, `unit`, `district` or `category`.
+    pub dimension: String,
+    /// The figure to rank by (docs/METRICS.md).
+    pub metric: String,
+    /// Entries resting on fewer cases than this are left out (default 30).
+    pub min_sample: Option<i64>,
+    pub tenant: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedResponse {
+    /// 1-based; equal values share a place (1, 2, 2, 4).
+    pub place: usize,
+    pub key: String,
+    pub value: Option<f64>,
+    pub sample: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankingResponse {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub dimension: String,
+    pub metric: String,
+    pub min_sample: i64,
+    /// Best first (lower is better for return, reopen and abandon rates, problem cases and
+    /// handling times); ties are listed by key.
+    pub ranked: Vec<RankedResponse>,
+    /// Keys left out for too small a sample (or an undefined figure).
+    pub too_few: Vec<String>,
+}
+
+/// A league table by one figure, with a minimum sample so a unit with two cases does not top it.
+#[utoipa::path(
+    tag = "statistics",
+    params(RankingParams),
+    responses(
+        (status = 200, body = RankingResponse),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/stats/rankings")]
+pub async fn stats_rankings(auth: Auth, state: web::Data<AppState>, q: web::Query<RankingParams>) -> ApiResult<web::Json<RankingResponse>> {
+    let q = q.into_inner();
+    let query = CompareQuery { dimension: q.dimension, tenant: q.tenant, from: q.from, to: q.to, metrics: None };
+    let r = state.core.stats_rankings(&auth.0, query, &q.metric, q.min_sample).await?;
+    Ok(web::Json(RankingResponse {
+        from: r.from,
+        to: r.to,
+        dimension: r.dimension.to_owned(),
+        metric: r.metric.to_owned(),
+        min_sample: r.min_sample,
+        ranked: r.ranked.into_iter().map(|x| RankedResponse { place: x.place, key: x.key, value: x.value, sample: x.sample }).collect(),
+        too_few: r.too_few,
+    }))
 }
