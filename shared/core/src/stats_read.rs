@@ -86,7 +86,7 @@ impl Core {
         range: &DayRange,
         group_by: Option<&'static str>,
     ) -> CoreResult<std::collections::BTreeMap<String, Counts>> {
-        let q = SumQuery { scope, level, tenants, from: range.from, to: range.to, group_by };
+        let q = SumQuery { scope, level, tenants, from: range.from, to: range.to, group_by, unit: None };
         Ok(stats::sum(&self.store.db, &q).await?)
     }
 
@@ -297,5 +297,125 @@ fn dim_name(d: Dimension) -> &'static str {
         Dimension::Unit => "unit",
         Dimension::District => "district",
         Dimension::Category => "category",
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SeriesQuery {
+    /// `day`, `week`, `month` or `year`.
+    pub bucket: Option<String>,
+    pub tenant: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub metrics: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    /// `2026-03-09`, `2026-W11`, `2026-03` or `2026`.
+    pub label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: Vec<Figure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    pub subject: String,
+    pub bucket: &'static str,
+    pub points: Vec<Point>,
+}
+
+/// The longest series returned at once.
+pub const MAX_POINTS: usize = 400;
+
+impl Core {
+    /// `GET /stats/timeseries`: the figures of each day, week, month or year of a range, for
+    /// the same readers as the summary (the platform or a line; a line itself; a unit itself).
+    pub async fn stats_timeseries(&self, p: &Principal, q: SeriesQuery) -> CoreResult<Series> {
+        use hotline_domain::stats::Bucket;
+        let bucket = Bucket::parse(q.bucket.as_deref().unwrap_or("day"))?;
+        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
+        let range = DayRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
+        let buckets = range.buckets(bucket);
+        if buckets.len() > MAX_POINTS {
+            return Err(hotline_domain::ValidationError::new(
+                "bucket",
+                "too_many_points",
+                format!("at most {MAX_POINTS} points: choose a wider bucket"),
+            )
+            .into());
+        }
+        let metrics = parse_metrics(q.metrics.as_deref())?;
+        let city = p.on_platform() && p.has_any(&CITY_ROLES);
+        let (subject, query) = match (&q.tenant, city) {
+            (None, true) => (
+                "platform".to_owned(),
+                SumQuery {
+                    scope: Scope::Platform,
+                    level: Level::Line,
+                    tenants: None,
+                    from: range.from,
+                    to: range.to,
+                    group_by: Some("day"),
+                    unit: None,
+                },
+            ),
+            (requested, _)
+                if city
+                    || (p.has(Role::TenantAdmin)
+                        && !p.on_platform()
+                        && requested.as_deref().is_none_or(|c| c == p.tenant.code.as_str())) =>
+            {
+                let code = requested.clone().unwrap_or_else(|| p.tenant.code.as_str().to_owned());
+                let t = hotline_store::tenants::find_by_code(&self.store.db, &code)
+                    .await?
+                    .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{code}'")))?;
+                (
+                    code,
+                    SumQuery {
+                        scope: Scope::Line,
+                        level: Level::Line,
+                        tenants: Some(vec![t.id]),
+                        from: range.from,
+                        to: range.to,
+                        group_by: Some("day"),
+                        unit: None,
+                    },
+                )
+            }
+            (None, false) if p.has_any(&[Role::UnitLead, Role::UnitHandler]) && p.unit_id.is_some() => {
+                let unit = p.unit_id.map(|u| u.0).unwrap_or_default();
+                (
+                    unit.to_string(),
+                    SumQuery {
+                        scope: Scope::Line,
+                        level: Level::Unit,
+                        tenants: Some(vec![p.tenant.id.0]),
+                        from: range.from,
+                        to: range.to,
+                        group_by: Some("day"),
+                        unit: Some(unit),
+                    },
+                )
+            }
+            _ => {
+                self.audit_denied(p, "stats.read", "timeseries", "not allowed").await;
+                return Err(CoreError::forbidden("these figures are not yours to read"));
+            }
+        };
+        let days = stats::sum(&self.store.db, &query).await?;
+        let points = buckets
+            .into_iter()
+            .map(|(label, from, to)| {
+                let mut counts = Counts::default();
+                // Day keys are ISO dates, so a bucket is a range of keys.
+                for (_, c) in days.range(from.to_string()..=to.to_string()) {
+                    counts.merge(c);
+                }
+                Point { label, from, to, figures: figures(String::new(), &counts, &metrics).figures }
+            })
+            .collect();
+        Ok(Series { subject, bucket: bucket.as_str(), points })
     }
 }

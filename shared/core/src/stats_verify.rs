@@ -59,7 +59,7 @@ impl Core {
                 }
             }
         }
-        let q = |tenants, group_by| SumQuery { scope: Scope::Platform, level: Level::Line, tenants, from, to, group_by };
+        let q = |tenants, group_by| SumQuery { scope: Scope::Platform, level: Level::Line, tenants, from, to, group_by, unit: None };
         let mut stored: BTreeMap<(Uuid, NaiveDate), Counts> = BTreeMap::new();
         let mut tenants: Vec<Uuid> = expected.keys().map(|(t, _)| *t).collect();
         for key in stats::sum(db, &q(None, Some("tenant_id"))).await?.keys() {

@@ -218,6 +218,8 @@ pub struct SumQuery {
     pub to: NaiveDate,
     /// A column of the level to group by (`tenant_id`, `unit_id`, `district`, `category`, `day`).
     pub group_by: Option<&'static str>,
+    /// Only this unit (read at the unit or full level).
+    pub unit: Option<Uuid>,
 }
 
 /// Summed counters (and handling histograms) per group; the group key is "" without grouping.
@@ -233,6 +235,10 @@ pub async fn sum(db: &impl ConnectionTrait, q: &SumQuery) -> StoreResult<BTreeMa
         let marks: Vec<String> = (0..tenants.len()).map(|i| p(5 + i)).collect();
         filter.push_str(&format!(" AND tenant_id IN ({})", marks.join(", ")));
         values.extend(tenants.iter().map(|t| Value::from(*t)));
+    }
+    if let Some(unit) = q.unit {
+        filter.push_str(&format!(" AND unit_id = {}", p(values.len() + 1)));
+        values.push(unit.into());
     }
     // Group keys are read as text on both databases.
     let group = match q.group_by {

@@ -31,6 +31,7 @@ async fn sum(
         from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
         to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
         group_by,
+        unit: None,
     };
     stats::sum(&app.core.store.db, &q).await.unwrap()
 }
@@ -269,4 +270,64 @@ async fn lines_units_and_districts_compare_and_rank_with_a_minimum_sample() {
     let (status, body) = app.get("/api/v1/stats/rankings?dimension=line&metric=received&min_sample=-1", &supervisor).await;
     assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("min_sample")));
     assert_eq!(app.get("/api/v1/stats/compare", &supervisor).await.0, StatusCode::BAD_REQUEST, "dimension is required");
+}
+
+#[tokio::test]
+async fn time_series_follow_weeks_and_months_for_each_reader() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let supervisor = app.token("city_supervisor").await;
+    let line_admin = app.token("admin_12319").await;
+    let other_admin = app.token("admin_12315").await;
+    let handler = app.token("handler_12319").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    // Received Monday 9 March (ISO week 11), Tuesday 17 March (week 12) and Thursday 2 April
+    // (week 14); the last two dispatched to 12319.
+    for (when, dispatch) in [(shanghai(9, 9, 0), false), (shanghai(17, 9, 0), true)] {
+        app.clock.set(when);
+        let id = app.intake(&agent, complaint("噪音扰民。")).await["case_id"].as_str().unwrap().to_owned();
+        if dispatch {
+            app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+        }
+    }
+    app.clock.set(chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 4, 2, 9, 0, 0).unwrap().with_timezone(&chrono::Utc));
+    let id = app.intake(&agent, complaint("路面破损。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+
+    let series = |body: &serde_json::Value, metric: &str| -> Vec<(String, serde_json::Value)> {
+        body["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let v = p["figures"].as_array().unwrap().iter().find(|f| f["metric"] == metric).unwrap()["value"].clone();
+                (p["label"].as_str().unwrap().to_owned(), v)
+            })
+            .collect()
+    };
+    let (status, weeks) = app.get("/api/v1/stats/timeseries?bucket=week&from=2026-03-09&to=2026-04-05&metrics=received", &supervisor).await;
+    assert_eq!(status, StatusCode::OK, "{weeks}");
+    assert_eq!(
+        series(&weeks, "received"),
+        vec![
+            ("2026-W11".to_owned(), json!(1.0)),
+            ("2026-W12".to_owned(), json!(1.0)),
+            ("2026-W13".to_owned(), json!(0.0)),
+            ("2026-W14".to_owned(), json!(1.0))
+        ]
+    );
+    let (_, months) = app.get("/api/v1/stats/timeseries?bucket=month&from=2026-03-01&to=2026-04-30&metrics=dispatched", &line_admin).await;
+    assert_eq!(months["subject"], "12319");
+    assert_eq!(series(&months, "dispatched"), vec![("2026-03".to_owned(), json!(1.0)), ("2026-04".to_owned(), json!(1.0))]);
+    let (_, mine) = app.get("/api/v1/stats/timeseries?bucket=year&from=2026-01-01&to=2026-12-31&metrics=dispatched", &handler).await;
+    assert_eq!((mine["subject"].as_str(), series(&mine, "dispatched")), (Some(unit.as_str()), vec![("2026".to_owned(), json!(2.0))]));
+
+    assert_eq!(app.get("/api/v1/stats/timeseries?tenant=12319", &other_admin).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/stats/timeseries", &agent).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = app.get("/api/v1/stats/timeseries?bucket=fortnight", &supervisor).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bucket")));
+    let (status, body) = app.get("/api/v1/stats/timeseries?bucket=day&from=2020-01-01&to=2026-01-01", &supervisor).await;
+    assert_eq!((status, body["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many_points")));
 }

@@ -27,7 +27,7 @@ fn grain(scope: Scope, tenant: Uuid, unit: Uuid, d: u32, district: &str) -> Grai
 }
 
 fn query(scope: Scope, level: Level, tenants: Option<Vec<Uuid>>, from: u32, to: u32, group_by: Option<&'static str>) -> SumQuery {
-    SumQuery { scope, level, tenants, from: day(from), to: day(to), group_by }
+    SumQuery { scope, level, tenants, from: day(from), to: day(to), group_by, unit: None }
 }
 
 #[tokio::test]

@@ -137,6 +137,7 @@ async fn two_worker_instances_on_postgres_handle_each_crossing_once() {
         from: march(1),
         to: march(31),
         group_by: None,
+        unit: None,
     };
     let sums = hotline_store::stats::sum(&app.core.store.db, &q).await.unwrap();
     use hotline_domain::stats::Counter;

@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(stats::stats_summary)
             .service(stats::stats_compare)
             .service(stats::stats_rankings)
+            .service(stats::stats_timeseries)
             .service(case_steps::accept_case)
             .service(case_steps::answer_case)
             .service(case_steps::refer_case)

@@ -2,7 +2,7 @@
 
 use actix_web::{get, web};
 use chrono::NaiveDate;
-use hotline_core::stats_read::{CompareQuery, Figures, Summary, SummaryQuery};
+use hotline_core::stats_read::{CompareQuery, Figures, SeriesQuery, Summary, SummaryQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -50,16 +50,15 @@ pub struct SummaryResponse {
     pub reference: Option<FiguresResponse>,
 }
 
+impl From<hotline_core::stats_read::Figure> for FigureResponse {
+    fn from(x: hotline_core::stats_read::Figure) -> Self {
+        Self { metric: x.metric.to_owned(), chinese: x.chinese.to_owned(), value: x.value, sample: x.sample }
+    }
+}
+
 impl From<Figures> for FiguresResponse {
     fn from(f: Figures) -> Self {
-        Self {
-            subject: f.subject,
-            figures: f
-                .figures
-                .into_iter()
-                .map(|x| FigureResponse { metric: x.metric.to_owned(), chinese: x.chinese.to_owned(), value: x.value, sample: x.sample })
-                .collect(),
-        }
+        Self { subject: f.subject, figures: f.figures.into_iter().map(FigureResponse::from).collect() }
     }
 }
 
@@ -204,5 +203,67 @@ pub async fn stats_rankings(auth: Auth, state: web::Data<AppState>, q: web::Quer
         min_sample: r.min_sample,
         ranked: r.ranked.into_iter().map(|x| RankedResponse { place: x.place, key: x.key, value: x.value, sample: x.sample }).collect(),
         too_few: r.too_few,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesParams {
+    /// `day` (default), `week` (ISO, Monday first), `month` or `year`; at most 400 points.
+    pub bucket: Option<String>,
+    /// A line's code (city office and platform staff only; a line and a unit see themselves).
+    pub tenant: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Comma-separated figure names from docs/METRICS.md (default: all).
+    pub metrics: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PointResponse {
+    pub label: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: Vec<FigureResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesResponse {
+    pub subject: String,
+    pub bucket: String,
+    pub points: Vec<PointResponse>,
+}
+
+/// The figures of each day, week, month or year of a range, clipped to the range.
+#[utoipa::path(
+    tag = "statistics",
+    params(SeriesParams),
+    responses(
+        (status = 200, body = SeriesResponse),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/stats/timeseries")]
+pub async fn stats_timeseries(auth: Auth, state: web::Data<AppState>, q: web::Query<SeriesParams>) -> ApiResult<web::Json<SeriesResponse>> {
+    let q = q.into_inner();
+    let query = SeriesQuery { bucket: q.bucket, tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
+    let s = state.core.stats_timeseries(&auth.0, query).await?;
+    Ok(web::Json(SeriesResponse {
+        subject: s.subject,
+        bucket: s.bucket.to_owned(),
+        points: s
+            .points
+            .into_iter()
+            .map(|p| PointResponse {
+                label: p.label,
+                from: p.from,
+                to: p.to,
+                figures: p.figures.into_iter().map(FigureResponse::from).collect(),
+            })
+            .collect(),
     }))
 }
