@@ -331,3 +331,31 @@ async fn time_series_follow_weeks_and_months_for_each_reader() {
     let (status, body) = app.get("/api/v1/stats/timeseries?bucket=day&from=2020-01-01&to=2026-01-01", &supervisor).await;
     assert_eq!((status, body["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many_points")));
 }
+
+#[tokio::test]
+async fn figures_come_as_csv_that_excel_reads_when_asked() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let supervisor = app.token("city_supervisor").await;
+    app.clock.set(shanghai(9, 9, 0));
+    app.intake(&agent, complaint("噪音扰民。")).await;
+    let csv = |path: &str, token: &str| app.client.get(app.url(path)).bearer_auth(token.to_owned()).header("Accept", "text/csv").send();
+    let res = csv("/api/v1/stats/summary?from=2026-03-01&to=2026-03-31&metrics=received,satisfaction_rate", &supervisor).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines[0], "subject,metric,chinese,value,sample");
+    assert_eq!(lines[1], "platform,received,受理量,1,1");
+    assert_eq!(lines[2], "platform,satisfaction_rate,满意率,,0", "an undefined rate is an empty cell");
+    let res = csv("/api/v1/stats/timeseries?bucket=month&from=2026-03-01&to=2026-03-31&metrics=received", &supervisor).await.unwrap();
+    let text = res.text().await.unwrap();
+    assert!(text.contains("2026-03,2026-03-01,2026-03-31,received,受理量,1,1"), "{text}");
+    // Refusals stay JSON errors.
+    let res = csv("/api/v1/stats/summary", &agent).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+}

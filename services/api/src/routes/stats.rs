@@ -1,11 +1,12 @@
 //! The statistics for the city office (issue 6): figures read from counters only.
 
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use hotline_core::stats_read::{CompareQuery, Figures, SeriesQuery, Summary, SummaryQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::csv;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Auth;
 use crate::state::AppState;
@@ -69,7 +70,8 @@ impl From<Summary> for SummaryResponse {
 }
 
 /// The figures of a period (docs/METRICS.md) for the platform, a line or a unit, with the level
-/// above beside them. Read from counters, never from cases.
+/// above beside them. Read from counters, never from cases. `Accept: text/csv` gives CSV
+/// (UTF-8 with BOM).
 #[utoipa::path(
     tag = "statistics",
     params(SummaryParams),
@@ -83,10 +85,29 @@ impl From<Summary> for SummaryResponse {
     security(("bearer" = []))
 )]
 #[get("/stats/summary")]
-pub async fn stats_summary(auth: Auth, state: web::Data<AppState>, q: web::Query<SummaryParams>) -> ApiResult<web::Json<SummaryResponse>> {
+pub async fn stats_summary(
+    req: HttpRequest,
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<SummaryParams>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = SummaryQuery { tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
-    Ok(web::Json(state.core.stats_summary(&auth.0, query).await?.into()))
+    let s: SummaryResponse = state.core.stats_summary(&auth.0, query).await?.into();
+    if csv::wanted(&req) {
+        let rows: Vec<Vec<String>> = std::iter::once(&s.current).chain(s.reference.iter()).flat_map(figure_rows).collect();
+        return Ok(csv::response("summary", &FIGURE_HEADER, &rows));
+    }
+    Ok(HttpResponse::Ok().json(s))
+}
+
+const FIGURE_HEADER: [&str; 5] = ["subject", "metric", "chinese", "value", "sample"];
+
+fn figure_rows(f: &FiguresResponse) -> Vec<Vec<String>> {
+    f.figures
+        .iter()
+        .map(|x| vec![f.subject.clone(), x.metric.clone(), x.chinese.clone(), csv::number(x.value), x.sample.to_string()])
+        .collect()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -114,7 +135,7 @@ pub struct CompareResponse {
 }
 
 /// The figures of each line, unit, district or category side by side, for the city office
-/// (across lines) and for a line's administrators (within their line).
+/// (across lines) and for a line's administrators (within their line). `Accept: text/csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(CompareParams),
@@ -128,16 +149,26 @@ pub struct CompareResponse {
     security(("bearer" = []))
 )]
 #[get("/stats/compare")]
-pub async fn stats_compare(auth: Auth, state: web::Data<AppState>, q: web::Query<CompareParams>) -> ApiResult<web::Json<CompareResponse>> {
+pub async fn stats_compare(
+    req: HttpRequest,
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<CompareParams>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = CompareQuery { dimension: q.dimension, tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
     let c = state.core.stats_compare(&auth.0, query).await?;
-    Ok(web::Json(CompareResponse {
+    let body = CompareResponse {
         from: c.from,
         to: c.to,
         dimension: c.dimension.to_owned(),
         entries: c.entries.into_iter().map(Into::into).collect(),
-    }))
+    };
+    if csv::wanted(&req) {
+        let rows: Vec<Vec<String>> = body.entries.iter().flat_map(figure_rows).collect();
+        return Ok(csv::response("compare", &FIGURE_HEADER, &rows));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -178,6 +209,7 @@ pub struct RankingResponse {
 }
 
 /// A league table by one figure, with a minimum sample so a unit with two cases does not top it.
+/// `Accept: text/csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(RankingParams),
@@ -191,11 +223,16 @@ pub struct RankingResponse {
     security(("bearer" = []))
 )]
 #[get("/stats/rankings")]
-pub async fn stats_rankings(auth: Auth, state: web::Data<AppState>, q: web::Query<RankingParams>) -> ApiResult<web::Json<RankingResponse>> {
+pub async fn stats_rankings(
+    req: HttpRequest,
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<RankingParams>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = CompareQuery { dimension: q.dimension, tenant: q.tenant, from: q.from, to: q.to, metrics: None };
     let r = state.core.stats_rankings(&auth.0, query, &q.metric, q.min_sample).await?;
-    Ok(web::Json(RankingResponse {
+    let body = RankingResponse {
         from: r.from,
         to: r.to,
         dimension: r.dimension.to_owned(),
@@ -203,7 +240,13 @@ pub async fn stats_rankings(auth: Auth, state: web::Data<AppState>, q: web::Quer
         min_sample: r.min_sample,
         ranked: r.ranked.into_iter().map(|x| RankedResponse { place: x.place, key: x.key, value: x.value, sample: x.sample }).collect(),
         too_few: r.too_few,
-    }))
+    };
+    if csv::wanted(&req) {
+        let rows: Vec<Vec<String>> =
+            body.ranked.iter().map(|x| vec![x.place.to_string(), x.key.clone(), csv::number(x.value), x.sample.to_string()]).collect();
+        return Ok(csv::response("rankings", &["place", "key", "value", "sample"], &rows));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -235,6 +278,7 @@ pub struct SeriesResponse {
 }
 
 /// The figures of each day, week, month or year of a range, clipped to the range.
+/// `Accept: text/csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(SeriesParams),
@@ -248,11 +292,16 @@ pub struct SeriesResponse {
     security(("bearer" = []))
 )]
 #[get("/stats/timeseries")]
-pub async fn stats_timeseries(auth: Auth, state: web::Data<AppState>, q: web::Query<SeriesParams>) -> ApiResult<web::Json<SeriesResponse>> {
+pub async fn stats_timeseries(
+    req: HttpRequest,
+    auth: Auth,
+    state: web::Data<AppState>,
+    q: web::Query<SeriesParams>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = SeriesQuery { bucket: q.bucket, tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
     let s = state.core.stats_timeseries(&auth.0, query).await?;
-    Ok(web::Json(SeriesResponse {
+    let body = SeriesResponse {
         subject: s.subject,
         bucket: s.bucket.to_owned(),
         points: s
@@ -265,5 +314,26 @@ pub async fn stats_timeseries(auth: Auth, state: web::Data<AppState>, q: web::Qu
                 figures: p.figures.into_iter().map(FigureResponse::from).collect(),
             })
             .collect(),
-    }))
+    };
+    if csv::wanted(&req) {
+        let rows: Vec<Vec<String>> = body
+            .points
+            .iter()
+            .flat_map(|p| {
+                p.figures.iter().map(|x| {
+                    vec![
+                        p.label.clone(),
+                        p.from.to_string(),
+                        p.to.to_string(),
+                        x.metric.clone(),
+                        x.chinese.clone(),
+                        csv::number(x.value),
+                        x.sample.to_string(),
+                    ]
+                })
+            })
+            .collect();
+        return Ok(csv::response("timeseries", &["label", "from", "to", "metric", "chinese", "value", "sample"], &rows));
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
