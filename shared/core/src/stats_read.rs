@@ -73,6 +73,19 @@ fn parse_metrics(list: Option<&str>) -> CoreResult<Vec<Metric>> {
 }
 
 impl Core {
+    /// The local days asked for, "today" being the reader's tenant's today.
+    async fn day_range(&self, p: &Principal, from: Option<&str>, to: Option<&str>) -> CoreResult<DayRange> {
+        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
+        Ok(DayRange::parse(from, to, today)?)
+    }
+
+    /// A line named in a query (`tenant`), or a clear error.
+    async fn line_by_code(&self, code: &str) -> CoreResult<hotline_store::entities::tenant::Model> {
+        hotline_store::tenants::find_by_code(&self.store.db, code)
+            .await?
+            .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{code}'")).into())
+    }
+
     async fn platform_figures(&self, range: &DayRange, metrics: &[Metric]) -> CoreResult<Figures> {
         let all = self.summed(Scope::Platform, Level::Line, None, range, None).await?;
         Ok(figures("platform".into(), all.get("").unwrap_or(&Counts::default()), metrics))
@@ -94,8 +107,7 @@ impl Core {
     /// a line's administrators their line (beside the platform); unit staff their unit (beside
     /// their line).
     pub async fn stats_summary(&self, p: &Principal, q: SummaryQuery) -> CoreResult<Summary> {
-        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
-        let range = DayRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
+        let range = self.day_range(p, q.from.as_deref(), q.to.as_deref()).await?;
         let metrics = parse_metrics(q.metrics.as_deref())?;
         let city = p.on_platform() && p.has_any(&CITY_ROLES);
         let line_code = match (&q.tenant, city) {
@@ -133,9 +145,7 @@ impl Core {
                 return Err(CoreError::forbidden("the statistics are for the city office, line administrators and unit staff"));
             }
         };
-        let t = hotline_store::tenants::find_by_code(&self.store.db, &line_code)
-            .await?
-            .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{line_code}'")))?;
+        let t = self.line_by_code(&line_code).await?;
         let line = self.summed(Scope::Line, Level::Line, Some(vec![t.id]), &range, None).await?;
         Ok(Summary {
             from: range.from,
@@ -156,18 +166,25 @@ pub enum Dimension {
 }
 
 impl Dimension {
+    const ALL: [Dimension; 4] = [Dimension::Line, Dimension::Unit, Dimension::District, Dimension::Category];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Line => "line",
+            Dimension::Unit => "unit",
+            Dimension::District => "district",
+            Dimension::Category => "category",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, hotline_domain::ValidationError> {
-        match s {
-            "line" => Ok(Dimension::Line),
-            "unit" => Ok(Dimension::Unit),
-            "district" => Ok(Dimension::District),
-            "category" => Ok(Dimension::Category),
-            other => Err(hotline_domain::ValidationError::new(
+        Self::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
+            hotline_domain::ValidationError::new(
                 "dimension",
                 "invalid_value",
-                format!("'{other}' is not one of: line, unit, district, category"),
-            )),
-        }
+                format!("'{s}' is not one of: line, unit, district, category"),
+            )
+        })
     }
 
     fn level_and_column(self) -> (Level, &'static str) {
@@ -219,8 +236,7 @@ impl Core {
     /// staff across lines (or within one), a line's administrators within their line.
     async fn compared(&self, p: &Principal, q: &CompareQuery) -> CoreResult<(DayRange, Dimension, Vec<(String, Counts)>)> {
         let dim = Dimension::parse(q.dimension.trim())?;
-        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
-        let range = DayRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
+        let range = self.day_range(p, q.from.as_deref(), q.to.as_deref()).await?;
         let city = p.on_platform() && p.has_any(&CITY_ROLES);
         let line_admin = p.has(Role::TenantAdmin) && !p.on_platform();
         let tenant = match (&q.tenant, city, line_admin) {
@@ -235,12 +251,7 @@ impl Core {
             }
         };
         let tenant_id = match &tenant {
-            Some(code) => Some(
-                hotline_store::tenants::find_by_code(&self.store.db, code)
-                    .await?
-                    .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{code}'")))?
-                    .id,
-            ),
+            Some(code) => Some(self.line_by_code(code).await?.id),
             None => None,
         };
         let (level, column) = dim.level_and_column();
@@ -268,7 +279,7 @@ impl Core {
         Ok(Comparison {
             from: range.from,
             to: range.to,
-            dimension: dim_name(dim),
+            dimension: dim.as_str(),
             entries: entries.into_iter().map(|(k, c)| figures(k, &c, &metrics)).collect(),
         })
     }
@@ -287,16 +298,7 @@ impl Core {
         let (range, dim, entries) = self.compared(p, &q).await?;
         let ranked = hotline_domain::stats::rank(&entries, metric, min_sample);
         let too_few = entries.iter().map(|(k, _)| k).filter(|k| !ranked.iter().any(|r| &r.key == *k)).cloned().collect();
-        Ok(Ranking { from: range.from, to: range.to, dimension: dim_name(dim), metric: metric.as_str(), min_sample, ranked, too_few })
-    }
-}
-
-fn dim_name(d: Dimension) -> &'static str {
-    match d {
-        Dimension::Line => "line",
-        Dimension::Unit => "unit",
-        Dimension::District => "district",
-        Dimension::Category => "category",
+        Ok(Ranking { from: range.from, to: range.to, dimension: dim.as_str(), metric: metric.as_str(), min_sample, ranked, too_few })
     }
 }
 
@@ -335,8 +337,7 @@ impl Core {
     pub async fn stats_timeseries(&self, p: &Principal, q: SeriesQuery) -> CoreResult<Series> {
         use hotline_domain::stats::Bucket;
         let bucket = Bucket::parse(q.bucket.as_deref().unwrap_or("day"))?;
-        let today = self.now().with_timezone(&self.tenant_tz(&self.store.db, p.tenant.id.0).await?).date_naive();
-        let range = DayRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
+        let range = self.day_range(p, q.from.as_deref(), q.to.as_deref()).await?;
         let buckets = range.buckets(bucket);
         if buckets.len() > MAX_POINTS {
             return Err(hotline_domain::ValidationError::new(
@@ -368,9 +369,7 @@ impl Core {
                         && requested.as_deref().is_none_or(|c| c == p.tenant.code.as_str())) =>
             {
                 let code = requested.clone().unwrap_or_else(|| p.tenant.code.as_str().to_owned());
-                let t = hotline_store::tenants::find_by_code(&self.store.db, &code)
-                    .await?
-                    .ok_or_else(|| hotline_domain::ValidationError::new("tenant", "unknown_tenant", format!("no line '{code}'")))?;
+                let t = self.line_by_code(&code).await?;
                 (
                     code,
                     SumQuery {

@@ -124,6 +124,10 @@ const KEY: [(&str, Col); 10] = [
 static COUNTER_COLS: LazyLock<Vec<(&'static str, Col)>> =
     LazyLock::new(|| KEY.iter().copied().chain(Counter::ALL.iter().map(|c| (c.as_str(), Col::BigInt))).collect());
 
+/// The key, then the histogram bucket and its count.
+static HANDLING_COLS: LazyLock<Vec<(&'static str, Col)>> =
+    LazyLock::new(|| KEY.iter().copied().chain([("bucket", Col::Int), ("value", Col::BigInt)]).collect());
+
 fn key_cells(level: Level, g: &Grain) -> Vec<serde_json::Value> {
     vec![
         level.as_str().into(),
@@ -175,23 +179,7 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreRe
         bulk::insert(db, &table, &cells, &suffix).await?;
     }
     if !buckets.is_empty() {
-        const HANDLING: bulk::Table = bulk::Table {
-            name: "stat_handling",
-            cols: &[
-                ("level", Col::Text),
-                ("scope", Col::Text),
-                ("tenant_id", Col::Uuid),
-                ("day", Col::Text),
-                ("unit_id", Col::Uuid),
-                ("category", Col::Text),
-                ("contact_type", Col::Text),
-                ("urgency", Col::Text),
-                ("channel", Col::Text),
-                ("district", Col::Text),
-                ("bucket", Col::Int),
-                ("value", Col::BigInt),
-            ],
-        };
+        let table = bulk::Table { name: "stat_handling", cols: &HANDLING_COLS };
         let cells: Vec<bulk::Row> = buckets
             .iter()
             .map(|((level, g, b), n)| {
@@ -201,7 +189,7 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreRe
             })
             .collect();
         let suffix = format!("ON CONFLICT ({}, bucket) DO UPDATE SET value = stat_handling.value + excluded.value", key_list());
-        bulk::insert(db, &HANDLING, &cells, &suffix).await?;
+        bulk::insert(db, &table, &cells, &suffix).await?;
     }
     Ok(())
 }
