@@ -8,7 +8,6 @@ use hotline_domain::case::{Action, CaseStatus, Rating};
 use hotline_domain::stats::{Occurrence, effect, local_day};
 use hotline_store::ConnectionTrait;
 use hotline_store::entities::case;
-use hotline_store::sea_orm::{DbBackend, Statement};
 use hotline_store::stats::{self, Grain, Increment, Scope};
 use uuid::Uuid;
 
@@ -68,20 +67,7 @@ pub(crate) async fn decide_clock(
     due: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> CoreResult<bool> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO deadline_crossings (id, case_id, tenant_id, subject_id, stage, kind, due_at, crossed_at) \
-             VALUES ($1, $2, $3, $4, $5, 'decided', $6, $7) ON CONFLICT (subject_id, stage, kind, due_at) DO NOTHING"
-        }
-        _ => {
-            "INSERT INTO deadline_crossings (id, case_id, tenant_id, subject_id, stage, kind, due_at, crossed_at) \
-             VALUES (?, ?, ?, ?, ?, 'decided', ?, ?) ON CONFLICT (subject_id, stage, kind, due_at) DO NOTHING"
-        }
-    };
-    let values: Vec<hotline_store::sea_orm::Value> =
-        vec![Uuid::now_v7().into(), c.id.into(), c.tenant_id.into(), c.id.into(), stage.into(), due.into(), at.into()];
-    Ok(db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?.rows_affected() == 1)
+    Ok(hotline_store::sweep::record_decided_by_step(db, c.id, c.tenant_id, stage, due, at).await?)
 }
 
 /// What the grain of a count is taken from: the case's dimensions and its lead unit.

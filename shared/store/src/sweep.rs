@@ -227,18 +227,43 @@ pub async fn record_decided(db: &impl ConnectionTrait, stage: &str, dues: &[Due]
     record(db, stage, "decided", dues, at).await
 }
 
+/// Records that a step decided the case's own `stage` clock due at `due` (met it), unless the
+/// sweep decided it first; `true` when this call decided it.
+pub async fn record_decided_by_step(
+    db: &impl ConnectionTrait,
+    case_id: Uuid,
+    tenant_id: Uuid,
+    stage: &str,
+    due: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    Ok(!ledger(db, stage, "decided", [(case_id, tenant_id, case_id, due)], at).await?.is_empty())
+}
+
 async fn record(db: &impl ConnectionTrait, stage: &str, kind: &str, dues: &[Due], at: DateTime<Utc>) -> StoreResult<HashSet<Uuid>> {
-    let rows: Vec<bulk::Row> = dues
-        .iter()
-        .map(|d| {
+    ledger(db, stage, kind, dues.iter().map(|d| (d.case.id, d.case.tenant_id, d.subject_id, d.due)), at).await
+}
+
+/// Writes ledger rows `(case, tenant, subject, due)` once each under the once-only key; returns
+/// the subjects written now.
+async fn ledger(
+    db: &impl ConnectionTrait,
+    stage: &str,
+    kind: &str,
+    rows: impl IntoIterator<Item = (Uuid, Uuid, Uuid, DateTime<Utc>)>,
+    at: DateTime<Utc>,
+) -> StoreResult<HashSet<Uuid>> {
+    let rows: Vec<bulk::Row> = rows
+        .into_iter()
+        .map(|(case_id, tenant_id, subject_id, due)| {
             vec![
                 bulk::uuid(Uuid::now_v7()),
-                bulk::uuid(d.case.id),
-                bulk::uuid(d.case.tenant_id),
-                bulk::uuid(d.subject_id),
+                bulk::uuid(case_id),
+                bulk::uuid(tenant_id),
+                bulk::uuid(subject_id),
                 stage.into(),
                 kind.into(),
-                bulk::time(d.due),
+                bulk::time(due),
                 bulk::time(at),
             ]
         })
