@@ -70,7 +70,59 @@ pub(crate) async fn decide_clock(
     Ok(hotline_store::sweep::record_decided_by_step(db, c.id, c.tenant_id, stage, due, at).await?)
 }
 
-/// What the grain of a count is taken from: the case's dimensions and its lead unit.
+/// Where a case counts in the line scope (条线): each line taking part — the lead's line with
+/// the lead unit, each co-unit's line with its co-unit — or the receiving tenant while no unit
+/// has the case. Kept in the counting event's payload (`lines`) for the drift check.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct LineShare {
+    pub line: Uuid,
+    /// The nil id before any dispatch.
+    pub unit: Uuid,
+    /// The lead's line counts everything; a co-unit's line what `Occurrence::for_co_line` keeps.
+    pub lead: bool,
+    /// The case reached this line with this step: the line counts it received.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub joined: bool,
+}
+
+impl LineShare {
+    /// What this line counts of `occurrences`.
+    pub fn occurrences(&self, occurrences: &[Occurrence]) -> Vec<Occurrence> {
+        let mut out: Vec<Occurrence> =
+            if self.lead { occurrences.to_vec() } else { occurrences.iter().filter_map(Occurrence::for_co_line).collect() };
+        if self.joined {
+            out.push(Occurrence::Received { answered_directly: false });
+        }
+        out
+    }
+}
+
+/// The lines a case counts in after a step: the lead's first, then co-units' lines not yet
+/// named (withdrawn and released units no longer take part); `before` are the lines the case
+/// had reached before the step (the receiving tenant and every unit it ever had).
+pub(crate) fn line_shares(
+    c: &case::Model,
+    parts: &[hotline_store::entities::case_participant::Model],
+    lead_line: Option<Uuid>,
+    before: &[Uuid],
+) -> Vec<LineShare> {
+    let mut out = vec![match (c.lead_unit_id, lead_line) {
+        (Some(unit), Some(line)) => LineShare { line, unit, lead: true, joined: false },
+        _ => LineShare { line: c.tenant_id, unit: Uuid::nil(), lead: true, joined: false },
+    }];
+    for p in parts {
+        let active = p.role == "co" && !matches!(p.status.as_str(), "released" | "withdrawn");
+        if active && !out.iter().any(|s| s.line == p.tenant_id) {
+            out.push(LineShare { line: p.tenant_id, unit: p.unit_id, lead: false, joined: false });
+        }
+    }
+    for s in &mut out {
+        s.joined = !before.contains(&s.line);
+    }
+    out
+}
+
+/// What the grain of a count is taken from: the case's dimensions and the lines it counts in.
 #[derive(Debug, Clone)]
 pub(crate) struct Subject {
     pub tenant_id: Uuid,
@@ -80,10 +132,11 @@ pub(crate) struct Subject {
     pub urgency: String,
     pub channel: String,
     pub district: Option<String>,
+    pub lines: Vec<LineShare>,
 }
 
-impl From<&case::Model> for Subject {
-    fn from(c: &case::Model) -> Self {
+impl Subject {
+    pub fn new(c: &case::Model, lines: Vec<LineShare>) -> Self {
         Subject {
             tenant_id: c.tenant_id,
             lead_unit_id: c.lead_unit_id,
@@ -92,12 +145,30 @@ impl From<&case::Model> for Subject {
             urgency: c.urgency.clone(),
             channel: c.channel.clone(),
             district: c.district.clone(),
+            lines,
         }
     }
-}
 
-impl From<&hotline_store::sweep::CaseRef> for Subject {
-    fn from(c: &hotline_store::sweep::CaseRef) -> Self {
+    /// A call's subject: the call centre's tenant, on the phone channel, no unit.
+    pub fn call(tenant: Uuid) -> Self {
+        Subject {
+            tenant_id: tenant,
+            lead_unit_id: None,
+            category: None,
+            contact_type: String::new(),
+            urgency: String::new(),
+            channel: hotline_domain::case::Channel::Phone.as_str().to_owned(),
+            district: None,
+            lines: vec![LineShare { line: tenant, unit: Uuid::nil(), lead: true, joined: false }],
+        }
+    }
+
+    /// A sweep's subject: its occurrences are the lead's clocks, counted in the lead's line.
+    pub fn of_ref(c: &hotline_store::sweep::CaseRef, lead_line: Option<Uuid>) -> Self {
+        let share = match (c.lead_unit_id, lead_line) {
+            (Some(unit), Some(line)) => LineShare { line, unit, lead: true, joined: false },
+            _ => LineShare { line: c.tenant_id, unit: Uuid::nil(), lead: true, joined: false },
+        };
         Subject {
             tenant_id: c.tenant_id,
             lead_unit_id: c.lead_unit_id,
@@ -106,6 +177,7 @@ impl From<&hotline_store::sweep::CaseRef> for Subject {
             urgency: c.urgency.clone(),
             channel: c.channel.clone(),
             district: c.district.clone(),
+            lines: vec![share],
         }
     }
 }
@@ -136,31 +208,49 @@ impl Core {
         Ok(settled)
     }
 
-    /// Counts occurrences for the platform (under the tenant that received the case) and for
-    /// the line of the unit concerned (the lead's line, or the receiving tenant before any
-    /// dispatch), on the local day of `at` in each tenant's time zone — in one upsert.
+    /// The lines a case counts in after a step whose participants are written (`line_shares`).
+    /// `inserted` are the participants the step added.
+    pub(crate) async fn step_lines(
+        &self,
+        db: &impl ConnectionTrait,
+        c: &case::Model,
+        inserted: &[hotline_store::entities::case_participant::Model],
+    ) -> CoreResult<Vec<LineShare>> {
+        let parts = hotline_store::cases::participants(db, c.id).await?;
+        let fresh = |id: Uuid| inserted.iter().any(|x| x.id == id);
+        let before: Vec<Uuid> = std::iter::once(c.tenant_id).chain(parts.iter().filter(|x| !fresh(x.id)).map(|x| x.tenant_id)).collect();
+        let lead_line = parts.iter().find(|x| Some(x.unit_id) == c.lead_unit_id).map(|x| x.tenant_id);
+        Ok(line_shares(c, &parts, lead_line, &before))
+    }
+
+    /// The line of each unit in `units` (the tenant it belongs to).
+    pub(crate) async fn lines_of_units(&self, db: &impl ConnectionTrait, units: Vec<Uuid>) -> CoreResult<HashMap<Uuid, Uuid>> {
+        let mut out = HashMap::new();
+        for u in units {
+            if let std::collections::hash_map::Entry::Vacant(e) = out.entry(u)
+                && let Some(unit) = hotline_store::units::find_any(db, u).await?
+            {
+                e.insert(unit.tenant_id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts occurrences for the platform (each case once, under the tenant that received it)
+    /// and for each line the case counts in (`Subject::lines`), on the local day of `at` in
+    /// each tenant's time zone — in one upsert.
     pub(crate) async fn count_all(
         &self,
         db: &impl ConnectionTrait,
         items: Vec<(Subject, Vec<Occurrence>)>,
         at: DateTime<Utc>,
     ) -> CoreResult<()> {
-        let mut line_of: HashMap<Uuid, Uuid> = HashMap::new();
         let mut day_of: HashMap<Uuid, chrono::NaiveDate> = HashMap::new();
         let mut increments = Vec::new();
         for (s, occurrences) in items {
-            let line = match s.lead_unit_id {
-                Some(u) => match line_of.get(&u) {
-                    Some(t) => *t,
-                    None => {
-                        let t = hotline_store::units::find_any(db, u).await?.map(|u| u.tenant_id).unwrap_or(s.tenant_id);
-                        line_of.insert(u, t);
-                        t
-                    }
-                },
-                None => s.tenant_id,
-            };
-            for (scope, tenant) in [(Scope::Platform, s.tenant_id), (Scope::Line, line)] {
+            let platform = (Scope::Platform, s.tenant_id, s.lead_unit_id.unwrap_or_else(Uuid::nil), occurrences.clone());
+            let lines = s.lines.iter().map(|l| (Scope::Line, l.line, l.unit, l.occurrences(&occurrences)));
+            for (scope, tenant, unit_id, occurrences) in std::iter::once(platform).chain(lines) {
                 let day = match day_of.get(&tenant) {
                     Some(d) => *d,
                     None => {
@@ -173,7 +263,7 @@ impl Core {
                     scope,
                     tenant_id: tenant,
                     day,
-                    unit_id: s.lead_unit_id.unwrap_or_else(Uuid::nil),
+                    unit_id,
                     category: s.category.clone().unwrap_or_default(),
                     contact_type: s.contact_type.clone(),
                     urgency: s.urgency.clone(),

@@ -271,8 +271,9 @@ fn group_key(row: &sea_orm::QueryResult, group_by: Option<&str>) -> StoreResult<
     })
 }
 
-/// The counted occurrences of the event log in `[from, to)`: (event time, receiving tenant,
-/// the event's `stats` payload). For the drift check, which recounts them.
+/// The counting events of the event log in `[from, to)`: (event time, receiving tenant, the
+/// event's payload, which has what it counted in `stats` and where in `lines`). For the drift
+/// check, which recounts them.
 pub async fn counted_events(
     db: &impl ConnectionTrait,
     from: chrono::DateTime<chrono::Utc>,
@@ -292,7 +293,8 @@ pub async fn counted_events(
         .into_iter()
         .filter_map(|e| {
             let payload: serde_json::Value = serde_json::from_str(e.payload.as_deref()?).ok()?;
-            Some((e.at, e.tenant_id, payload.get("stats")?.clone()))
+            payload.get("stats")?;
+            Some((e.at, e.tenant_id, payload))
         })
         .collect())
 }

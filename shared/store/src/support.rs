@@ -106,3 +106,37 @@ pub async fn link_call(db: &impl ConnectionTrait, tenant: Uuid, call_id: &str, c
         .await?;
     Ok(res.rows_affected)
 }
+
+/// Calls that ended in `[from, to)`: (tenant, ended at, rang at, answered at). For the drift
+/// check, which recounts them; a call's other events are looked for up to a day before its end.
+pub async fn calls_ended(
+    db: &impl ConnectionTrait,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Vec<CallEnded>> {
+    let rows = call_event::Entity::find()
+        .filter(call_event::Column::At.gte(from - chrono::Duration::days(1)))
+        .filter(call_event::Column::At.lt(to + chrono::Duration::days(1)))
+        .all(db)
+        .await?;
+    let mut calls: std::collections::BTreeMap<(Uuid, String), CallEnded> = std::collections::BTreeMap::new();
+    for r in rows {
+        let c = calls.entry((r.tenant_id, r.call_id.clone())).or_insert(CallEnded { tenant_id: r.tenant_id, ..Default::default() });
+        match r.event.as_str() {
+            "ringing" => c.rang = Some(r.at),
+            "answered" => c.answered = Some(r.at),
+            "ended" => c.ended = Some(r.at),
+            _ => {}
+        }
+    }
+    Ok(calls.into_values().filter(|c| c.ended.is_some_and(|e| e >= from && e < to)).collect())
+}
+
+/// One call's reported moments.
+#[derive(Debug, Clone, Default)]
+pub struct CallEnded {
+    pub tenant_id: Uuid,
+    pub rang: Option<chrono::DateTime<chrono::Utc>>,
+    pub answered: Option<chrono::DateTime<chrono::Utc>>,
+    pub ended: Option<chrono::DateTime<chrono::Utc>>,
+}

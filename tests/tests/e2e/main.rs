@@ -15,6 +15,7 @@ mod mail;
 mod openapi;
 mod routing;
 mod stats_counting;
+mod stats_joint;
 mod stats_store;
 mod storage;
 mod supervision;

@@ -10,15 +10,15 @@ use uuid::Uuid;
 use crate::case_kit::complaint;
 use crate::helpers::TestApp;
 
-fn shanghai(d: u32, h: u32, min: u32) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn shanghai(d: u32, h: u32, min: u32) -> chrono::DateTime<chrono::Utc> {
     chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 3, d, h, min, 0).unwrap().with_timezone(&chrono::Utc)
 }
 
-async fn tenant(app: &TestApp, code: &str) -> Uuid {
+pub(crate) async fn tenant(app: &TestApp, code: &str) -> Uuid {
     hotline_store::tenants::find_by_code(&app.core.store.db, code).await.unwrap().unwrap().id
 }
 
-async fn sum(
+pub(crate) async fn sum(
     app: &TestApp,
     scope: Scope,
     tenants: Option<Vec<Uuid>>,
@@ -99,14 +99,18 @@ async fn a_case_is_counted_step_by_step_with_its_clocks_decided_once() {
     assert_eq!(Metric::AvgHandlingSeconds.value(platform), Value::Ratio(Some(25.0 * 3600.0)));
 
     // The platform's figures sit under the front door that received the cases; the line's
-    // figures under 12319, whose unit handled it (intake happened before the line took part).
+    // figures under 12319, whose unit handled it: the line received the case when it was
+    // dispatched there. The front door's own line received both and answered one.
     let front = tenant(&app, "12345").await;
     let line = tenant(&app, "12319").await;
     let by_tenant = sum(&app, Scope::Platform, None, Some("tenant_id")).await;
     assert_eq!(by_tenant.keys().cloned().collect::<Vec<_>>(), vec![front.to_string()]);
     let line_scope = &sum(&app, Scope::Line, Some(vec![line]), None).await[""];
     assert_eq!((line_scope.get(Counter::Dispatched), line_scope.get(Counter::FeedbackGiven)), (1, 1));
-    assert_eq!(line_scope.get(Counter::Received), 0);
+    assert_eq!(line_scope.get(Counter::Received), 1);
+    let front_line = &sum(&app, Scope::Line, Some(vec![front]), None).await[""];
+    assert_eq!((front_line.get(Counter::Received), front_line.get(Counter::AnsweredDirectly)), (2, 1));
+    assert_eq!((front_line.get(Counter::Dispatched), front_line.get(Counter::Closed)), (0, 1), "the dispatched case counts in 12319");
     let other_line = sum(&app, Scope::Line, Some(vec![tenant(&app, "12315").await]), None).await;
     assert_eq!(other_line[""].get(Counter::Dispatched), 0, "another line counts nothing of it");
 
@@ -120,7 +124,7 @@ async fn a_case_is_counted_step_by_step_with_its_clocks_decided_once() {
     assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
 }
 
-fn march(d: u32) -> NaiveDate {
+pub(crate) fn march(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
 }
 
@@ -182,11 +186,11 @@ async fn the_summary_shows_each_reader_its_own_figures_beside_the_level_above() 
     assert_eq!(figure(&city, "current", "reopen_rate"), json!(1.0), "one reopening, one closure (the direct answer)");
     assert!(city["reference"].is_null());
 
-    // The line sees itself beside the platform; it counted the dispatch, not the intake.
+    // The line sees itself beside the platform; the case reached it with the dispatch.
     let (_, line) = app.get(&format!("/api/v1/stats/summary?{range}&metrics=dispatched,received,response_rate"), &line_admin).await;
     assert_eq!(line["current"]["subject"], "12319");
     assert_eq!(line["current"]["figures"].as_array().unwrap().len(), 3);
-    assert_eq!((figure(&line, "current", "dispatched"), figure(&line, "current", "received")), (json!(1.0), json!(0.0)));
+    assert_eq!((figure(&line, "current", "dispatched"), figure(&line, "current", "received")), (json!(1.0), json!(1.0)));
     assert_eq!(figure(&line, "reference", "received"), json!(2.0));
     // The unit sees itself beside its line.
     let (_, mine) = app.get(&format!("/api/v1/stats/summary?{range}&metrics=dispatched"), &handler).await;

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use hotline_domain::case::PhoneNumber;
+use hotline_domain::stats::call_occurrence;
 use hotline_domain::{LineNumber, Role, ValidationError, parse_name};
 use hotline_store::cases::{self, CaseScope};
 use hotline_store::entities::call_event;
-use hotline_store::{StoreError, support};
+use hotline_store::{StoreError, TransactionTrait, support};
 use uuid::Uuid;
 
 use crate::{Core, CoreError, CoreResult, Principal};
@@ -113,18 +114,32 @@ impl Core {
             case_id,
             created_at: now,
         };
-        match support::insert_call_event(&self.store.db, row.clone()).await {
+        let earlier = support::call_events_of(&self.store.db, tenant, &call_id).await?;
+        let at = |e: &str| earlier.iter().find(|x| x.event == e).map(|x| x.at);
+        if at("ended").is_some() {
+            // The call was counted when it ended; the telephony reports a call's events in order.
+            return Err(CoreError::conflict("call_ended", "this call has ended: its ringing and answer come before its end"));
+        }
+        let txn = self.store.db.begin().await?;
+        match support::insert_call_event(&txn, row.clone()).await {
             Ok(()) => {}
             // The same event arrived twice at once: answer with the stored one.
             Err(StoreError::Conflict(_)) => {
+                drop(txn);
                 let done = support::find_call_event(&self.store.db, tenant, &call_id, &input.event).await?;
                 return done.map(|d| (view(d), false)).ok_or(CoreError::Internal("call event vanished".into()));
             }
             Err(e) => return Err(e.into()),
         }
         if let Some(case_id) = case_id {
-            support::link_call(&self.store.db, tenant, &call_id, case_id).await?;
+            support::link_call(&txn, tenant, &call_id, case_id).await?;
         }
+        if row.event == "ended" {
+            // The outcome is known: the call counts for its tenant, on the day it ended.
+            let call = call_occurrence(at("ringing"), at("answered"));
+            self.count_all(&txn, vec![(crate::stats::Subject::call(tenant), vec![call])], row.at).await?;
+        }
+        txn.commit().await?;
         Ok((view(row), true))
     }
 

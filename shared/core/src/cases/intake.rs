@@ -343,6 +343,8 @@ impl Core {
         cases::insert(&txn, row.clone()).await?;
         self.store_decision(&txn, &row, hotline_domain::rules::RuleEvent::CaseReceived, &decision).await?;
         let received = hotline_domain::stats::Occurrence::Received { answered_directly: false };
+        // Until a unit has it, the case counts in the line that received it.
+        let lines = crate::stats::line_shares(&row, &[], None, &[row.tenant_id]);
         let event = case_event::Model {
             id: Uuid::now_v7(),
             case_id: row.id,
@@ -357,11 +359,12 @@ impl Core {
             to_status: "received".into(),
             reason: None,
             payload: Some(
-                serde_json::json!({ "channel": row.channel, "contact_type": row.contact_type, "stats": [&received] }).to_string(),
+                serde_json::json!({ "channel": row.channel, "contact_type": row.contact_type, "stats": [&received], "lines": &lines })
+                    .to_string(),
             ),
         };
         cases::insert_event(&txn, event).await?;
-        self.count_all(&txn, vec![(crate::stats::Subject::from(&row), vec![received])], now).await?;
+        self.count_all(&txn, vec![(crate::stats::Subject::new(&row, lines), vec![received])], now).await?;
         if let Some(call) = input.call_id.as_deref().filter(|c| !c.is_empty()) {
             support::link_call(&txn, t.id, call, row.id).await?;
         }

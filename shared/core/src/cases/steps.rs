@@ -209,10 +209,19 @@ impl Core {
         cases::update(&txn, change.case.clone()).await.map_err(stale)?;
         // What the step counts travels in its event, so the drift check can recount it.
         let settled = self.settle(&txn, &change.case, std::mem::take(&mut change.stats), now).await?;
+        for part in &change.insert_parts {
+            cases::insert_participant(&txn, part.clone()).await?;
+        }
+        for part in &change.update_parts {
+            cases::update_participant(&txn, part.clone()).await?;
+        }
+        let lines = self.step_lines(&txn, &change.case, &change.insert_parts).await?;
         if !settled.is_empty()
             && let Value::Object(map) = &mut change.payload
         {
-            map.insert("stats".into(), serde_json::to_value(&settled).map_err(|e| CoreError::Internal(e.to_string()))?);
+            let json = |v: serde_json::Result<Value>| v.map_err(|e| CoreError::Internal(e.to_string()));
+            map.insert("stats".into(), json(serde_json::to_value(&settled))?);
+            map.insert("lines".into(), json(serde_json::to_value(&lines))?);
         }
         let event = case_event::Model {
             id: Uuid::now_v7(),
@@ -229,15 +238,9 @@ impl Core {
             reason: change.reason.clone(),
             payload: Some(change.payload.to_string()),
         };
-        for part in &change.insert_parts {
-            cases::insert_participant(&txn, part.clone()).await?;
-        }
-        for part in &change.update_parts {
-            cases::update_participant(&txn, part.clone()).await?;
-        }
         cases::insert_event(&txn, event).await?;
         hotline_store::outbox::insert(&txn, std::mem::take(&mut change.outbox)).await?;
-        self.count_all(&txn, vec![(crate::stats::Subject::from(&change.case), settled)], now).await?;
+        self.count_all(&txn, vec![(crate::stats::Subject::new(&change.case, lines), settled)], now).await?;
         if let Some((other, other_event)) = change.other.take() {
             cases::update(&txn, other).await.map_err(stale)?;
             cases::insert_event(&txn, other_event).await?;

@@ -96,14 +96,21 @@ impl Core {
         let fresh: Vec<Due> = page.iter().filter(|d| recorded.contains(&d.subject_id)).cloned().collect();
         let (action, reason, kind) = what(point);
         let passed = self.passed_clocks(&txn, point, &fresh, now).await?;
-        let events = fresh.iter().map(|d| event(d, point, action, reason, now, passed.get(&d.subject_id))).collect();
+        // A passed clock is the lead's: it counts in the lead's line.
+        let leads = fresh.iter().filter(|d| passed.contains_key(&d.subject_id)).filter_map(|d| d.case.lead_unit_id).collect();
+        let line_of = self.lines_of_units(&txn, leads).await?;
+        let counted: HashMap<Uuid, (crate::stats::Subject, &Occurrence)> = fresh
+            .iter()
+            .filter_map(|d| {
+                let lead_line = d.case.lead_unit_id.and_then(|u| line_of.get(&u).copied());
+                passed.get(&d.subject_id).map(|o| (d.subject_id, (crate::stats::Subject::of_ref(&d.case, lead_line), o)))
+            })
+            .collect();
+        let events = fresh.iter().map(|d| event(d, point, action, reason, now, counted.get(&d.subject_id))).collect();
         cases::insert_events(&txn, events).await?;
         let messages = self.crossing_messages(&txn, point, &fresh, kind, reason, now).await?;
         hotline_store::outbox::insert(&txn, messages).await?;
-        let items = fresh
-            .iter()
-            .filter_map(|d| passed.get(&d.subject_id).map(|o| (crate::stats::Subject::from(&d.case), vec![o.clone()])))
-            .collect();
+        let items = counted.into_values().map(|(s, o)| (s, vec![o.clone()])).collect();
         self.count_all(&txn, items, now).await?;
         txn.commit().await?;
         Ok(fresh)
@@ -200,7 +207,14 @@ impl Core {
     }
 }
 
-fn event(d: &Due, point: Point, action: &str, reason: &str, now: DateTime<Utc>, counts: Option<&Occurrence>) -> case_event::Model {
+fn event(
+    d: &Due,
+    point: Point,
+    action: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+    counts: Option<&(crate::stats::Subject, &Occurrence)>,
+) -> case_event::Model {
     let c = &d.case;
     case_event::Model {
         id: Uuid::now_v7(),
@@ -218,8 +232,9 @@ fn event(d: &Due, point: Point, action: &str, reason: &str, now: DateTime<Utc>, 
         payload: Some({
             let mut p = json!({ "stage": point.stage(), "due_at": d.due, "unit_id": d.unit_id, "lead_unit_id": c.lead_unit_id });
             // What the crossing counts travels in its event, so the drift check can recount it.
-            if let Some(o) = counts {
+            if let Some((subject, o)) = counts {
                 p["stats"] = json!([o]);
+                p["lines"] = json!(subject.lines);
             }
             p.to_string()
         }),

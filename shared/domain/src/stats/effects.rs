@@ -65,6 +65,35 @@ pub enum Occurrence {
     },
 }
 
+impl Occurrence {
+    /// What the line of a co-unit (协办) counts of this occurrence, in the line scope: the
+    /// outcome of the joint case — its feedback and whether it resolved the issue, the rating,
+    /// closure and handling time, reopening, becoming a problem case — but none of the lead's
+    /// own acts and clocks (dispatch, signing, deadlines, returns, extensions), which count in
+    /// the lead's line only. So each line taking part counts the case once.
+    pub fn for_co_line(&self) -> Option<Occurrence> {
+        match self {
+            Occurrence::Received { .. }
+            | Occurrence::Rated { .. }
+            | Occurrence::Closed { .. }
+            | Occurrence::Reopened
+            | Occurrence::BecameProblem => Some(self.clone()),
+            // The answer is one; its timeliness is the lead's clock.
+            Occurrence::FeedbackGiven { due, resolved, .. } => {
+                Some(Occurrence::FeedbackGiven { due: *due, resolved: *resolved, decides: false })
+            }
+            Occurrence::AnsweredDirectly
+            | Occurrence::Dispatched { .. }
+            | Occurrence::Signed { .. }
+            | Occurrence::SignDeadlinePassed { .. }
+            | Occurrence::FeedbackDeadlinePassed { .. }
+            | Occurrence::Returned
+            | Occurrence::ExtensionDecided { .. }
+            | Occurrence::Call { .. } => None,
+        }
+    }
+}
+
 /// What an occurrence adds: counter increments and, for a closure, a handling-time bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effect {
@@ -155,6 +184,13 @@ pub fn effect(what: &Occurrence, at: DateTime<Utc>) -> Effect {
         }
     }
     Effect { counters: c, handling_bucket: bucket }
+}
+
+/// A call that ended, as the telephony reported it: offered when it rang — or, if its ringing
+/// was never reported, when it was answered — and answered after the wait, or abandoned.
+pub fn call_occurrence(rang: Option<DateTime<Utc>>, answered: Option<DateTime<Utc>>) -> Occurrence {
+    let wait = |a: DateTime<Utc>| rang.map_or(0, |r| (a - r).num_seconds().max(0));
+    Occurrence::Call { answered_after_seconds: answered.map(wait) }
 }
 
 /// The local day an occurrence counts on, in the line's time zone.

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use crate::error::word_enum;
 
 pub use doc::metrics_markdown;
-pub use effects::{ANSWER_WITHIN_SECONDS, Effect, Occurrence, effect, local_day};
+pub use effects::{ANSWER_WITHIN_SECONDS, Effect, Occurrence, call_occurrence, effect, local_day};
 pub use histogram::{HANDLING_BUCKETS, handling_bucket, percentile};
 pub use period::{Bucket, DEFAULT_DAYS, DayRange, MAX_DAYS, label};
 pub use rank::{Ranked, rank};

@@ -215,6 +215,52 @@ mod effects {
     }
 
     #[test]
+    fn a_co_units_line_counts_the_outcome_of_a_joint_case_but_not_the_leads_clocks() {
+        // The lead's life of a joint case, and what a co-unit's line makes of it.
+        let life = [
+            (Occurrence::Received { answered_directly: false }, at(1)),
+            (Occurrence::Dispatched { due: Some(at(3)) }, at(2)),
+            (Occurrence::Signed { due: Some(at(4)), decides: true }, at(3)),
+            (Occurrence::ExtensionDecided { approved: true }, at(4)),
+            (Occurrence::Returned, at(4)),
+            (Occurrence::FeedbackGiven { due: Some(at(6)), resolved: true, decides: true }, at(7)),
+            (Occurrence::FeedbackDeadlinePassed { decides: true }, at(6)),
+            (Occurrence::Rated { rating: Rating::Dissatisfied }, at(8)),
+            (Occurrence::Reopened, at(8)),
+            (Occurrence::BecameProblem, at(8)),
+            (Occurrence::Closed { received_at: at(1) }, at(9)),
+        ];
+        let co: Vec<(Occurrence, DateTime<Utc>)> = life.iter().filter_map(|(o, t)| o.for_co_line().map(|o| (o, *t))).collect();
+        let c = fold(&co);
+        for (m, v) in
+            [(Metric::Received, 1), (Metric::Dispatched, 0), (Metric::Extensions, 0), (Metric::Rated, 1), (Metric::ProblemCases, 1)]
+        {
+            assert_eq!(m.value(&c), Value::Count(v), "{m:?}");
+        }
+        assert_eq!(Metric::ResolutionRate.value(&c), Value::Ratio(Some(1.0)), "the one answer counts");
+        assert_eq!(Metric::FeedbackOnTimeRate.value(&c), Value::Ratio(None), "the lead's clock is not the co-unit line's");
+        assert_eq!(Metric::ResponseRate.value(&c), Value::Ratio(None));
+        assert_eq!(Metric::ReturnRate.value(&c), Value::Ratio(None));
+        assert_eq!(Metric::ReopenRate.value(&c), Value::Ratio(Some(1.0)));
+        assert_eq!(Metric::AvgHandlingSeconds.value(&c), Value::Ratio(Some(8.0 * 3600.0)));
+        assert_eq!(Occurrence::Call { answered_after_seconds: Some(3) }.for_co_line(), None);
+        assert_eq!(Occurrence::AnsweredDirectly.for_co_line(), None);
+    }
+
+    #[test]
+    fn a_call_waits_from_its_ringing_and_without_an_answer_is_abandoned() {
+        let rang = at(10);
+        let call = |secs: Option<i64>| call_occurrence(Some(rang), secs.map(|s| rang + Duration::seconds(s)));
+        assert_eq!(call(Some(15)), Occurrence::Call { answered_after_seconds: Some(15) });
+        assert_eq!(call(None), Occurrence::Call { answered_after_seconds: None });
+        // Clocks of two systems disagree: an answer "before" the ringing waited nothing.
+        assert_eq!(call(Some(-3)), Occurrence::Call { answered_after_seconds: Some(0) });
+        // No ringing reported: offered when answered.
+        assert_eq!(call_occurrence(None, Some(rang)), Occurrence::Call { answered_after_seconds: Some(0) });
+        assert_eq!(call_occurrence(None, None), Occurrence::Call { answered_after_seconds: None });
+    }
+
+    #[test]
     fn occurrences_count_on_the_local_day_of_the_line() {
         // 23:30 UTC on 9 March is 07:30 on 10 March in Shanghai.
         let late = at(23) + Duration::minutes(30);
