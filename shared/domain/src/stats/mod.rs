@@ -183,6 +183,7 @@ metrics! {
     Extensions = "extensions", "延期量", Formula::Count(ExtensionsApproved), "Extensions approved.";
     ProblemCases = "problem_cases", "问题工单量", Formula::Count(ProblemFlagged), "Cases that became problem cases (3 returns or 3 reopenings).";
     AvgHandlingSeconds = "avg_handling_seconds", "平均办理时长", Formula::Mean(HandlingSeconds, HandlingCount), "Mean time from intake to closure of the cases closed in the period, in seconds.";
+    P50HandlingSeconds = "p50_handling_seconds", "办理时长中位数", Formula::HandlingPercentile(50), "Median of the same, the upper bound of its histogram bucket.";
     P90HandlingSeconds = "p90_handling_seconds", "90%办理时长", Formula::HandlingPercentile(90), "90th percentile of the same, the upper bound of its histogram bucket.";
     Calls = "calls", "呼入量", Formula::Count(Calls), "Calls offered.";
     ConnectionRate = "connection_rate", "接通率", Formula::Rate(CallsAnswered, Calls), "Calls answered, of those offered (GB/T 33358: at least 95 %).";
@@ -225,6 +226,7 @@ impl Metric {
                 | Metric::ReopenRate
                 | Metric::ProblemCases
                 | Metric::AvgHandlingSeconds
+                | Metric::P50HandlingSeconds
                 | Metric::P90HandlingSeconds
                 | Metric::AbandonRate
         )

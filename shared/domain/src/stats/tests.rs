@@ -62,6 +62,7 @@ fn percentiles_take_the_nearest_rank_bucket() {
     assert!((864_000..=950_400).contains(&p100), "{p100}");
     assert_eq!(percentile(&[], 90), None);
     assert_eq!(Metric::P90HandlingSeconds.value(&c), Value::Ratio(Some(p90 as f64)));
+    assert_eq!(Metric::P50HandlingSeconds.value(&c), Value::Ratio(Some(p90 as f64)), "the median case took an hour too");
 }
 
 #[test]
