@@ -28,6 +28,7 @@ mod m20261122_000021_create_outbox;
 mod m20261122_000022_create_sla_policies;
 mod m20261123_000023_add_co_unit_deadlines;
 mod m20261123_000024_create_stat_counters;
+mod m20261123_000025_index_open_cases_feedback_due;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000022_create_sla_policies::Migration),
             Box::new(m20261123_000023_add_co_unit_deadlines::Migration),
             Box::new(m20261123_000024_create_stat_counters::Migration),
+            Box::new(m20261123_000025_index_open_cases_feedback_due::Migration),
         ]
     }
 }

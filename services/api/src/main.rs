@@ -90,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
             let core = hotline_api::build_core(&settings, clock).await?;
             let drift = core.verify_counters(range.from, range.to).await?;
             for d in &drift {
-                println!("{} {} {}: expected {}, stored {}", d.tenant_id, d.day, d.counter, d.expected, d.stored);
+                println!("{} {} {} {}: expected {}, stored {}", d.scope, d.tenant_id, d.day, d.counter, d.expected, d.stored);
             }
             println!("{} difference(s) between {} and {}", drift.len(), range.from, range.to);
             if !drift.is_empty() {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use hotline_domain::Role;
 use hotline_domain::stats::{Counts, DayRange, Metric, Value};
-use hotline_store::stats::{self, Level, Scope, SumQuery};
+use hotline_store::stats::{self, Level, OverdueQuery, Scope, SumQuery};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -87,8 +87,37 @@ impl Core {
     }
 
     async fn platform_figures(&self, range: &DayRange, metrics: &[Metric]) -> CoreResult<Figures> {
-        let all = self.summed(Scope::Platform, Level::Line, None, range, None).await?;
+        let mut all = self.summed(Scope::Platform, Level::Line, None, range, None).await?;
+        self.fill_overdue(metrics, self.overdue_query(Scope::Platform, None, None), &mut all).await?;
         Ok(figures("platform".into(), all.get("").unwrap_or(&Counts::default()), metrics))
+    }
+
+    fn overdue_query(&self, scope: Scope, tenants: Option<Vec<Uuid>>, group_by: Option<&'static str>) -> OverdueQuery {
+        OverdueQuery { scope, tenants, unit: None, group_by, now: self.now() }
+    }
+
+    /// Adds "overdue now" — a state read from the open cases, not a counter — to the counts of
+    /// each key (as `summed` keys them), when it is asked for.
+    async fn fill_overdue(
+        &self,
+        metrics: &[Metric],
+        q: OverdueQuery,
+        sums: &mut std::collections::BTreeMap<String, Counts>,
+    ) -> CoreResult<()> {
+        if !metrics.contains(&Metric::OverdueNow) {
+            return Ok(());
+        }
+        let found = stats::overdue_now(&self.store.db, &q).await?;
+        for counts in sums.values_mut() {
+            counts.overdue_now = Some(0);
+        }
+        for (key, n) in found {
+            sums.entry(key).or_default().overdue_now = Some(n);
+        }
+        if q.group_by.is_none() {
+            sums.entry(String::new()).or_default().overdue_now.get_or_insert(0);
+        }
+        Ok(())
     }
 
     async fn summed(
@@ -130,8 +159,11 @@ impl Core {
             (None, false) if p.has_any(&[Role::UnitLead, Role::UnitHandler]) && p.unit_id.is_some() => {
                 let unit = p.unit_id.map(|u| u.0).unwrap_or_default();
                 let line = p.tenant.id.0;
-                let units = self.summed(Scope::Line, Level::Unit, Some(vec![line]), &range, Some("unit_id")).await?;
-                let lines = self.summed(Scope::Line, Level::Line, Some(vec![line]), &range, None).await?;
+                let mut units = self.summed(Scope::Line, Level::Unit, Some(vec![line]), &range, Some("unit_id")).await?;
+                let mut lines = self.summed(Scope::Line, Level::Line, Some(vec![line]), &range, None).await?;
+                let q = OverdueQuery { unit: Some(unit), ..self.overdue_query(Scope::Line, Some(vec![line]), Some("unit_id")) };
+                self.fill_overdue(&metrics, q, &mut units).await?;
+                self.fill_overdue(&metrics, self.overdue_query(Scope::Line, Some(vec![line]), None), &mut lines).await?;
                 let empty = Counts::default();
                 return Ok(Summary {
                     from: range.from,
@@ -146,7 +178,8 @@ impl Core {
             }
         };
         let t = self.line_by_code(&line_code).await?;
-        let line = self.summed(Scope::Line, Level::Line, Some(vec![t.id]), &range, None).await?;
+        let mut line = self.summed(Scope::Line, Level::Line, Some(vec![t.id]), &range, None).await?;
+        self.fill_overdue(&metrics, self.overdue_query(Scope::Line, Some(vec![t.id]), None), &mut line).await?;
         Ok(Summary {
             from: range.from,
             to: range.to,
@@ -234,7 +267,12 @@ pub struct Ranking {
 impl Core {
     /// Per-key counts of a dimension, for those who may compare: the city office and platform
     /// staff across lines (or within one), a line's administrators within their line.
-    async fn compared(&self, p: &Principal, q: &CompareQuery) -> CoreResult<(DayRange, Dimension, Vec<(String, Counts)>)> {
+    async fn compared(
+        &self,
+        p: &Principal,
+        q: &CompareQuery,
+        metrics: &[Metric],
+    ) -> CoreResult<(DayRange, Dimension, Vec<(String, Counts)>)> {
         let dim = Dimension::parse(q.dimension.trim())?;
         let range = self.day_range(p, q.from.as_deref(), q.to.as_deref()).await?;
         let city = p.on_platform() && p.has_any(&CITY_ROLES);
@@ -258,7 +296,9 @@ impl Core {
         // Across the city, districts and categories are the platform's (each case once);
         // lines and units are counted where the work is, in the line scope.
         let scope = if matches!(dim, Dimension::Line | Dimension::Unit) || tenant_id.is_some() { Scope::Line } else { Scope::Platform };
-        let sums = self.summed(scope, level, tenant_id.map(|t| vec![t]), &range, Some(column)).await?;
+        let tenants = tenant_id.map(|t| vec![t]);
+        let mut sums = self.summed(scope, level, tenants.clone(), &range, Some(column)).await?;
+        self.fill_overdue(metrics, self.overdue_query(scope, tenants, Some(column)), &mut sums).await?;
         let mut entries: Vec<(String, Counts)> = Vec::with_capacity(sums.len());
         let org = if dim == Dimension::Line { Some(self.routing.org(&self.store.db).await?) } else { None };
         for (key, counts) in sums {
@@ -275,7 +315,7 @@ impl Core {
     /// `GET /stats/compare`: the figures of each line, unit, district or category side by side.
     pub async fn stats_compare(&self, p: &Principal, q: CompareQuery) -> CoreResult<Comparison> {
         let metrics = parse_metrics(q.metrics.as_deref())?;
-        let (range, dim, entries) = self.compared(p, &q).await?;
+        let (range, dim, entries) = self.compared(p, &q, &metrics).await?;
         Ok(Comparison {
             from: range.from,
             to: range.to,
@@ -295,7 +335,7 @@ impl Core {
         if !(0..=1_000_000).contains(&min_sample) {
             return Err(hotline_domain::ValidationError::new("min_sample", "out_of_range", "min_sample is 0 to 1,000,000").into());
         }
-        let (range, dim, entries) = self.compared(p, &q).await?;
+        let (range, dim, entries) = self.compared(p, &q, &[metric]).await?;
         let ranked = hotline_domain::stats::rank(&entries, metric, min_sample);
         let too_few = entries.iter().map(|(k, _)| k).filter(|k| !ranked.iter().any(|r| &r.key == *k)).cloned().collect();
         Ok(Ranking { from: range.from, to: range.to, dimension: dim.as_str(), metric: metric.as_str(), min_sample, ranked, too_few })

@@ -259,6 +259,65 @@ pub async fn sum(db: &impl ConnectionTrait, q: &SumQuery) -> StoreResult<BTreeMa
     Ok(out)
 }
 
+/// What to count of the open cases past their lead's feedback deadline.
+#[derive(Debug, Clone)]
+pub struct OverdueQuery {
+    /// Platform: under the receiving tenant; line: under the lead unit's line.
+    pub scope: Scope,
+    pub tenants: Option<Vec<Uuid>>,
+    pub unit: Option<Uuid>,
+    /// `tenant_id`, `unit_id`, `district` or `category` (others count nothing).
+    pub group_by: Option<&'static str>,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// "Overdue now" per group: a state read from the open cases through the partial index of
+/// migration 25 (whose status list this query repeats literally), not a counter.
+pub async fn overdue_now(db: &impl ConnectionTrait, q: &OverdueQuery) -> StoreResult<BTreeMap<String, i64>> {
+    let backend = db.get_database_backend();
+    let p = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+    let tenant_col = match q.scope {
+        Scope::Platform => "c.tenant_id",
+        Scope::Line => "u.tenant_id",
+    };
+    let text = |col: &str| if backend == DbBackend::Postgres { format!("{col}::text") } else { col.to_owned() };
+    let group = match q.group_by {
+        None => None,
+        Some("tenant_id") => Some(text(tenant_col)),
+        Some("unit_id") => Some(text("c.lead_unit_id")),
+        Some("district") => Some("COALESCE(c.district, '')".to_owned()),
+        Some("category") => Some("COALESCE(c.category, '')".to_owned()),
+        Some(_) => return Ok(BTreeMap::new()),
+    };
+    let mut values: Vec<Value> = vec![q.now.into()];
+    let mut filter = format!("c.status IN ('dispatched', 'signed', 'in_progress') AND c.feedback_due_at < {}", p(1));
+    if let Some(tenants) = &q.tenants {
+        if tenants.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let marks: Vec<String> = (0..tenants.len()).map(|i| p(values.len() + 1 + i)).collect();
+        filter.push_str(&format!(" AND {tenant_col} IN ({})", marks.join(", ")));
+        values.extend(tenants.iter().map(|t| Value::from(*t)));
+    }
+    if let Some(unit) = q.unit {
+        filter.push_str(&format!(" AND c.lead_unit_id = {}", p(values.len() + 1)));
+        values.push(unit.into());
+    }
+    let (select, group_clause) = match &group {
+        Some(g) => (g.clone(), format!(" GROUP BY {g}")),
+        None => ("''".to_owned(), String::new()),
+    };
+    let sql =
+        format!("SELECT {select} AS g, COUNT(*) AS n FROM cases c LEFT JOIN units u ON u.id = c.lead_unit_id WHERE {filter}{group_clause}");
+    let mut out = BTreeMap::new();
+    for row in db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values)).await? {
+        let key = group_key(&row, q.group_by)?;
+        let n: i64 = row.try_get("", "n")?;
+        out.insert(key, n);
+    }
+    Ok(out)
+}
+
 fn group_key(row: &sea_orm::QueryResult, group_by: Option<&str>) -> StoreResult<String> {
     Ok(match group_by {
         // SQLite keeps ids as 16-byte blobs.

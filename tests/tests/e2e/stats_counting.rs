@@ -362,4 +362,94 @@ async fn figures_come_as_csv_that_excel_reads_when_asked() {
     let res = csv("/api/v1/stats/summary", &agent).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+
+    // A `.csv` link works without the header, for each of the four (as a spreadsheet opens it).
+    let plain = |path: String| app.client.get(app.url(&path)).bearer_auth(supervisor.clone()).send();
+    let range = "from=2026-03-01&to=2026-03-31";
+    for (path, first_line) in [
+        (format!("summary.csv?{range}&metrics=received"), "subject,metric,chinese,value,sample"),
+        (format!("compare.csv?dimension=line&{range}&metrics=received"), "subject,metric,chinese,value,sample"),
+        (format!("rankings.csv?dimension=line&metric=received&min_sample=0&{range}"), "place,key,value,sample"),
+        (format!("timeseries.csv?bucket=week&{range}&metrics=received"), "label,from,to,metric,chinese,value,sample"),
+    ] {
+        let res = plain(format!("/api/v1/stats/{path}")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment; filename="), "{disposition}");
+        let text = res.text().await.unwrap();
+        assert_eq!(text.trim_start_matches('\u{feff}').split("\r\n").next(), Some(first_line), "{path}");
+    }
+    assert!(
+        plain(format!("/api/v1/stats/summary.csv?{range}")).await.unwrap().text().await.unwrap().contains("platform,received,受理量,1,1")
+    );
+    // … with the same refusals and errors.
+    let res = app.client.get(app.url("/api/v1/stats/summary.csv")).bearer_auth(agent.clone()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = plain("/api/v1/stats/compare.csv?dimension=colour".to_owned()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.client.get(app.url("/api/v1/stats/summary.csv")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn overdue_now_counts_the_open_cases_past_their_feedback_deadline_when_read() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let supervisor = app.token("city_supervisor").await;
+    let line_admin = app.token("admin_12319").await;
+    let handler = app.token("handler_12319").await;
+    let other_handler = app.token("handler_12315").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let consumer = app.unit("12315", "消费者权益保护处").await;
+    // Monday 9 March 09:00: three complaints (3 working days to feedback: due Thursday 09:00)
+    // go to 12319 twice and to 12315 once; a fourth stays at the front door.
+    app.clock.set(shanghai(9, 9, 0));
+    let mut ids = Vec::new();
+    for (text, to) in [("垃圾未清运。", &unit), ("路灯不亮。", &unit), ("商家拒绝退款。", &consumer)] {
+        let id = app.intake(&agent, complaint(text)).await["case_id"].as_str().unwrap().to_owned();
+        app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": to})).await;
+        ids.push(id);
+    }
+    app.intake(&agent, complaint("咨询。")).await;
+    // Wednesday one 12319 case gets its answer in time.
+    app.clock.set(shanghai(11, 10, 0));
+    app.sign(&handler, &ids[0]).await;
+    app.ok_step(&handler, &ids[0], "feedback", json!({"text": "已清运。", "resolved": true})).await;
+    let overdue = |body: &serde_json::Value, part: &str| figure(body, part, "overdue_now");
+    let range = "from=2026-03-01&to=2026-03-31&metrics=overdue_now";
+    let (_, before) = app.get(&format!("/api/v1/stats/summary?{range}"), &supervisor).await;
+    assert_eq!(overdue(&before, "current"), json!(0.0), "nothing is late on Wednesday");
+
+    // Friday: the other two are past their deadline; 12315 answers late, so one is left.
+    app.clock.set(shanghai(13, 10, 0));
+    let (_, city) = app.get(&format!("/api/v1/stats/summary?{range}"), &supervisor).await;
+    assert_eq!(overdue(&city, "current"), json!(2.0));
+    app.sign(&other_handler, &ids[2]).await;
+    app.ok_step(&other_handler, &ids[2], "feedback", json!({"text": "已协调退款。", "resolved": true})).await;
+    let (_, city) = app.get(&format!("/api/v1/stats/summary?{range}"), &supervisor).await;
+    assert_eq!(overdue(&city, "current"), json!(1.0));
+    // It is a state: a period that ended long ago shows today's backlog all the same.
+    let (_, old) = app.get("/api/v1/stats/summary?from=2026-01-01&to=2026-01-31&metrics=overdue_now", &supervisor).await;
+    assert_eq!(overdue(&old, "current"), json!(1.0));
+    let (_, line) = app.get(&format!("/api/v1/stats/summary?{range}"), &line_admin).await;
+    assert_eq!((overdue(&line, "current"), overdue(&line, "reference")), (json!(1.0), json!(1.0)));
+    let (_, mine) = app.get(&format!("/api/v1/stats/summary?{range}"), &handler).await;
+    assert_eq!((overdue(&mine, "current"), overdue(&mine, "reference")), (json!(1.0), json!(1.0)));
+    let (status, cmp) = app.get(&format!("/api/v1/stats/compare?dimension=line&{range}"), &supervisor).await;
+    assert_eq!(status, StatusCode::OK, "{cmp}");
+    let by_line: std::collections::BTreeMap<String, serde_json::Value> = cmp["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["subject"].as_str().unwrap().to_owned(), e["figures"][0]["value"].clone()))
+        .collect();
+    assert_eq!((by_line["12319"].clone(), by_line["12315"].clone()), (json!(1.0), json!(0.0)), "{by_line:?}");
+    // Fewest overdue first; a time series has no past states.
+    let (_, league) =
+        app.get("/api/v1/stats/rankings?dimension=line&metric=overdue_now&min_sample=1&from=2026-03-01&to=2026-03-31", &supervisor).await;
+    let order: Vec<&str> = league["ranked"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(order, vec!["12315", "12319"], "{league}");
+    let (_, series) = app.get(&format!("/api/v1/stats/timeseries?bucket=week&{range}"), &supervisor).await;
+    assert!(series["points"].as_array().unwrap().iter().all(|p| p["figures"][0]["value"].is_null()), "{series}");
 }

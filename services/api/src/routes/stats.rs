@@ -1,4 +1,5 @@
-//! The statistics for the city office (issue 6): figures read from counters only.
+//! The statistics for the city office (issue 6): figures read from counters (and the open cases
+//! for overdue now), as JSON or CSV.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
@@ -70,8 +71,8 @@ impl From<Summary> for SummaryResponse {
 }
 
 /// The figures of a period (docs/METRICS.md) for the platform, a line or a unit, with the level
-/// above beside them. Read from counters, never from cases. `Accept: text/csv` gives CSV
-/// (UTF-8 with BOM).
+/// above beside them. Read from counters (overdue now: from the open cases). `Accept: text/csv`
+/// or `/stats/summary.csv` gives CSV (UTF-8 with BOM).
 #[utoipa::path(
     tag = "statistics",
     params(SummaryParams),
@@ -91,10 +92,14 @@ pub async fn stats_summary(
     state: web::Data<AppState>,
     q: web::Query<SummaryParams>,
 ) -> ApiResult<HttpResponse> {
+    summary(csv::wanted(&req), auth, state, q).await
+}
+
+async fn summary(as_csv: bool, auth: Auth, state: web::Data<AppState>, q: web::Query<SummaryParams>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = SummaryQuery { tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
     let s: SummaryResponse = state.core.stats_summary(&auth.0, query).await?.into();
-    if csv::wanted(&req) {
+    if as_csv {
         let rows: Vec<Vec<String>> = std::iter::once(&s.current).chain(s.reference.iter()).flat_map(figure_rows).collect();
         return Ok(csv::response("summary", &FIGURE_HEADER, &rows));
     }
@@ -135,7 +140,8 @@ pub struct CompareResponse {
 }
 
 /// The figures of each line, unit, district or category side by side, for the city office
-/// (across lines) and for a line's administrators (within their line). `Accept: text/csv` gives CSV.
+/// (across lines) and for a line's administrators (within their line). `Accept: text/csv` or
+/// `/stats/compare.csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(CompareParams),
@@ -155,6 +161,10 @@ pub async fn stats_compare(
     state: web::Data<AppState>,
     q: web::Query<CompareParams>,
 ) -> ApiResult<HttpResponse> {
+    compare(csv::wanted(&req), auth, state, q).await
+}
+
+async fn compare(as_csv: bool, auth: Auth, state: web::Data<AppState>, q: web::Query<CompareParams>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = CompareQuery { dimension: q.dimension, tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
     let c = state.core.stats_compare(&auth.0, query).await?;
@@ -164,7 +174,7 @@ pub async fn stats_compare(
         dimension: c.dimension.to_owned(),
         entries: c.entries.into_iter().map(Into::into).collect(),
     };
-    if csv::wanted(&req) {
+    if as_csv {
         let rows: Vec<Vec<String>> = body.entries.iter().flat_map(figure_rows).collect();
         return Ok(csv::response("compare", &FIGURE_HEADER, &rows));
     }
@@ -209,7 +219,7 @@ pub struct RankingResponse {
 }
 
 /// A league table by one figure, with a minimum sample so a unit with two cases does not top it.
-/// `Accept: text/csv` gives CSV.
+/// `Accept: text/csv` or `/stats/rankings.csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(RankingParams),
@@ -229,6 +239,10 @@ pub async fn stats_rankings(
     state: web::Data<AppState>,
     q: web::Query<RankingParams>,
 ) -> ApiResult<HttpResponse> {
+    rankings(csv::wanted(&req), auth, state, q).await
+}
+
+async fn rankings(as_csv: bool, auth: Auth, state: web::Data<AppState>, q: web::Query<RankingParams>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = CompareQuery { dimension: q.dimension, tenant: q.tenant, from: q.from, to: q.to, metrics: None };
     let r = state.core.stats_rankings(&auth.0, query, &q.metric, q.min_sample).await?;
@@ -241,7 +255,7 @@ pub async fn stats_rankings(
         ranked: r.ranked.into_iter().map(|x| RankedResponse { place: x.place, key: x.key, value: x.value, sample: x.sample }).collect(),
         too_few: r.too_few,
     };
-    if csv::wanted(&req) {
+    if as_csv {
         let rows: Vec<Vec<String>> =
             body.ranked.iter().map(|x| vec![x.place.to_string(), x.key.clone(), csv::number(x.value), x.sample.to_string()]).collect();
         return Ok(csv::response("rankings", &["place", "key", "value", "sample"], &rows));
@@ -278,7 +292,7 @@ pub struct SeriesResponse {
 }
 
 /// The figures of each day, week, month or year of a range, clipped to the range.
-/// `Accept: text/csv` gives CSV.
+/// `Accept: text/csv` or `/stats/timeseries.csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(SeriesParams),
@@ -298,6 +312,10 @@ pub async fn stats_timeseries(
     state: web::Data<AppState>,
     q: web::Query<SeriesParams>,
 ) -> ApiResult<HttpResponse> {
+    timeseries(csv::wanted(&req), auth, state, q).await
+}
+
+async fn timeseries(as_csv: bool, auth: Auth, state: web::Data<AppState>, q: web::Query<SeriesParams>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let query = SeriesQuery { bucket: q.bucket, tenant: q.tenant, from: q.from, to: q.to, metrics: q.metrics };
     let s = state.core.stats_timeseries(&auth.0, query).await?;
@@ -315,7 +333,7 @@ pub async fn stats_timeseries(
             })
             .collect(),
     };
-    if csv::wanted(&req) {
+    if as_csv {
         let rows: Vec<Vec<String>> = body
             .points
             .iter()
@@ -337,3 +355,32 @@ pub async fn stats_timeseries(
     }
     Ok(HttpResponse::Ok().json(body))
 }
+
+/// A `.csv` twin of a statistics endpoint: the same query, answered as CSV (UTF-8 with BOM) —
+/// for a link a spreadsheet opens directly, where no `Accept` header can be set.
+macro_rules! csv_twin {
+    ($name:ident, $path:literal, $params:ty, $inner:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+                    tag = "statistics",
+                    params($params),
+                    responses(
+                        (status = 200, description = "CSV, UTF-8 with BOM", content_type = "text/csv", body = String),
+                        (status = 400, body = ErrorBody),
+                        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+                        (status = 403, body = ErrorBody),
+                        (status = 422, body = ErrorBody)
+                    ),
+                    security(("bearer" = []))
+                )]
+        #[get($path)]
+        pub async fn $name(auth: Auth, state: web::Data<AppState>, q: web::Query<$params>) -> ApiResult<HttpResponse> {
+            $inner(true, auth, state, q).await
+        }
+    };
+}
+
+csv_twin!(stats_summary_csv, "/stats/summary.csv", SummaryParams, summary, "The summary as CSV.");
+csv_twin!(stats_compare_csv, "/stats/compare.csv", CompareParams, compare, "The comparison as CSV.");
+csv_twin!(stats_rankings_csv, "/stats/rankings.csv", RankingParams, rankings, "The league table as CSV.");
+csv_twin!(stats_timeseries_csv, "/stats/timeseries.csv", SeriesParams, timeseries, "The time series as CSV.");

@@ -8,6 +8,7 @@ fn formula_text(f: Formula) -> String {
         Formula::Rate(n, d) => format!("Σ `{n}` / Σ `{d}` (null when Σ `{d}` = 0)"),
         Formula::Mean(n, d) => format!("Σ `{n}` / Σ `{d}` (null when Σ `{d}` = 0)"),
         Formula::HandlingPercentile(p) => format!("{p}th percentile (nearest rank) of the handling-time histogram"),
+        Formula::OverdueNow => "count of open cases with `feedback_due_at` < now (read live, see below)".to_owned(),
     }
 }
 
@@ -21,8 +22,35 @@ pub fn metrics_markdown() -> String {
          category, contact type, urgency, channel, district and local day (in the line's time zone).\n\
          Each counter is incremented once, in the transaction of the event that decides it, on the\n\
          local day of that event; rates divide summed numerators by summed denominators (never an\n\
-         average of rates) and are null when the denominator is 0. A joint case counts once for the\n\
-         platform and once for each line taking part.\n\n\
+         average of rates) and are null when the denominator is 0.\n\n\
+         ## The platform and the lines (平台与条线)\n\n\
+         Counters are kept twice. The **platform** scope counts each case once, under the tenant\n\
+         that received it (the 12345 front door, or a line taking contacts itself): the city's\n\
+         summary and its district and category comparisons read it. The **line** scope counts each\n\
+         case in every line taking part, once per line:\n\n\
+         - a line *receives* a case (`received`) when the case first reaches it — at intake for the\n\
+           receiving tenant, at the first dispatch that names one of its units for any other line;\n\
+         - the lead's line counts everything that happens to the case while its unit leads;\n\
+         - a co-unit's line (联合办理, 协办) counts the outcome of the joint case — the one answer\n\
+           (`feedback_given`, `feedback_resolved`), the rating, the closure and handling time, a\n\
+           reopening, a problem flag — but not the lead's own acts and clocks (dispatches, signing,\n\
+           deadlines, returns, extensions); a co-unit released or withdrawn before an outcome no\n\
+           longer counts it;\n\
+         - before any dispatch, the receiving tenant's line counts the case.\n\n\
+         Lines and units are compared in the line scope. A unit's figures are those of the cases it\n\
+         led or, in a co-unit's line, took part in.\n\n\
+         ## Calls (话务)\n\n\
+         Calls are counted from the call centre's CTI events (`POST /api/v1/calls/events`) for the\n\
+         tenant whose telephony reported them, on the local day the call **ended**: offered when it\n\
+         rang (or, if its ringing was never reported, when it was answered), answered after the\n\
+         wait, or abandoned when it ended without an answer. An answer reported after the end is\n\
+         refused (`409 call_ended`), so a counted call is never recounted.\n\n\
+         ## Overdue now (当前超期)\n\n\
+         `overdue_now` is a state, not a flow: the open cases (dispatched, signed, in progress) whose\n\
+         lead's feedback deadline has passed at the moment of reading, under the receiving tenant\n\
+         (platform) or the lead's line and unit (line scope), whatever period is asked. It is read\n\
+         from the cases through an index that holds open cases only, so it costs what the backlog\n\
+         costs, not what the history does; a time series has no past states and shows null.\n\n\
          ## Figures\n\n\
          | API name | 中文 | formula | meaning |\n|---|---|---|---|\n",
     );

@@ -86,6 +86,9 @@ pub struct Counts {
     values: HashMap<Counter, i64>,
     /// Closed cases per handling-time bucket (`HANDLING_BUCKETS`).
     pub handling: Vec<i64>,
+    /// Open cases past the lead's feedback deadline when read: a state, not a counter; `None`
+    /// where it does not apply (a past day of a time series).
+    pub overdue_now: Option<i64>,
 }
 
 impl Counts {
@@ -114,6 +117,9 @@ impl Counts {
         for (i, n) in other.handling.iter().enumerate() {
             self.add_handling(i, *n);
         }
+        if let Some(n) = other.overdue_now {
+            self.overdue_now = Some(self.overdue_now.unwrap_or(0) + n);
+        }
     }
 }
 
@@ -128,6 +134,8 @@ pub enum Formula {
     Mean(Counter, Counter),
     /// A percentile of the handling-time histogram, in seconds (upper bound of its bucket).
     HandlingPercentile(u8),
+    /// Open cases past the lead's feedback deadline at the moment of reading.
+    OverdueNow,
 }
 
 macro_rules! metrics {
@@ -180,6 +188,7 @@ metrics! {
     ClosureRate = "closure_rate", "办结率", Formula::Rate(Closed, Received), "Cases closed in the period, of those received in it.";
     ReturnRate = "return_rate", "退单率", Formula::Rate(Returned, Dispatched), "Returns by units, per dispatch.";
     ReopenRate = "reopen_rate", "发回重办率", Formula::Rate(Reopened, Closed), "Cases sent back after a dissatisfied rating, per closure.";
+    OverdueNow = "overdue_now", "当前超期工单量", Formula::OverdueNow, "Cases open now (dispatched, signed or in progress) whose lead's feedback deadline has passed: a state at the moment of reading, whatever the period; null for the points of a time series.";
     Extensions = "extensions", "延期量", Formula::Count(ExtensionsApproved), "Extensions approved.";
     ProblemCases = "problem_cases", "问题工单量", Formula::Count(ProblemFlagged), "Cases that became problem cases (3 returns or 3 reopenings).";
     AvgHandlingSeconds = "avg_handling_seconds", "平均办理时长", Formula::Mean(HandlingSeconds, HandlingCount), "Mean time from intake to closure of the cases closed in the period, in seconds.";
@@ -207,6 +216,7 @@ impl Metric {
                 Value::Ratio((den > 0).then(|| c.get(n) as f64 / den as f64))
             }
             Formula::HandlingPercentile(p) => Value::Ratio(percentile(&c.handling, p).map(|s| s as f64)),
+            Formula::OverdueNow => Value::Ratio(c.overdue_now.map(|n| n as f64)),
         }
     }
 
@@ -215,6 +225,8 @@ impl Metric {
         match self.formula() {
             Formula::Count(x) | Formula::Rate(_, x) | Formula::Mean(_, x) => x,
             Formula::HandlingPercentile(_) => Counter::HandlingCount,
+            // A line's backlog is weighed against the work it was given.
+            Formula::OverdueNow => Counter::Dispatched,
         }
     }
 
@@ -224,6 +236,7 @@ impl Metric {
             self,
             Metric::ReturnRate
                 | Metric::ReopenRate
+                | Metric::OverdueNow
                 | Metric::ProblemCases
                 | Metric::AvgHandlingSeconds
                 | Metric::P50HandlingSeconds
