@@ -196,10 +196,21 @@ pub enum Dimension {
     Unit,
     District,
     Category,
+    ContactType,
+    Urgency,
+    Channel,
 }
 
 impl Dimension {
-    const ALL: [Dimension; 4] = [Dimension::Line, Dimension::Unit, Dimension::District, Dimension::Category];
+    const ALL: [Dimension; 7] = [
+        Dimension::Line,
+        Dimension::Unit,
+        Dimension::District,
+        Dimension::Category,
+        Dimension::ContactType,
+        Dimension::Urgency,
+        Dimension::Channel,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -207,6 +218,9 @@ impl Dimension {
             Dimension::Unit => "unit",
             Dimension::District => "district",
             Dimension::Category => "category",
+            Dimension::ContactType => "contact_type",
+            Dimension::Urgency => "urgency",
+            Dimension::Channel => "channel",
         }
     }
 
@@ -215,17 +229,21 @@ impl Dimension {
             hotline_domain::ValidationError::new(
                 "dimension",
                 "invalid_value",
-                format!("'{s}' is not one of: line, unit, district, category"),
+                format!("'{s}' is not one of: {}", Self::ALL.map(Dimension::as_str).join(", ")),
             )
         })
     }
 
+    /// The counter level a dimension is read at, and its column there.
     fn level_and_column(self) -> (Level, &'static str) {
         match self {
             Dimension::Line => (Level::Line, "tenant_id"),
             Dimension::Unit => (Level::Unit, "unit_id"),
             Dimension::District => (Level::District, "district"),
             Dimension::Category => (Level::Category, "category"),
+            Dimension::ContactType => (Level::Kind, "contact_type"),
+            Dimension::Urgency => (Level::Kind, "urgency"),
+            Dimension::Channel => (Level::Kind, "channel"),
         }
     }
 }
@@ -245,7 +263,7 @@ pub struct Comparison {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub dimension: &'static str,
-    /// One entry per line, unit, district or category, by key.
+    /// One entry per key of the dimension (lines by code, units by id).
     pub entries: Vec<Figures>,
 }
 
@@ -312,7 +330,7 @@ impl Core {
         Ok((range, dim, entries))
     }
 
-    /// `GET /stats/compare`: the figures of each line, unit, district or category side by side.
+    /// `GET /stats/compare`: the figures of each key of a dimension side by side.
     pub async fn stats_compare(&self, p: &Principal, q: CompareQuery) -> CoreResult<Comparison> {
         let metrics = parse_metrics(q.metrics.as_deref())?;
         let (range, dim, entries) = self.compared(p, &q, &metrics).await?;

@@ -20,10 +20,12 @@ pub enum Level {
     Unit,
     District,
     Category,
+    /// Contact type, urgency and channel together: few combinations per line and day.
+    Kind,
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [Level::Full, Level::Line, Level::Unit, Level::District, Level::Category];
+    pub const ALL: [Level; 6] = [Level::Full, Level::Line, Level::Unit, Level::District, Level::Category, Level::Kind];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Level {
             Level::Unit => "unit",
             Level::District => "district",
             Level::Category => "category",
+            Level::Kind => "kind",
         }
     }
 }
@@ -78,6 +81,11 @@ impl Grain {
             Level::Unit => g.unit_id = self.unit_id,
             Level::District => g.district = self.district.clone(),
             Level::Category => g.category = self.category.clone(),
+            Level::Kind => {
+                g.contact_type = self.contact_type.clone();
+                g.urgency = self.urgency.clone();
+                g.channel = self.channel.clone();
+            }
         }
         (level, g)
     }
@@ -204,7 +212,8 @@ pub struct SumQuery {
     pub tenants: Option<Vec<Uuid>>,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// A column of the level to group by (`tenant_id`, `unit_id`, `district`, `category`, `day`).
+    /// A column of the level to group by (`tenant_id`, `unit_id`, `district`, `category`,
+    /// `contact_type`, `urgency`, `channel`, `day`).
     pub group_by: Option<&'static str>,
     /// Only this unit (read at the unit or full level).
     pub unit: Option<Uuid>,
@@ -266,7 +275,8 @@ pub struct OverdueQuery {
     pub scope: Scope,
     pub tenants: Option<Vec<Uuid>>,
     pub unit: Option<Uuid>,
-    /// `tenant_id`, `unit_id`, `district` or `category` (others count nothing).
+    /// `tenant_id`, `unit_id`, `district`, `category`, `contact_type`, `urgency` or `channel`
+    /// (others count nothing).
     pub group_by: Option<&'static str>,
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -287,6 +297,7 @@ pub async fn overdue_now(db: &impl ConnectionTrait, q: &OverdueQuery) -> StoreRe
         Some("unit_id") => Some(text("c.lead_unit_id")),
         Some("district") => Some("COALESCE(c.district, '')".to_owned()),
         Some("category") => Some("COALESCE(c.category, '')".to_owned()),
+        Some(col @ ("contact_type" | "urgency" | "channel")) => Some(format!("c.{col}")),
         Some(_) => return Ok(BTreeMap::new()),
     };
     let mut values: Vec<Value> = vec![q.now.into()];

@@ -220,7 +220,7 @@ async fn the_summary_shows_each_reader_its_own_figures_beside_the_level_above() 
 }
 
 #[tokio::test]
-async fn lines_units_and_districts_compare_and_rank_with_a_minimum_sample() {
+async fn lines_units_districts_and_channels_compare_and_rank_with_a_minimum_sample() {
     use reqwest::StatusCode;
     let app = TestApp::spawn().await;
     let agent = app.token("agent").await;
@@ -231,8 +231,11 @@ async fn lines_units_and_districts_compare_and_rank_with_a_minimum_sample() {
     let city_unit = app.unit("12319", "市容环境卫生处").await;
     let air_unit = app.unit("12369", "大气环境处").await;
     app.clock.set(shanghai(9, 9, 0));
-    for (text, unit) in [("垃圾堆放。", &city_unit), ("占道经营。", &city_unit), ("工地扬尘。", &air_unit)] {
-        let id = app.intake(&agent, complaint(text)).await["case_id"].as_str().unwrap().to_owned();
+    for (text, unit, channel) in [("垃圾堆放。", &city_unit, "phone"), ("占道经营。", &city_unit, "web"), ("工地扬尘。", &air_unit, "web")]
+    {
+        let mut body = complaint(text);
+        body["channel"] = channel.into();
+        let id = app.intake(&agent, body).await["case_id"].as_str().unwrap().to_owned();
         app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
     }
     let range = "from=2026-03-01&to=2026-03-31";
@@ -247,6 +250,19 @@ async fn lines_units_and_districts_compare_and_rank_with_a_minimum_sample() {
     assert_eq!(value(&lines["entries"], "12369", "dispatched"), json!(1.0));
     let (_, districts) = app.get(&format!("/api/v1/stats/compare?dimension=district&metrics=received&{range}"), &supervisor).await;
     assert_eq!(value(&districts["entries"], "鼓楼区", "received"), json!(3.0));
+    // Channels, contact types and urgencies, across the city and within a line.
+    let (status, channels) = app.get(&format!("/api/v1/stats/compare?dimension=channel&metrics=received&{range}"), &supervisor).await;
+    assert_eq!(status, StatusCode::OK, "{channels}");
+    assert_eq!(
+        (value(&channels["entries"], "phone", "received"), value(&channels["entries"], "web", "received")),
+        (json!(1.0), json!(2.0))
+    );
+    let (_, mine) = app.get(&format!("/api/v1/stats/compare?dimension=channel&metrics=dispatched&{range}"), &line_admin).await;
+    assert_eq!((value(&mine["entries"], "phone", "dispatched"), value(&mine["entries"], "web", "dispatched")), (json!(1.0), json!(1.0)));
+    let (_, kinds) = app.get(&format!("/api/v1/stats/compare?dimension=contact_type&metrics=received&{range}"), &supervisor).await;
+    assert_eq!(value(&kinds["entries"], "complaint", "received"), json!(3.0));
+    let (_, urgencies) = app.get(&format!("/api/v1/stats/compare?dimension=urgency&metrics=received&{range}"), &supervisor).await;
+    assert_eq!(urgencies["entries"].as_array().unwrap().iter().map(|e| e["figures"][0]["value"].as_f64().unwrap()).sum::<f64>(), 3.0);
     // A line compares its own units.
     let (_, units) = app.get(&format!("/api/v1/stats/compare?dimension=unit&metrics=dispatched&{range}"), &line_admin).await;
     assert_eq!(units["entries"].as_array().unwrap().len(), 1);

@@ -118,7 +118,7 @@ fn figure_rows(f: &FiguresResponse) -> Vec<Vec<String>> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CompareParams {
-    /// `line`, `unit`, `district` or `category`.
+    /// `line`, `unit`, `district`, `category`, `contact_type`, `urgency` or `channel`.
     pub dimension: String,
     /// A line's code, to compare within one line (a line's administrators: always their own).
     pub tenant: Option<String>,
@@ -135,13 +135,14 @@ pub struct CompareResponse {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub dimension: String,
-    /// One entry per line (by code), unit (by id), district or category.
+    /// One entry per line (by code), unit (by id), district, category, contact type, urgency or
+    /// channel.
     pub entries: Vec<FiguresResponse>,
 }
 
-/// The figures of each line, unit, district or category side by side, for the city office
-/// (across lines) and for a line's administrators (within their line). `Accept: text/csv` or
-/// `/stats/compare.csv` gives CSV.
+/// The figures of each line, unit, district, category, contact type, urgency or channel side by
+/// side, for the city office (across lines) and for a line's administrators (within their line).
+/// `Accept: text/csv` or `/stats/compare.csv` gives CSV.
 #[utoipa::path(
     tag = "statistics",
     params(CompareParams),
@@ -184,7 +185,7 @@ async fn compare(as_csv: bool, auth: Auth, state: web::Data<AppState>, q: web::Q
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RankingParams {
-    /// `line`, `unit`, `district` or `category`.
+    /// `line`, `unit`, `district`, `category`, `contact_type`, `urgency` or `channel`.
     pub dimension: String,
     /// The figure to rank by (docs/METRICS.md).
     pub metric: String,
@@ -362,17 +363,17 @@ macro_rules! csv_twin {
     ($name:ident, $path:literal, $params:ty, $inner:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(
-                    tag = "statistics",
-                    params($params),
-                    responses(
-                        (status = 200, description = "CSV, UTF-8 with BOM", content_type = "text/csv", body = String),
-                        (status = 400, body = ErrorBody),
-                        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
-                        (status = 403, body = ErrorBody),
-                        (status = 422, body = ErrorBody)
-                    ),
-                    security(("bearer" = []))
-                )]
+                            tag = "statistics",
+                            params($params),
+                            responses(
+                                (status = 200, description = "CSV, UTF-8 with BOM", content_type = "text/csv", body = String),
+                                (status = 400, body = ErrorBody),
+                                (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+                                (status = 403, body = ErrorBody),
+                                (status = 422, body = ErrorBody)
+                            ),
+                            security(("bearer" = []))
+                        )]
         #[get($path)]
         pub async fn $name(auth: Auth, state: web::Data<AppState>, q: web::Query<$params>) -> ApiResult<HttpResponse> {
             $inner(true, auth, state, q).await
