@@ -16,6 +16,7 @@ mod openapi;
 mod routing;
 mod stats_counting;
 mod stats_joint;
+mod stats_nyc;
 mod stats_store;
 mod storage;
 mod supervision;
