@@ -209,17 +209,16 @@ impl TestApp {
     pub async fn second_instance(&self) -> TestApp {
         let TestDb::Postgres { admin_url, name } = &self.db else { panic!("a second instance needs PostgreSQL") };
         let url = replace_db_name(admin_url, name);
-        let kv = TestKv { url: self._kv.url.clone(), prefix: self._kv.prefix.clone() };
+        let mut kv = TestKv { url: self._kv.url.clone(), prefix: self._kv.prefix.clone() };
         let settings = Settings::load(None, test_env(&url, &kv, &[])).expect("test settings are valid");
+        // The clone must not clean up what the first instance owns (its Drop deletes the keys).
+        kv.url = None;
         let clock = ManualClock::new(start_time());
         let app = Application::build_with_clock(settings, Arc::new(clock.clone())).await.expect("the second instance starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let core = app.core().clone();
         tokio::spawn(app.run_until_stopped());
-        // The clones must not clean up what the first instance owns.
-        let db = TestDb::Borrowed;
-        let kv = TestKv { url: None, prefix: kv.prefix.clone() };
-        TestApp { base, client: reqwest::Client::new(), clock, core, db, _kv: kv }
+        TestApp { base, client: reqwest::Client::new(), clock, core, db: TestDb::Borrowed, _kv: kv }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -185,6 +185,7 @@ metrics! {
     ResolutionRate = "resolution_rate", "解决率", Formula::Rate(FeedbackResolved, FeedbackGiven), "Feedback saying the issue is resolved, of all feedback given.";
     SatisfactionRate = "satisfaction_rate", "满意率", Formula::Rate(RatedSatisfied, Rated), "Satisfied or very satisfied, of the rated cases; always shown with `rated` beside it.";
     Rated = "rated", "评价量", Formula::Count(Rated), "Ratings given (one per contact).";
+    Closed = "closed", "办结量", Formula::Count(Closed), "Cases closed (办结), by any way of closing.";
     ClosureRate = "closure_rate", "办结率", Formula::Rate(Closed, Received), "Cases closed in the period, of those received in it.";
     ReturnRate = "return_rate", "退单率", Formula::Rate(Returned, Dispatched), "Returns by units, per dispatch.";
     ReopenRate = "reopen_rate", "发回重办率", Formula::Rate(Reopened, Closed), "Cases sent back after a dissatisfied rating, per closure.";
