@@ -180,3 +180,23 @@ async fn calls_count_from_the_call_centres_events_when_they_end() {
     assert_eq!(drift.len(), 1, "{drift:?}");
     assert_eq!((drift[0].scope, drift[0].counter.as_str(), drift[0].expected, drift[0].stored), ("line", "calls", 4, 3));
 }
+
+#[tokio::test]
+async fn a_new_lead_in_another_line_brings_the_case_to_that_line() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let dispatcher = app.token("dispatcher").await;
+    let first = app.unit("12319", "市容环境卫生处").await;
+    let second = app.unit("12315", "消费者权益保护处").await;
+    app.clock.set(shanghai(9, 9, 0));
+    let id = app.intake(&agent, complaint("商铺占道经营并拒绝退款。")).await["case_id"].as_str().unwrap().to_owned();
+    app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": first})).await;
+    app.clock.set(shanghai(9, 10, 0));
+    app.ok_step(&dispatcher, &id, "lead", json!({"unit_id": second, "reason": "以消费纠纷为主"})).await;
+    // The change of lead counts nothing of its own, but 12315 now has the case: it received it.
+    for (code, received, dispatched) in [("12319", 1, 1), ("12315", 1, 0)] {
+        let counts = sum(&app, Scope::Line, Some(vec![tenant(&app, code).await]), None).await.remove("").unwrap_or_default();
+        assert_eq!((counts.get(Counter::Received), counts.get(Counter::Dispatched)), (received, dispatched), "{code}");
+    }
+    assert_eq!(app.core.verify_counters(march(1), march(31)).await.unwrap(), vec![]);
+}

@@ -216,7 +216,8 @@ impl Core {
             cases::update_participant(&txn, part.clone()).await?;
         }
         let lines = self.step_lines(&txn, &change.case, &change.insert_parts).await?;
-        if !settled.is_empty()
+        // A step that counts nothing itself may still bring the case to a new line (a new lead).
+        if (!settled.is_empty() || lines.iter().any(|l| l.joined))
             && let Value::Object(map) = &mut change.payload
         {
             let json = |v: serde_json::Result<Value>| v.map_err(|e| CoreError::Internal(e.to_string()));
