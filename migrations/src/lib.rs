@@ -29,6 +29,7 @@ mod m20261122_000022_create_sla_policies;
 mod m20261123_000023_add_co_unit_deadlines;
 mod m20261123_000024_create_stat_counters;
 mod m20261123_000025_index_open_cases_feedback_due;
+mod m20261123_000026_index_stat_handling_lines;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000023_add_co_unit_deadlines::Migration),
             Box::new(m20261123_000024_create_stat_counters::Migration),
             Box::new(m20261123_000025_index_open_cases_feedback_due::Migration),
+            Box::new(m20261123_000026_index_stat_handling_lines::Migration),
         ]
     }
 }

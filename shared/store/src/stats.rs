@@ -223,13 +223,15 @@ pub struct SumQuery {
 pub async fn sum(db: &impl ConnectionTrait, q: &SumQuery) -> StoreResult<BTreeMap<String, Counts>> {
     let backend = db.get_database_backend();
     let p = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
-    let mut values: Vec<Value> = vec![q.level.as_str().into(), q.scope.as_str().into(), q.from.to_string().into(), q.to.to_string().into()];
-    let mut filter = format!("level = {} AND scope = {} AND day >= {} AND day <= {}", p(1), p(2), p(3), p(4));
+    let mut values: Vec<Value> = vec![q.from.to_string().into(), q.to.to_string().into()];
+    // Level and scope are fixed words written into the statement, not bound: a prepared
+    // statement's generic plan can then still use the indexes limited to one level.
+    let mut filter = format!("level = '{}' AND scope = '{}' AND day >= {} AND day <= {}", q.level.as_str(), q.scope.as_str(), p(1), p(2));
     if let Some(tenants) = &q.tenants {
         if tenants.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let marks: Vec<String> = (0..tenants.len()).map(|i| p(5 + i)).collect();
+        let marks: Vec<String> = (0..tenants.len()).map(|i| p(values.len() + 1 + i)).collect();
         filter.push_str(&format!(" AND tenant_id IN ({})", marks.join(", ")));
         values.extend(tenants.iter().map(|t| Value::from(*t)));
     }
@@ -282,7 +284,7 @@ pub struct OverdueQuery {
 }
 
 /// "Overdue now" per group: a state read from the open cases through the partial index of
-/// migration 25 (whose status list this query repeats literally), not a counter.
+/// migration 26 (whose status list this query repeats literally), not a counter.
 pub async fn overdue_now(db: &impl ConnectionTrait, q: &OverdueQuery) -> StoreResult<BTreeMap<String, i64>> {
     let backend = db.get_database_backend();
     let p = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
