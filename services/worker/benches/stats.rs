@@ -30,6 +30,10 @@
 //! `EXPLAIN ANALYZE` (its name is printed; drop it by hand), and `HOTLINE_BENCH_REUSE=<name>`
 //! measures such a kept database again without seeding (same case count, same day).
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{admin_url, env_or, listing, with_db};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,23 +58,12 @@ const PASSWORD: &str = "a long bench passphrase";
 /// The line whose figures are read in (b) and (e): the busiest.
 const LINE: &str = "12319";
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn with_db(url: &str, name: &str) -> String {
-    match url.rfind('/') {
-        Some(i) => format!("{}/{name}", &url[..i]),
-        None => panic!("no database name in {url}"),
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    if std::env::args().any(|a| a == "--list") {
-        return Ok(()); // `cargo test --benches` asks for the list of benchmarks
+    if listing() {
+        return Ok(());
     }
-    let admin_url = std::env::var("HOTLINE_BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin_url = admin_url();
     let opts = Options {
         cases: env_or("HOTLINE_BENCH_CASES", 10_000_000),
         queries: env_or("HOTLINE_BENCH_QUERIES", 200).max(1) as usize,

@@ -10,6 +10,10 @@
 //! crossings, each written with its case event and the e-mail to the unit's staff.
 //! `HOTLINE_BENCH_CASES` and `HOTLINE_BENCH_TICKS` shrink it for a quick look.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{admin_url, env_or, listing, with_db};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,23 +24,12 @@ use hotline_store::ConnectionTrait;
 
 const WINDOW_SECONDS: i64 = 1_667;
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn with_db(url: &str, name: &str) -> String {
-    match url.rfind('/') {
-        Some(i) => format!("{}/{name}", &url[..i]),
-        None => panic!("no database name in {url}"),
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    if std::env::args().any(|a| a == "--list") {
-        return Ok(()); // `cargo test --benches` asks for the list of benchmarks
+    if listing() {
+        return Ok(());
     }
-    let admin_url = std::env::var("HOTLINE_BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin_url = admin_url();
     let cases = env_or("HOTLINE_BENCH_CASES", 1_000_000) as i64;
     let ticks = env_or("HOTLINE_BENCH_TICKS", 50) as usize;
     let name = format!("hotline_bench_sweep_{}_{}", std::process::id(), Utc::now().timestamp());
