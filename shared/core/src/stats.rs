@@ -97,6 +97,14 @@ impl LineShare {
     }
 }
 
+/// The lead's line and unit, or the receiving tenant while no unit leads.
+fn lead_share(receiving: Uuid, lead_unit: Option<Uuid>, lead_line: Option<Uuid>) -> LineShare {
+    match (lead_unit, lead_line) {
+        (Some(unit), Some(line)) => LineShare { line, unit, lead: true, joined: false },
+        _ => LineShare { line: receiving, unit: Uuid::nil(), lead: true, joined: false },
+    }
+}
+
 /// The lines a case counts in after a step: the lead's first, then co-units' lines not yet
 /// named (withdrawn and released units no longer take part); `before` are the lines the case
 /// had reached before the step (the receiving tenant and every unit it ever had).
@@ -106,10 +114,7 @@ pub(crate) fn line_shares(
     lead_line: Option<Uuid>,
     before: &[Uuid],
 ) -> Vec<LineShare> {
-    let mut out = vec![match (c.lead_unit_id, lead_line) {
-        (Some(unit), Some(line)) => LineShare { line, unit, lead: true, joined: false },
-        _ => LineShare { line: c.tenant_id, unit: Uuid::nil(), lead: true, joined: false },
-    }];
+    let mut out = vec![lead_share(c.tenant_id, c.lead_unit_id, lead_line)];
     for p in parts {
         let active = p.role == "co" && !matches!(p.status.as_str(), "released" | "withdrawn");
         if active && !out.iter().any(|s| s.line == p.tenant_id) {
@@ -165,10 +170,7 @@ impl Subject {
 
     /// A sweep's subject: its occurrences are the lead's clocks, counted in the lead's line.
     pub fn of_ref(c: &hotline_store::sweep::CaseRef, lead_line: Option<Uuid>) -> Self {
-        let share = match (c.lead_unit_id, lead_line) {
-            (Some(unit), Some(line)) => LineShare { line, unit, lead: true, joined: false },
-            _ => LineShare { line: c.tenant_id, unit: Uuid::nil(), lead: true, joined: false },
-        };
+        let share = lead_share(c.tenant_id, c.lead_unit_id, lead_line);
         Subject {
             tenant_id: c.tenant_id,
             lead_unit_id: c.lead_unit_id,
