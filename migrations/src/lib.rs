@@ -30,6 +30,7 @@ mod m20261123_000023_add_co_unit_deadlines;
 mod m20261123_000024_create_stat_counters;
 mod m20261123_000025_index_open_cases_feedback_due;
 mod m20261123_000026_index_stat_handling_lines;
+mod m20261123_000027_add_stat_month_rollup;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000024_create_stat_counters::Migration),
             Box::new(m20261123_000025_index_open_cases_feedback_due::Migration),
             Box::new(m20261123_000026_index_stat_handling_lines::Migration),
+            Box::new(m20261123_000027_add_stat_month_rollup::Migration),
         ]
     }
 }

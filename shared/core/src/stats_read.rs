@@ -386,6 +386,31 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
+impl Core {
+    /// A day-keyed sum read in whole months where it can be: the range's whole months from the
+    /// month rollup (keyed by their first day), the days of a partial first or last month from
+    /// the line level. Buckets of months or years then take the same key ranges as before.
+    async fn summed_by_month(&self, q: &SumQuery) -> CoreResult<std::collections::BTreeMap<String, Counts>> {
+        use chrono::{Datelike, Duration};
+        let db = &self.store.db;
+        let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+        let next_month = |d: NaiveDate| first_of(first_of(d) + Duration::days(32));
+        let whole_from = if q.from.day() == 1 { q.from } else { next_month(q.from) };
+        let whole_to = if (q.to + Duration::days(1)).day() == 1 { q.to } else { first_of(q.to) - Duration::days(1) };
+        if whole_from > whole_to {
+            return Ok(stats::sum(db, q).await?);
+        }
+        let mut out = stats::sum(db, &SumQuery { level: Level::Month, from: whole_from, to: whole_to, ..q.clone() }).await?;
+        if q.from < whole_from {
+            out.extend(stats::sum(db, &SumQuery { to: whole_from - Duration::days(1), ..q.clone() }).await?);
+        }
+        if q.to > whole_to {
+            out.extend(stats::sum(db, &SumQuery { from: whole_to + Duration::days(1), ..q.clone() }).await?);
+        }
+        Ok(out)
+    }
+}
+
 /// The longest series returned at once.
 pub const MAX_POINTS: usize = 400;
 
@@ -461,7 +486,11 @@ impl Core {
                 return Err(CoreError::forbidden("these figures are not yours to read"));
             }
         };
-        let days = stats::sum(&self.store.db, &query).await?;
+        let days = if matches!(bucket, Bucket::Month | Bucket::Year) && query.level == Level::Line {
+            self.summed_by_month(&query).await?
+        } else {
+            stats::sum(&self.store.db, &query).await?
+        };
         let points = buckets
             .into_iter()
             .map(|(label, from, to)| {

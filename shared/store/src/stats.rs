@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hotline_domain::stats::{Counter, Counts};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
@@ -22,10 +22,13 @@ pub enum Level {
     Category,
     /// Contact type, urgency and channel together: few combinations per line and day.
     Kind,
+    /// The line level by month: `day` is the month's first day. Long time series read whole
+    /// months here instead of summing their days.
+    Month,
 }
 
 impl Level {
-    pub const ALL: [Level; 6] = [Level::Full, Level::Line, Level::Unit, Level::District, Level::Category, Level::Kind];
+    pub const ALL: [Level; 7] = [Level::Full, Level::Line, Level::Unit, Level::District, Level::Category, Level::Kind, Level::Month];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl Level {
             Level::District => "district",
             Level::Category => "category",
             Level::Kind => "kind",
+            Level::Month => "month",
         }
     }
 }
@@ -81,6 +85,7 @@ impl Grain {
             Level::Unit => g.unit_id = self.unit_id,
             Level::District => g.district = self.district.clone(),
             Level::Category => g.category = self.category.clone(),
+            Level::Month => g.day = self.day.with_day(1).unwrap_or(self.day),
             Level::Kind => {
                 g.contact_type = self.contact_type.clone();
                 g.urgency = self.urgency.clone();

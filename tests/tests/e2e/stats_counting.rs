@@ -341,6 +341,16 @@ async fn time_series_follow_weeks_and_months_for_each_reader() {
     let (_, months) = app.get("/api/v1/stats/timeseries?bucket=month&from=2026-03-01&to=2026-04-30&metrics=dispatched", &line_admin).await;
     assert_eq!(months["subject"], "12319");
     assert_eq!(series(&months, "dispatched"), vec![("2026-03".to_owned(), json!(1.0)), ("2026-04".to_owned(), json!(1.0))]);
+    // Whole months are read from the month rollup, partial ones by day: the same figures.
+    let (_, partial) = app.get("/api/v1/stats/timeseries?bucket=month&from=2026-03-10&to=2026-04-01&metrics=dispatched", &line_admin).await;
+    assert_eq!(series(&partial, "dispatched"), vec![("2026-03".to_owned(), json!(1.0)), ("2026-04".to_owned(), json!(0.0))]);
+    let (_, mixed) = app.get("/api/v1/stats/timeseries?bucket=month&from=2026-02-15&to=2026-04-05&metrics=received", &supervisor).await;
+    assert_eq!(
+        series(&mixed, "received"),
+        vec![("2026-02".to_owned(), json!(0.0)), ("2026-03".to_owned(), json!(2.0)), ("2026-04".to_owned(), json!(1.0))]
+    );
+    let (_, year) = app.get("/api/v1/stats/timeseries?bucket=year&from=2025-12-20&to=2026-12-31&metrics=received", &supervisor).await;
+    assert_eq!(series(&year, "received"), vec![("2025".to_owned(), json!(0.0)), ("2026".to_owned(), json!(3.0))]);
     let (_, mine) = app.get("/api/v1/stats/timeseries?bucket=year&from=2026-01-01&to=2026-12-31&metrics=dispatched", &handler).await;
     assert_eq!((mine["subject"].as_str(), series(&mine, "dispatched")), (Some(unit.as_str()), vec![("2026".to_owned(), json!(2.0))]));
 
