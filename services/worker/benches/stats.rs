@@ -33,14 +33,13 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{admin_url, env_or, listing, with_db};
+use common::{admin_url, env_or, listing, settings, with_db};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
-use hotline_config::Settings;
 use hotline_core::stats_read::{CompareQuery, SeriesQuery, SummaryQuery};
 use hotline_core::{Core, Principal};
 use hotline_domain::case::Rating;
@@ -95,14 +94,7 @@ struct Options {
 }
 
 async fn run(url: &str, opts: &Options, fresh: bool) -> anyhow::Result<()> {
-    let env = [
-        ("HOTLINE_DATABASE_URL", url),
-        ("HOTLINE_DATABASE_MAX_CONNECTIONS", "8"),
-        ("HOTLINE_JWT_KEYS", "bench:bench-secret-0123456789abcdef0123456789abcdef"),
-        ("HOTLINE_PII_KEY", "bench-pii-secret-0123456789abcdef0123"),
-        ("HOTLINE_LOG_LEVEL", "warn"),
-    ];
-    let settings = Settings::load(None, env.iter().map(|(k, v)| (k.to_string(), v.to_string())))?;
+    let settings = settings(url)?;
     let now = Utc::now();
     let clock = ManualClock::new(now);
     let core = hotline_api::build_core(&settings, Arc::new(clock.clone())).await?;

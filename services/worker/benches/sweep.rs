@@ -13,12 +13,11 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{admin_url, env_or, listing, with_db};
+use common::{admin_url, env_or, listing, settings, with_db};
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use hotline_config::Settings;
 use hotline_domain::clock::ManualClock;
 use hotline_store::ConnectionTrait;
 
@@ -41,14 +40,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(url: &str, cases: i64, ticks: usize) -> anyhow::Result<()> {
-    let env = [
-        ("HOTLINE_DATABASE_URL", url),
-        ("HOTLINE_DATABASE_MAX_CONNECTIONS", "8"),
-        ("HOTLINE_JWT_KEYS", "bench:bench-secret-0123456789abcdef0123456789abcdef"),
-        ("HOTLINE_PII_KEY", "bench-pii-secret-0123456789abcdef0123"),
-        ("HOTLINE_LOG_LEVEL", "warn"),
-    ];
-    let settings = Settings::load(None, env.iter().map(|(k, v)| (k.to_string(), v.to_string())))?;
+    let settings = settings(url)?;
     let t0 = Utc::now();
     let clock = ManualClock::new(t0);
     let core = hotline_api::build_core(&settings, Arc::new(clock.clone())).await?;

@@ -56,13 +56,7 @@ impl Recount<'_> {
         }
         let counts = self.counts.entry((scope, tenant, day)).or_default();
         for o in occurrences {
-            let e = effect(o, at);
-            for (c, n) in e.counters {
-                counts.add(c, n);
-            }
-            if let Some(b) = e.handling_bucket {
-                counts.add_handling(b, 1);
-            }
+            counts.apply(&effect(o, at));
         }
         Ok(())
     }

@@ -23,3 +23,15 @@ pub fn with_db(url: &str, name: &str) -> String {
 pub fn listing() -> bool {
     std::env::args().any(|a| a == "--list")
 }
+
+/// The settings a bench's application runs with, on the database at `url`.
+pub fn settings(url: &str) -> anyhow::Result<hotline_config::Settings> {
+    let env = [
+        ("HOTLINE_DATABASE_URL", url),
+        ("HOTLINE_DATABASE_MAX_CONNECTIONS", "8"),
+        ("HOTLINE_JWT_KEYS", "bench:bench-secret-0123456789abcdef0123456789abcdef"),
+        ("HOTLINE_PII_KEY", "bench-pii-secret-0123456789abcdef0123"),
+        ("HOTLINE_LOG_LEVEL", "warn"),
+    ];
+    Ok(hotline_config::Settings::load(None, env.iter().map(|(k, v)| (k.to_string(), v.to_string())))?)
+}

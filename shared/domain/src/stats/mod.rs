@@ -109,6 +109,16 @@ impl Counts {
         }
     }
 
+    /// Adds what one occurrence moves.
+    pub fn apply(&mut self, e: &Effect) {
+        for (c, n) in &e.counters {
+            self.add(*c, *n);
+        }
+        if let Some(b) = e.handling_bucket {
+            self.add_handling(b, 1);
+        }
+    }
+
     /// Adds another set of counts (summing grains).
     pub fn merge(&mut self, other: &Counts) {
         for (c, n) in &other.values {

@@ -113,13 +113,7 @@ mod effects {
     fn fold(steps: &[(Occurrence, DateTime<Utc>)]) -> Counts {
         let mut c = Counts::default();
         for (o, t) in steps {
-            let e = effect(o, *t);
-            for (k, n) in e.counters {
-                c.add(k, n);
-            }
-            if let Some(b) = e.handling_bucket {
-                c.add_handling(b, 1);
-            }
+            c.apply(&effect(o, *t));
         }
         c
     }
