@@ -31,6 +31,7 @@ mod m20261123_000024_create_stat_counters;
 mod m20261123_000025_index_open_cases_feedback_due;
 mod m20261123_000026_index_stat_handling_lines;
 mod m20261123_000027_add_stat_month_rollup;
+mod m20261123_000028_create_service_categories;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000025_index_open_cases_feedback_due::Migration),
             Box::new(m20261123_000026_index_stat_handling_lines::Migration),
             Box::new(m20261123_000027_add_stat_month_rollup::Migration),
+            Box::new(m20261123_000028_create_service_categories::Migration),
         ]
     }
 }

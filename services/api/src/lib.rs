@@ -3,6 +3,7 @@
 mod csv;
 pub mod error;
 pub mod extract;
+pub mod open311;
 pub mod openapi;
 mod paging;
 mod request_log;

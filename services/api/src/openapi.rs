@@ -30,7 +30,8 @@ use utoipa_actix_web::AppExt;
         (name = "public", description = "Citizens without an account: report, track, rate"),
         (name = "rules", description = "Per-tenant rule sets, routing decisions, simulation and replay"),
         (name = "supervision", description = "Near-due, overdue and problem cases (催办/督办)"),
-        (name = "statistics", description = "Figures for the city office (考评), read from counters")
+        (name = "statistics", description = "Figures for the city office (考评), read from counters"),
+        (name = "open311", description = "Open311 GeoReport v2 (and mySociety's request updates) for integrators: every resource as .json or .xml")
     )
 )]
 struct ApiDoc;

@@ -1,8 +1,8 @@
 //! The demo city's rule sets (files in `demo_rules/`), published at seeding.
 
-use hotline_store::entities::rule_set;
+use hotline_store::entities::{rule_set, service_category};
 use hotline_store::units::UnitFilter;
-use hotline_store::{PageRequest, rules, tenants, units};
+use hotline_store::{PageRequest, catalogue, rules, tenants, units};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -18,6 +18,8 @@ const DEMO_RULES: &[(&str, &str)] = &[
     ("12333", include_str!("demo_rules/12333.json")),
     ("12366", include_str!("demo_rules/12366.json")),
 ];
+
+const DEMO_CATALOGUE: &str = include_str!("demo_rules/catalogue.json");
 
 /// Replaces `@unit name` references with the ids of the line's units.
 fn resolve_units(v: &mut Value, by_name: &std::collections::HashMap<String, String>) -> Result<(), String> {
@@ -65,6 +67,35 @@ impl Core {
             };
             rules::insert(db, row).await?;
             self.routing.invalidate(t.id);
+        }
+        self.seed_demo_catalogue().await
+    }
+
+    /// The demo lines' dispatch catalogues (`demo_rules/catalogue.json`), served as Open311
+    /// services.
+    async fn seed_demo_catalogue(&self) -> CoreResult<()> {
+        let db = &self.store.db;
+        let all: std::collections::BTreeMap<String, Vec<Value>> =
+            serde_json::from_str(DEMO_CATALOGUE).map_err(|e| CoreError::Internal(format!("demo catalogue: {e}")))?;
+        for (code, entries) in all {
+            let t = tenants::find_by_code(db, &code).await?.ok_or(CoreError::NotFound("tenant"))?;
+            for (i, e) in entries.iter().enumerate() {
+                let text = |k: &str| e[k].as_str().map(str::to_owned);
+                let now = self.now();
+                let row = service_category::Model {
+                    id: Uuid::now_v7(),
+                    tenant_id: t.id,
+                    code: hotline_domain::open311::check_category_code(e["code"].as_str().unwrap_or_default())?,
+                    name: hotline_domain::parse_name("name", e["name"].as_str().unwrap_or_default(), 64)?,
+                    description: text("description"),
+                    keywords: text("keywords"),
+                    active: true,
+                    sort_order: (i as i32 + 1) * 10,
+                    created_at: now,
+                    updated_at: now,
+                };
+                catalogue::insert(db, row).await?;
+            }
         }
         Ok(())
     }

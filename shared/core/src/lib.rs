@@ -12,6 +12,7 @@ pub mod cases;
 mod digest;
 mod error;
 pub mod notifications;
+pub mod open311;
 mod principal;
 pub mod routing;
 mod stats;

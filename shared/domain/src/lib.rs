@@ -8,6 +8,7 @@ pub mod case;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod open311;
 pub mod role;
 pub mod rules;
 pub mod stats;

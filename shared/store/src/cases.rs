@@ -48,7 +48,7 @@ fn participant_cases(col: case_participant::Column, value: Uuid) -> sea_orm::sea
     Query::select().column(case_participant::Column::CaseId).from(case_participant::Entity).and_where(Expr::col(col).eq(value)).to_owned()
 }
 
-fn scope_condition(scope: CaseScope) -> Condition {
+pub(crate) fn scope_condition(scope: CaseScope) -> Condition {
     match scope {
         CaseScope::All => Condition::all(),
         CaseScope::Tenant(t) => Condition::any()

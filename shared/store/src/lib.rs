@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod bulk;
 pub mod cases;
+pub mod catalogue;
 mod connect;
 pub mod entities;
 mod error;

@@ -109,3 +109,8 @@ pub async fn list(db: &impl ConnectionTrait, filter: &TenantFilter, page: PageRe
 pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
     Ok(tenant::Entity::find().count(db).await?)
 }
+
+/// Every active tenant (a city has tens, not thousands), by code.
+pub async fn all_active(db: &impl ConnectionTrait) -> StoreResult<Vec<tenant::Model>> {
+    Ok(tenant::Entity::find().filter(tenant::Column::Status.eq("active")).order_by_asc(tenant::Column::Code).all(db).await?)
+}

@@ -263,6 +263,13 @@ step_endpoint!(
     DispatchRequest,
     "Dispatch (派单) to a lead unit and co-units; also re-dispatches a returned case."
 );
+step_endpoint!(
+    follow_up_case,
+    "/cases/{id}/follow-up",
+    Action::FollowUp,
+    TextRequest,
+    "Record the citizen's addition to an open case (补充诉求); the case stays where it is."
+);
 step_endpoint!(progress_case, "/cases/{id}/progress", Action::Progress, TextRequest, "Lead unit: record progress (办理).");
 step_endpoint!(return_case, "/cases/{id}/return", Action::Return, ReturnRequest, "Lead unit: send the case back (退单) with a reason.");
 step_endpoint!(

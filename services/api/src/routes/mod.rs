@@ -8,6 +8,7 @@ pub mod calls;
 pub mod case_dto;
 pub mod case_steps;
 pub mod cases;
+pub mod categories;
 pub mod health;
 pub mod public;
 pub mod rule_sets;
@@ -35,6 +36,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(tenants::update_tenant)
             .service(sla::get_sla_policy)
             .service(sla::set_sla_policy)
+            .service(categories::list_categories)
+            .service(categories::create_category)
+            .service(categories::update_category)
             .service(units::list_units)
             .service(units::create_unit)
             .service(units::get_unit)
@@ -82,6 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(case_steps::reopen_case)
             .service(case_steps::supervision_notice)
             .service(case_steps::answer_notice)
+            .service(case_steps::follow_up_case)
             .service(calls::record_call_event)
             .service(calls::get_call)
             .service(public::public_create_case)
@@ -96,4 +101,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(rule_sets::simulate_routing)
             .service(rule_sets::case_routing),
     );
+    crate::open311::configure(cfg);
 }

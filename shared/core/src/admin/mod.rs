@@ -2,6 +2,7 @@
 //! City admins manage everything; a tenant admin manages only their own line.
 
 pub mod api_keys;
+pub mod catalogue;
 pub mod sla;
 pub mod tenants;
 pub mod units;

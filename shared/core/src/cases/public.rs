@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::access::status_of;
 use super::intake::{IntakeInput, IntakeResult, Intaker};
 use super::steps::{Change, StepInput};
+use super::view::CaseView;
 use crate::auth::tenant_ref;
 use crate::bootstrap::PLATFORM_CODE;
 use crate::{Core, CoreError, CoreResult, Principal, PrincipalKind};
@@ -139,15 +140,29 @@ impl Core {
             unit_id: None,
             session_id: None,
         };
-        let from = status_of(&c)?;
+        let view = self.rate_as(&citizen, &c, input).await?;
+        let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
+        Ok(public_view(&c))
+    }
+
+    /// The citizen's rating recorded by `who`: the citizen, or an integrator speaking for them.
+    pub(crate) async fn rate_as(&self, who: &Principal, c: &case::Model, input: StepInput) -> CoreResult<CaseView> {
+        let from = status_of(c)?;
         from.apply(Action::Rate).map_err(|e| CoreError::conflict("invalid_transition", e.to_string()))?;
         let parts = cases::participants(&self.store.db, c.id).await?;
         let mut change = Change::of(c.clone());
         let to = self.rate_change(&mut change, &parts, from, &input).await?;
         change.outbox = self.step_messages(&change, Action::Rate, to).await?;
-        change.stats = crate::stats::step_occurrences(Action::Rate, &c, &change.case, to, &input, None);
-        let view = self.commit_change(&citizen, change, Action::Rate, from, to, None).await?;
-        let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
-        Ok(public_view(&c))
+        change.stats = crate::stats::step_occurrences(Action::Rate, c, &change.case, to, &input, None);
+        self.commit_change(who, change, Action::Rate, from, to, None).await
+    }
+
+    /// A citizen's addition to an open case (补充诉求), recorded by an integrator for them.
+    pub(crate) async fn follow_up_as(&self, who: &Principal, c: &case::Model, input: StepInput) -> CoreResult<CaseView> {
+        let from = status_of(c)?;
+        from.apply(Action::FollowUp).map_err(|e| CoreError::conflict("invalid_transition", e.to_string()))?;
+        let mut change = Change::of(c.clone());
+        change.reason = Some(super::steps::required("text", &input.text, 4000)?);
+        self.commit_change(who, change, Action::FollowUp, from, from, None).await
     }
 }

@@ -129,6 +129,10 @@ impl Core {
                 change.reason = Some(required("text", &input.text, 4000)?);
                 CaseStatus::InProgress
             }
+            Action::FollowUp => {
+                change.reason = Some(required("text", &input.text, 4000)?);
+                from
+            }
             Action::Return => self.return_case(&mut change, &input)?,
             Action::RejectReturn => self.reject_return(&mut change, &parts, &input).await?,
             Action::RequestExtension => request_extension(&mut change, &input)?,

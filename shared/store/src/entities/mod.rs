@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod refresh_token;
 pub mod routing_decision;
 pub mod rule_set;
+pub mod service_category;
 pub mod session;
 pub mod sla_policy;
 pub mod tenant;
