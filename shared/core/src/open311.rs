@@ -194,12 +194,15 @@ fn update_text(e: &case_event::Model, c: &case::Model) -> String {
     let closure = (to == CaseStatus::Closed).then_some(c.closure.as_deref()).flatten();
     let stage = spec::status_note(to, closure);
     // The public answer travels with the step that gave it; handlers' internal reasons do not.
+    let payload: serde_json::Value = e.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
     let said = match e.action.as_str() {
+        // Given once, at the first contact: the case holds them as they were said.
         "answer" => c.answer.clone(),
         "refer" => c.referral.clone(),
-        "feedback" => c.feedback.clone(),
+        // Each round of handling has its own answer and rating, kept in its event.
+        "feedback" => payload["text"].as_str().map(str::to_owned),
+        "rate" => payload["rating"].as_str().map(|r| format!("市民评价 rated: {r}")),
         "follow_up" => Some("市民补充诉求 the citizen added to the request".to_owned()),
-        "rate" => Some(format!("市民评价 rated: {}", c.rating.as_deref().unwrap_or("-"))),
         _ => None,
     };
     match said {

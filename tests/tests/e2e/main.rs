@@ -12,6 +12,7 @@ mod helpers;
 mod isolation;
 mod jwt;
 mod mail;
+mod open311;
 mod openapi;
 mod routing;
 mod stats_counting;

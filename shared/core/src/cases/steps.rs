@@ -386,10 +386,12 @@ impl Core {
                 "next_date": date,
             })
         };
+        // The answer travels in its event too: a reopened case gets a new one, and the public
+        // history (Open311 updates) shows each answer at its step.
+        change.payload = json!({ "resolved": fb.resolved, "text": text });
         change.case.feedback = Some(text);
         change.case.feedback_resolved = Some(fb.resolved);
         change.case.feedback_details = Some(details.to_string());
-        change.payload = json!({ "resolved": fb.resolved });
         Ok(CaseStatus::FeedbackGiven)
     }
 
