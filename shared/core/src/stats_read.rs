@@ -129,7 +129,13 @@ impl Core {
         group_by: Option<&'static str>,
     ) -> CoreResult<std::collections::BTreeMap<String, Counts>> {
         let q = SumQuery { scope, level, tenants, from: range.from, to: range.to, group_by, unit: None };
-        Ok(stats::sum(&self.store.db, &q).await?)
+        let mut out: std::collections::BTreeMap<String, Counts> = std::collections::BTreeMap::new();
+        for part in month_parts(&q) {
+            for (key, counts) in stats::sum(&self.store.db, &part).await? {
+                out.entry(key).or_default().merge(&counts);
+            }
+        }
+        Ok(out)
     }
 
     /// `GET /stats/summary`: the city office and platform staff see the platform or any line;
@@ -391,24 +397,34 @@ impl Core {
     /// month rollup (keyed by their first day), the days of a partial first or last month from
     /// the line level. Buckets of months or years then take the same key ranges as before.
     async fn summed_by_month(&self, q: &SumQuery) -> CoreResult<std::collections::BTreeMap<String, Counts>> {
-        use chrono::{Datelike, Duration};
-        let db = &self.store.db;
-        let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
-        let next_month = |d: NaiveDate| first_of(first_of(d) + Duration::days(32));
-        let whole_from = if q.from.day() == 1 { q.from } else { next_month(q.from) };
-        let whole_to = if (q.to + Duration::days(1)).day() == 1 { q.to } else { first_of(q.to) - Duration::days(1) };
-        if whole_from > whole_to {
-            return Ok(stats::sum(db, q).await?);
-        }
-        let mut out = stats::sum(db, &SumQuery { level: Level::Month, from: whole_from, to: whole_to, ..q.clone() }).await?;
-        if q.from < whole_from {
-            out.extend(stats::sum(db, &SumQuery { to: whole_from - Duration::days(1), ..q.clone() }).await?);
-        }
-        if q.to > whole_to {
-            out.extend(stats::sum(db, &SumQuery { from: whole_to + Duration::days(1), ..q.clone() }).await?);
+        let mut out = std::collections::BTreeMap::new();
+        for part in month_parts(q) {
+            // The parts' days are disjoint, and so are their keys.
+            out.extend(stats::sum(&self.store.db, &part).await?);
         }
         Ok(out)
     }
+}
+
+/// A line-level sum split into the month rollup's whole months and the days of a partial first
+/// or last month: a month's summary reads one row per line instead of thirty (the same sums).
+fn month_parts(q: &SumQuery) -> Vec<SumQuery> {
+    use chrono::{Datelike, Duration};
+    let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let next_month = |d: NaiveDate| first_of(first_of(d) + Duration::days(32));
+    let whole_from = if q.from.day() == 1 { q.from } else { next_month(q.from) };
+    let whole_to = if (q.to + Duration::days(1)).day() == 1 { q.to } else { first_of(q.to) - Duration::days(1) };
+    if q.level != Level::Line || whole_from > whole_to {
+        return vec![q.clone()];
+    }
+    let mut parts = vec![SumQuery { level: Level::Month, from: whole_from, to: whole_to, ..q.clone() }];
+    if q.from < whole_from {
+        parts.push(SumQuery { to: whole_from - Duration::days(1), ..q.clone() });
+    }
+    if q.to > whole_to {
+        parts.push(SumQuery { from: whole_to + Duration::days(1), ..q.clone() });
+    }
+    parts
 }
 
 /// The longest series returned at once.

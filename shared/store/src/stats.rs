@@ -293,45 +293,69 @@ pub struct OverdueQuery {
 pub async fn overdue_now(db: &impl ConnectionTrait, q: &OverdueQuery) -> StoreResult<BTreeMap<String, i64>> {
     let backend = db.get_database_backend();
     let p = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
-    let tenant_col = match q.scope {
-        Scope::Platform => "c.tenant_id",
-        Scope::Line => "u.tenant_id",
-    };
     let text = |col: &str| if backend == DbBackend::Postgres { format!("{col}::text") } else { col.to_owned() };
-    let group = match q.group_by {
-        None => None,
-        Some("tenant_id") => Some(text(tenant_col)),
-        Some("unit_id") => Some(text("c.lead_unit_id")),
+    // The open overdue cases are first counted per lead unit (and per the asked column) from the
+    // index alone; only those few groups meet the units table. Joining every case to its unit
+    // first cost most of the query at city scale.
+    let column = match q.group_by {
+        None | Some("tenant_id") | Some("unit_id") => None,
         Some("district") => Some("COALESCE(c.district, '')".to_owned()),
         Some("category") => Some("COALESCE(c.category, '')".to_owned()),
         Some(col @ ("contact_type" | "urgency" | "channel")) => Some(format!("c.{col}")),
         Some(_) => return Ok(BTreeMap::new()),
     };
+    let platform = q.scope == Scope::Platform;
+    let mut inner_cols = vec!["c.lead_unit_id AS lead".to_owned()];
+    let mut inner_group = vec!["c.lead_unit_id".to_owned()];
+    if platform {
+        inner_cols.push("c.tenant_id AS receiver".to_owned());
+        inner_group.push("c.tenant_id".to_owned());
+    }
+    if let Some(col) = &column {
+        inner_cols.push(format!("{col} AS gc"));
+        inner_group.push(col.clone());
+    }
+    let tenant_col = if platform { "x.receiver" } else { "u.tenant_id" };
+    let group = match q.group_by {
+        None => None,
+        Some("tenant_id") => Some(text(tenant_col)),
+        Some("unit_id") => Some(text("x.lead")),
+        Some(_) => Some("x.gc".to_owned()),
+    };
     let mut values: Vec<Value> = vec![q.now.into()];
-    let mut filter = format!("c.status IN ('dispatched', 'signed', 'in_progress') AND c.feedback_due_at < {}", p(1));
+    let mut filter = vec!["1 = 1".to_owned()];
     if let Some(tenants) = &q.tenants {
         if tenants.is_empty() {
             return Ok(BTreeMap::new());
         }
         let marks: Vec<String> = (0..tenants.len()).map(|i| p(values.len() + 1 + i)).collect();
-        filter.push_str(&format!(" AND {tenant_col} IN ({})", marks.join(", ")));
+        filter.push(format!("{tenant_col} IN ({})", marks.join(", ")));
         values.extend(tenants.iter().map(|t| Value::from(*t)));
     }
     if let Some(unit) = q.unit {
-        filter.push_str(&format!(" AND c.lead_unit_id = {}", p(values.len() + 1)));
+        filter.push(format!("x.lead = {}", p(values.len() + 1)));
         values.push(unit.into());
     }
     let (select, group_clause) = match &group {
         Some(g) => (g.clone(), format!(" GROUP BY {g}")),
         None => ("''".to_owned(), String::new()),
     };
-    let sql =
-        format!("SELECT {select} AS g, COUNT(*) AS n FROM cases c LEFT JOIN units u ON u.id = c.lead_unit_id WHERE {filter}{group_clause}");
+    let sql = format!(
+        "SELECT {select} AS g, CAST(SUM(x.n) AS BIGINT) AS n FROM (SELECT {}, COUNT(*) AS n FROM cases c \
+         WHERE c.status IN ('dispatched', 'signed', 'in_progress') AND c.feedback_due_at < {} GROUP BY {}) x \
+         LEFT JOIN units u ON u.id = x.lead WHERE {}{group_clause}",
+        inner_cols.join(", "),
+        p(1),
+        inner_group.join(", "),
+        filter.join(" AND ")
+    );
     let mut out = BTreeMap::new();
     for row in db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values)).await? {
-        let key = group_key(&row, q.group_by)?;
-        let n: i64 = row.try_get("", "n")?;
-        out.insert(key, n);
+        // No overdue case at all: the sum of nothing is NULL, which is no entry.
+        let n: Option<i64> = row.try_get("", "n")?;
+        if let Some(n) = n {
+            out.insert(group_key(&row, q.group_by)?, n);
+        }
     }
     Ok(out)
 }
