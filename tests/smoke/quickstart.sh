@@ -7,21 +7,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hotline-target}"
 cargo build -q -p hotline-api --manifest-path "$root/Cargo.toml"
 
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cd "$work"
-HOTLINE_BIND="127.0.0.1:$port" HOTLINE_DEMO_PASSWORD="smoke-test-password" \
-  "$CARGO_TARGET_DIR/debug/hotline-api" --demo >"$work/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 120); do
-  curl -fs "$base/healthz" >/dev/null 2>&1 && break
-  kill -0 $pid 2>/dev/null || { cat "$work/server.log"; echo "server exited"; exit 1; }
-  sleep 0.25
-done
-curl -fs "$base/healthz" | grep -q '"ok"' || { cat "$work/server.log"; exit 1; }
+source "$root/tests/smoke/demo_server.sh"
+start_demo_server "smoke-test-password"
 test -f "$work/hotline-data/hotline.db" || { echo "no SQLite file created"; exit 1; }
 
 token() {

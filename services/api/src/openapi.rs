@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
         license(name = "Apache-2.0")
     ),
     modifiers(&Security),
+    components(schemas(crate::open311::FormatParam)),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, token refresh and sign-out"),
@@ -59,7 +60,28 @@ pub fn base() -> utoipa::openapi::OpenApi {
 
 /// The full description, collected the same way the server collects it.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts().1
+    let mut api = App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts().1;
+    finish(&mut api);
+    api
+}
+
+/// What the derives cannot say, added to the collected description (the server serves the
+/// same): an Open311 request needs a location — `lat` and `long` together, `address_string` or
+/// `address_id` — as the server enforces.
+pub fn finish(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+    if let Some(components) = api.components.as_mut()
+        && let Some(RefOr::T(Schema::Object(form))) = components.schemas.get_mut("RequestFormDoc")
+    {
+        // One key: the extensions are a hash map, and the committed document must not change
+        // order from one generation to the next.
+        let rules = serde_json::json!([
+            {"anyOf": [{"required": ["lat", "long"]}, {"required": ["address_string"]}, {"required": ["address_id"]}]},
+            {"dependentRequired": {"lat": ["long"], "long": ["lat"]}}
+        ]);
+        form.extensions.get_or_insert_with(Default::default).insert("allOf".into(), rules);
+    }
 }
 
 /// The committed form: pretty JSON with a trailing newline.

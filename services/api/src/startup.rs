@@ -192,7 +192,8 @@ fn app(
         InitError = (),
     >,
 > {
-    let (app, api) = App::new().into_utoipa_app().openapi(crate::openapi::base()).configure(crate::routes::configure).split_for_parts();
+    let (app, mut api) = App::new().into_utoipa_app().openapi(crate::openapi::base()).configure(crate::routes::configure).split_for_parts();
+    crate::openapi::finish(&mut api);
     app.app_data(web::Data::new(state))
         .app_data(json_config())
         .app_data(query_config())

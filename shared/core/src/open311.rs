@@ -215,7 +215,9 @@ impl Core {
     /// The jurisdiction named by `jurisdiction_id` (none: the city platform).
     pub async fn open311_jurisdiction(&self, id: Option<&str>) -> CoreResult<Jurisdiction> {
         let code = id.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(PLATFORM_CODE);
-        let all = tenants::all_active(&self.store.db).await?;
+        let mut all = tenants::all_active(&self.store.db).await?;
+        // The front door's own services first, then the lines by code.
+        all.sort_by_key(|t| (t.kind != TenantKind::Platform.as_str(), t.code.clone()));
         let root = all.iter().find(|t| t.code == code).cloned().ok_or(CoreError::NotFound("jurisdiction"))?;
         let keeps_number = root.merge_mode.as_deref().and_then(|m| MergeMode::parse(m).ok()).is_some_and(MergeMode::keeps_own_number);
         if root.kind == TenantKind::Platform.as_str() {
@@ -331,11 +333,12 @@ impl Core {
             caller_name: caller_name(present(&form.first_name), present(&form.last_name)),
             caller_phone: present(&form.phone).map(str::to_owned),
             attachments: present(&form.media_url)
-                .map(|u| vec![AttachmentInput { url: u.to_owned(), kind: media_type(u).into(), size: 0 }])
+                .map(|u| spec::check_media_url(u).map(|u| vec![AttachmentInput { kind: media_type(&u).into(), url: u, size: 0 }]))
+                .transpose()?
                 .unwrap_or_default(),
             ..Default::default()
         };
-        let result = self.create_case(p, input, key).await?;
+        let result = self.create_case(p, input, key).await.map_err(form_fields)?;
         let r = result.receipt;
         Ok(Created {
             service_notice: format!("已接收，编号 {}；received, tracking number {}", r.tracking_number, r.tracking_number),
@@ -356,52 +359,46 @@ impl Core {
         let services = self.open311_services(j).await?;
         let (offset, limit) = spec::paging(q.page.as_deref(), q.page_size.as_deref())?;
         let mut f = PublicFilter { hidden_types: vec![ContactType::Report.as_str().to_owned()], ..Default::default() };
+        // Every parameter is checked, even those a list of ids then overrides.
+        if let Some(codes) = present(&q.service_code) {
+            let mut c = CategoryFilter { known: services.iter().filter_map(|s| s.category.clone()).collect(), ..Default::default() };
+            // A code this jurisdiction does not have matches nothing (an empty list, as a filter
+            // on any other value would).
+            for s in codes.split(',').map(str::trim).filter_map(|code| services.iter().find(|s| s.code == code)) {
+                match &s.category {
+                    Some(name) => c.names.push(name.clone()),
+                    None => {
+                        c.uncatalogued = true;
+                        if j.is_platform() {
+                            c.uncatalogued_tenants.push(s.tenant_id);
+                        }
+                    }
+                }
+            }
+            f.categories = Some(c);
+        }
+        if let Some(status) = present(&q.status) {
+            let (mut open, mut closed) = (false, false);
+            for s in status.split(',').map(str::trim) {
+                match s {
+                    "open" => open = true,
+                    "closed" => closed = true,
+                    other => return Err(ValidationError::new("status", "invalid_value", format!("'{other}' is not open or closed")).into()),
+                }
+            }
+            f.open = if open == closed { None } else { Some(open) };
+        }
+        let start = present(&q.start_date).map(|s| spec::parse_w3c("start_date", s)).transpose()?;
+        let end = present(&q.end_date).map(|s| spec::parse_w3c("end_date", s)).transpose()?;
+        let (from, to) = spec::window(start, end, self.now())?;
+        (f.from, f.to) = (Some(from), Some(to));
         if let Some(ids) = present(&q.service_request_id) {
             let ids: Vec<String> = ids.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
             if ids.len() > spec::MAX_PAGE_SIZE as usize {
                 return Err(ValidationError::new("service_request_id", "too_many", "at most 200 ids at once").into());
             }
-            f.tracking = Some(ids);
-        } else {
-            if let Some(codes) = present(&q.service_code) {
-                let mut c = CategoryFilter { known: services.iter().filter_map(|s| s.category.clone()).collect(), ..Default::default() };
-                for code in codes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    let s = services.iter().find(|s| s.code == code).ok_or_else(|| {
-                        ValidationError::new(
-                            "service_code",
-                            "unknown_service",
-                            format!("'{code}' is not a service of jurisdiction {}", j.code),
-                        )
-                    })?;
-                    match &s.category {
-                        Some(name) => c.names.push(name.clone()),
-                        None => {
-                            c.uncatalogued = true;
-                            if j.is_platform() {
-                                c.uncatalogued_tenants.push(s.tenant_id);
-                            }
-                        }
-                    }
-                }
-                f.categories = Some(c);
-            }
-            if let Some(status) = present(&q.status) {
-                let (mut open, mut closed) = (false, false);
-                for s in status.split(',').map(str::trim) {
-                    match s {
-                        "open" => open = true,
-                        "closed" => closed = true,
-                        other => {
-                            return Err(ValidationError::new("status", "invalid_value", format!("'{other}' is not open or closed")).into());
-                        }
-                    }
-                }
-                f.open = if open == closed { None } else { Some(open) };
-            }
-            let start = present(&q.start_date).map(|s| spec::parse_w3c("start_date", s)).transpose()?;
-            let end = present(&q.end_date).map(|s| spec::parse_w3c("end_date", s)).transpose()?;
-            let (from, to) = spec::window(start, end, self.now())?;
-            (f.from, f.to) = (Some(from), Some(to));
+            // The spec's rule: ids override every other filter.
+            f = PublicFilter { tracking: Some(ids), hidden_types: f.hidden_types, ..Default::default() };
         }
         let rows = catalogue::public_cases(&self.store.db, j.scope(), &f, offset, limit).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -518,7 +515,7 @@ impl Core {
             .ok_or(CoreError::NotFound("case"))?;
         let status = CaseStatus::parse(&c.status).map_err(|e| CoreError::Internal(e.to_string()))?;
         let text = match present(&form.media_url) {
-            Some(url) => format!("{text}\n{url}"),
+            Some(url) => format!("{text}\n{}", spec::check_media_url(url)?),
             None => text.to_owned(),
         };
         let handled = matches!(status, CaseStatus::FeedbackGiven | CaseStatus::Closed);
@@ -529,11 +526,33 @@ impl Core {
             return Err(CoreError::conflict("already_handled", "the case is already answered; post status OPEN if it is not fixed"));
         } else {
             let change_input = StepInput { text: Some(text), ..Default::default() };
-            self.follow_up_as(p, &c, change_input).await?
+            self.follow_up_as(p, &c, change_input).await.map_err(|e| match e {
+                CoreError::Validation(v) if v.field == "text" => CoreError::Validation(v.at("description")),
+                other => other,
+            })?
         };
         let c = cases::find(&self.store.db, CaseScope::All, view.id).await?.ok_or(CoreError::NotFound("case"))?;
         let latest = self.updates_of(&c).await?;
         latest.into_iter().last().ok_or_else(|| CoreError::Internal("the step wrote no event".into()))
+    }
+}
+
+/// Intake names its fields as our API does; an Open311 client knows them by the form's names.
+fn form_fields(e: CoreError) -> CoreError {
+    match e {
+        CoreError::Validation(v) => {
+            let field = match v.field.as_str() {
+                "caller_phone" => "phone",
+                "caller_name" => "first_name",
+                "address" => "address_string",
+                "attachments[0].url" | "attachments[0].type" => "media_url",
+                "title" => "description",
+                other => other,
+            }
+            .to_owned();
+            CoreError::Validation(v.at(field))
+        }
+        other => other,
     }
 }
 

@@ -41,6 +41,38 @@ pub fn service_code(line: &str, category_code: &str) -> String {
     format!("{line}-{category_code}")
 }
 
+/// A `media_url`: an absolute http(s) URL of visible ASCII (what `format: uri` promises the
+/// clients that read it back), at most 2,048 characters, with a host name.
+pub fn check_media_url(input: &str) -> Result<String, ValidationError> {
+    let url = input.trim();
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let authority = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default()).unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    let host_ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.chars().all(|c| c.is_ascii_digit());
+    let chars_ok = url.chars().all(|c| c.is_ascii_graphic()) && !url.contains(['<', '>', '"', '{', '}', '|', '\\', '^', '`', '[', ']']);
+    if url.len() <= 2048 && host_ok && chars_ok && !has_bad_escape(url) {
+        Ok(url.to_owned())
+    } else {
+        Err(ValidationError::new(
+            "media_url",
+            "invalid_url",
+            "media_url is an absolute http(s) URL with a host name (at most 2,048 characters)",
+        ))
+    }
+}
+
+/// A `%` not followed by two hex digits, or an escaped control character (`%00`–`%1F`, `%7F`).
+fn has_bad_escape(url: &str) -> bool {
+    let b = url.as_bytes();
+    (0..b.len()).filter(|&i| b[i] == b'%').any(|i| {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        hex.is_none_or(|v| v < 0x20 || v == 0x7f)
+    })
+}
+
 /// `open` or `closed`: the only two states GeoReport v2 knows.
 pub fn public_status(status: CaseStatus) -> &'static str {
     if status == CaseStatus::Closed { "closed" } else { "open" }
@@ -234,6 +266,28 @@ mod tests {
         }
         assert_eq!(check_category_code("other").unwrap_err().code, "reserved_code");
         assert_eq!(service_code("12319", "sanitation"), "12319-sanitation");
+    }
+
+    #[test]
+    fn media_urls_are_absolute_http_urls_with_a_host() {
+        for ok in ["https://img.example.com/a.jpg", "http://10.0.0.1:8080/x?y=1#z", "https://a.b/%E4%BD%A0.png"] {
+            assert_eq!(check_media_url(ok).unwrap(), ok);
+        }
+        for bad in [
+            "ftp://x",
+            "http://[bad",
+            "http://a%19b",
+            "https://",
+            "http:///path",
+            "http://a b",
+            "https://a/\u{1}",
+            "https://例子.cn/a",
+            "http://a/%zz",
+            "http://a:x/",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(check_media_url(bad).unwrap_err().code, "invalid_url", "{bad}");
+        }
     }
 
     #[test]

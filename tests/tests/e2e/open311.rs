@@ -254,7 +254,8 @@ async fn posting_needs_a_valid_key_of_the_jurisdiction_and_valid_fields() {
         ("", vec![("description", "长".repeat(4001))], "at most 4000"),
         ("", vec![("phone", "12".to_owned())], "phone"),
         ("", vec![("lat", "north".to_owned())], "more than once"),
-        ("", vec![("media_url", "ftp://x".to_owned())], "url"),
+        ("", vec![("media_url", "ftp://x".to_owned())], "media_url"),
+        ("", vec![("media_url", "http://[bad".to_owned())], "media_url"),
     ] {
         let mut form = with(&[]);
         form.retain(|(k, _)| *k != drop);
@@ -335,11 +336,15 @@ async fn lists_filter_page_and_never_show_reports() {
         ("page_size=201".to_owned(), "page_size"),
         ("page=0".to_owned(), "page"),
         ("status=pending".to_owned(), "pending"),
-        ("service_code=12319-nope".to_owned(), "12319-nope"),
+        // Every parameter is checked, even when ids override the filters; empty is not absent.
+        (format!("service_request_id={a}&status=pending"), "pending"),
+        ("start_date=".to_owned(), "empty"),
         ("extensions=yes".to_owned(), "extensions"),
     ] {
         assert_error(&app.o311_get(&format!("requests.json?{q}")).await, 400, words);
     }
+    // A code this jurisdiction does not have matches nothing.
+    assert!(ids(app.o311_get("requests.json?service_code=12319-nope").await.json()).is_empty());
     let xml = app.o311_get("requests.xml?status=closed").await;
     assert_eq!(xml.text.matches("<request>").count(), 1, "{}", xml.text);
 }

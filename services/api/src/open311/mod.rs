@@ -44,6 +44,10 @@ fn fields(format: Format, raw: &[u8], allowed: &[&str]) -> Result<HashMap<String
         if !known {
             return Err(Open311Error::new(format, 400, format!("unknown parameter '{k}'")));
         }
+        // An empty value is a mistake, not an absent parameter: say so rather than ignore it.
+        if v.is_empty() {
+            return Err(Open311Error::new(format, 400, format!("parameter '{k}' is empty: leave it out or give a value")));
+        }
         // Several values of one list attribute arrive as `attribute[code][]`: keep them all.
         let k = if k.ends_with("[]") && k.starts_with("attribute[") { format!("{k}{}", out.len()) } else { k };
         if out.insert(k.clone(), v).is_some() {
@@ -91,6 +95,7 @@ fn form(req: &HttpRequest, body: &Bytes, format: Format, allowed: &[&str]) -> Re
 #[allow(dead_code)]
 pub struct JurisdictionParam {
     /// `12345` (the city platform, the default) or a line that keeps its own number, e.g. `12319`.
+    #[param(min_length = 1)]
     jurisdiction_id: Option<String>,
 }
 
@@ -177,34 +182,87 @@ pub async fn service_definition(req: HttpRequest, state: Data<AppState>, path: P
     ok(format, &def, ("service_definition", ""))
 }
 
-/// What `POST requests` takes (form-encoded).
+/// The seven contact types (诉求类型), the keys of the `contact_type` attribute.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactTypeKey {
+    Consultation,
+    Complaint,
+    Report,
+    Suggestion,
+    Help,
+    Praise,
+    Other,
+}
+
+/// `OPEN` or `CLOSED` (any case).
+#[derive(Debug, Deserialize, ToSchema)]
+pub enum UpdateStatus {
+    #[serde(rename = "OPEN")]
+    Open,
+    #[serde(rename = "CLOSED")]
+    Closed,
+}
+
+/// What `POST requests` takes (form-encoded). A location is required: `lat` and `long`
+/// together, `address_string` or `address_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct RequestFormDoc {
     /// An integrator key (`hlk_…`) of the jurisdiction's tenant.
+    #[schema(pattern = r"\S")]
     api_key: String,
+    #[schema(nullable = false, min_length = 1)]
     jurisdiction_id: Option<String>,
+    #[schema(pattern = r"\S")]
     service_code: String,
+    #[schema(nullable = false, minimum = -90.0, maximum = 90.0)]
     lat: Option<f64>,
+    #[schema(nullable = false, minimum = -180.0, maximum = 180.0)]
     long: Option<f64>,
+    /// Plain text with something in it (blank is no location).
+    #[schema(
+        nullable = false,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     address_string: Option<String>,
+    #[schema(nullable = false, max_length = 200, pattern = r"\S")]
     address_id: Option<String>,
     /// Accepted, not stored: the platform keeps the phone as the citizen's contact.
+    #[schema(nullable = false, min_length = 1)]
     email: Option<String>,
     /// Present: channel `app`; absent: channel `web`.
+    #[schema(nullable = false, min_length = 1)]
     device_id: Option<String>,
+    #[schema(nullable = false, min_length = 1)]
     account_id: Option<String>,
+    #[schema(nullable = false, min_length = 1, max_length = 31, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     first_name: Option<String>,
+    #[schema(nullable = false, min_length = 1, max_length = 31, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     last_name: Option<String>,
     /// Stored encrypted, never shown in a GET.
+    #[schema(nullable = false, pattern = r"^(\+86|0086)?[ ()-]*([0-9][ ()-]*){5,20}$")]
     phone: Option<String>,
-    /// At most 4,000 characters.
-    #[schema(max_length = 4000)]
+    /// At most 4,000 characters of plain text (blank: the service's name).
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^(?:[^<\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|<[^A-Za-z/!?<\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F])*<?$"
+    )]
     description: Option<String>,
+    /// An absolute http(s) URL with a host name.
+    #[schema(
+        nullable = false,
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]*)?([/?#]([!#$&'()*+,./0-9:;=?@A-Z_a-z~-]|%([2-689A-Fa-f][0-9A-Fa-f]|7[0-9A-Ea-e]))*)?$"
+    )]
     media_url: Option<String>,
-    /// `attribute[contact_type]`: one of the definition's keys (required).
+    /// `attribute[contact_type]`: one of the definition's keys.
     #[serde(rename = "attribute[contact_type]")]
-    contact_type: String,
+    contact_type: ContactTypeKey,
 }
 
 const REQUEST_FIELDS: &[&str] = &[
@@ -234,7 +292,8 @@ const REQUEST_FIELDS: &[&str] = &[
         (status = 200, content((Vec<CreatedDto> = "application/json"), (String = "text/xml"))),
         (status = 400, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
         (status = 403, description = "Missing or invalid api_key, or a key of another jurisdiction", content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
-        (status = 404, content((Vec<ErrorDto> = "application/json"), (String = "text/xml")))
+        (status = 404, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
+        (status = 409, description = "The Idempotency-Key was used with another body", content((Vec<ErrorDto> = "application/json"), (String = "text/xml")))
     )
 )]
 #[post("/requests.{format}")]
@@ -280,18 +339,22 @@ pub async fn create_request(req: HttpRequest, state: Data<AppState>, path: Path<
 #[allow(dead_code)]
 pub struct RequestsParams {
     /// `12345` (default) or a line keeping its own number.
+    #[param(min_length = 1)]
     jurisdiction_id: Option<String>,
     /// Tracking numbers, comma-separated (at most 200); when given, the other filters do not apply.
+    #[param(min_length = 1)]
     service_request_id: Option<String>,
     /// Service codes, comma-separated.
+    #[param(min_length = 1)]
     service_code: Option<String>,
     /// W3C date-time with zone; the window is at most 90 days (default: the last 90 days).
     start_date: Option<chrono::DateTime<chrono::Utc>>,
     end_date: Option<chrono::DateTime<chrono::Utc>>,
     /// `open`, `closed` or both, comma-separated.
+    #[param(min_length = 1, pattern = "^(open|closed)(,(open|closed))*$")]
     status: Option<String>,
     /// From 1.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -348,6 +411,7 @@ pub async fn list_requests(req: HttpRequest, state: Data<AppState>, path: Path<S
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct OneRequestParams {
+    #[param(min_length = 1)]
     jurisdiction_id: Option<String>,
     extensions: Option<bool>,
 }
@@ -402,11 +466,12 @@ pub async fn token(req: HttpRequest, state: Data<AppState>, path: Path<(String, 
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct UpdatesParams {
+    #[param(min_length = 1)]
     jurisdiction_id: Option<String>,
     /// W3C date-time with zone; at most 90 days apart (default: the last 90 days).
     start_date: Option<chrono::DateTime<chrono::Utc>>,
     end_date: Option<chrono::DateTime<chrono::Utc>>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
     page_size: Option<u32>,
@@ -436,22 +501,43 @@ pub async fn list_updates(req: HttpRequest, state: Data<AppState>, path: Path<St
 
 /// What `POST servicerequestupdates` takes (form-encoded).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UpdateFormDoc {
+    #[schema(pattern = r"\S")]
     api_key: String,
+    #[schema(nullable = false, min_length = 1)]
     jurisdiction_id: Option<String>,
     /// The tracking number.
+    #[schema(pattern = r"\S")]
     service_request_id: String,
-    /// The client's own id of the update (echoed in its logs, not stored).
+    /// The client's own id of the update (not stored).
+    #[schema(nullable = false, min_length = 1)]
     update_id: Option<String>,
+    #[schema(nullable = false)]
     updated_datetime: Option<chrono::DateTime<chrono::Utc>>,
     /// `OPEN` (on a handled request: "not fixed", which reopens it) or `CLOSED`.
-    status: Option<String>,
+    #[schema(nullable = false)]
+    status: Option<UpdateStatus>,
+    /// Plain text, at most 4,000 characters.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^\s*(?:[^<\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|<[^A-Za-z/!?<\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F])(?:[^<\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|<[^A-Za-z/!?<\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F])*<?$"
+    )]
     description: String,
+    #[schema(nullable = false, min_length = 1)]
     email: Option<String>,
+    #[schema(nullable = false, min_length = 1)]
     first_name: Option<String>,
+    #[schema(nullable = false, min_length = 1)]
     last_name: Option<String>,
+    #[schema(
+        nullable = false,
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]*)?([/?#]([!#$&'()*+,./0-9:;=?@A-Z_a-z~-]|%([2-689A-Fa-f][0-9A-Fa-f]|7[0-9A-Ea-e]))*)?$"
+    )]
     media_url: Option<String>,
+    #[schema(nullable = false, min_length = 1)]
     account_id: Option<String>,
 }
 

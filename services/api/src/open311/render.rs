@@ -43,6 +43,8 @@ impl Open311Error {
         let (status, text) = match e {
             CoreError::NotFound(what) => (404, format!("{what} not found")),
             CoreError::Forbidden { message, .. } | CoreError::Unauthorized { message, .. } => (403, message),
+            // Our Idempotency-Key is not the spec's: its reuse is a conflict, as on /api/v1.
+            CoreError::Validation(v) if v.code == "idempotency_key_reused" => (409, format!("{}: {}", v.field, v.message)),
             CoreError::Validation(v) => (400, format!("{}: {}", v.field, v.message)),
             CoreError::Conflict { message, .. } => (400, message),
             CoreError::Throttled { retry_after_secs } => (429, format!("too many requests; retry in {retry_after_secs} s")),
