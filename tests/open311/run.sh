@@ -44,6 +44,8 @@ cargo build -q -p hotline-api --manifest-path "$root/Cargo.toml"
 password="open311-suite-password"
 source "$root/tests/smoke/demo_server.sh"
 start_demo_server "$password"
+# schemathesis keeps its state in the working folder: the temporary one, not the checkout.
+cd "$work"
 
 passed=0
 failed=0
