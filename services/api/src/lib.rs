@@ -10,5 +10,6 @@ mod request_log;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod suggest_cli;
 
 pub use startup::{Application, build_core};

@@ -41,6 +41,39 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Learned routing suggestions.
+    Suggest {
+        #[command(subcommand)]
+        action: SuggestCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SuggestCommand {
+    /// Cross-validated top-1 and top-3 accuracy of the suggestion model on a CSV of labelled
+    /// texts (no database needed).
+    Evaluate {
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        /// The columns whose text is classified, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        text_cols: Vec<String>,
+        /// The column with the label (a line, a unit, an agency …).
+        #[arg(long)]
+        label_col: String,
+        /// A CSV of training-only examples (e.g. the complaint taxonomy): in every training
+        /// set, never evaluated.
+        #[arg(long, value_name = "FILE", requires_all = ["seed_text_cols", "seed_label_col"])]
+        seed_csv: Option<PathBuf>,
+        #[arg(long, value_delimiter = ',')]
+        seed_text_cols: Vec<String>,
+        #[arg(long)]
+        seed_label_col: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long, default_value_t = 311)]
+        seed: u64,
+    },
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Settings> {
@@ -66,6 +99,44 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Metrics) => {
             print!("{}", hotline_domain::stats::metrics_markdown());
             return Ok(());
+        }
+        Some(Command::Suggest {
+            action:
+                SuggestCommand::Evaluate {
+                    ref csv,
+                    ref text_cols,
+                    ref label_col,
+                    ref seed_csv,
+                    ref seed_text_cols,
+                    ref seed_label_col,
+                    folds,
+                    seed,
+                },
+        }) => {
+            let started = std::time::Instant::now();
+            let seeds = seed_csv.as_deref().map(|path| hotline_api::suggest_cli::Seeds {
+                path,
+                text_cols: seed_text_cols,
+                label_col: seed_label_col.as_deref().unwrap_or_default(),
+            });
+            match hotline_api::suggest_cli::evaluate(csv, text_cols, label_col, seeds, folds, seed) {
+                Ok(e) => {
+                    println!(
+                        "{} examples, {} labels, {}-fold cross-validation: top-1 {:.1} %, top-3 {:.1} % ({:.1} s)",
+                        e.examples,
+                        e.labels,
+                        e.folds,
+                        e.top1 * 100.0,
+                        e.top3 * 100.0,
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Ok(());
+                }
+                Err(msg) => {
+                    eprintln!("hotline-api: {msg}");
+                    std::process::exit(2);
+                }
+            }
         }
         _ => {}
     }

@@ -12,6 +12,7 @@ pub mod open311;
 pub mod role;
 pub mod rules;
 pub mod stats;
+pub mod suggest;
 pub mod tenant;
 pub mod unit;
 pub mod user;
