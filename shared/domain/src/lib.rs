@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod case;
 pub mod clock;
+pub mod duplicates;
 pub mod error;
 pub mod ids;
 pub mod open311;

@@ -1,0 +1,218 @@
+//! Duplicate candidates (并单) and hot spots (issue 8), as pure rules: how alike two contacts
+//! are by their text, their place and their time, and when a burst of alike contacts in one
+//! place is many citizens reporting one issue. The store finds the open cases to compare; this
+//! decides the scores.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::suggest::features;
+
+/// What a contact brings to the comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub text: String,
+    pub district: Option<String>,
+    pub address: Option<String>,
+    /// WGS84 latitude and longitude.
+    pub point: Option<(f64, f64)>,
+    pub at: DateTime<Utc>,
+}
+
+/// The parts of a score and the total, 0..1 each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    pub text: f64,
+    pub place: f64,
+    pub time: f64,
+    pub total: f64,
+}
+
+/// How the parts weigh and how far place and time reach.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    pub text: f64,
+    pub place: f64,
+    pub time: f64,
+    /// Points closer than this are the same place; beyond `far` nothing alike.
+    pub near_m: f64,
+    pub far_m: f64,
+    /// Contacts further apart in time than this are not duplicates.
+    pub window: Duration,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights { text: 0.6, place: 0.25, time: 0.15, near_m: 200.0, far_m: 2000.0, window: Duration::days(7) }
+    }
+}
+
+/// Cosine similarity of the texts' feature sets (Chinese character bigrams and unigrams, Latin
+/// words): 1 for the same wording, 0 for nothing in common.
+pub fn text_similarity(a: &str, b: &str) -> f64 {
+    let fa: HashSet<String> = features(a).into_iter().collect();
+    let fb: HashSet<String> = features(b).into_iter().collect();
+    if fa.is_empty() || fb.is_empty() {
+        return 0.0;
+    }
+    let common = fa.intersection(&fb).count() as f64;
+    common / ((fa.len() as f64) * (fb.len() as f64)).sqrt()
+}
+
+/// Great-circle distance in metres.
+pub fn distance_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
+    let r = 6_371_000.0_f64;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
+/// Place: by distance when both have a point, else by address wording, else by district.
+fn place_similarity(a: &Contact, b: &Contact, w: &Weights) -> f64 {
+    if let (Some(pa), Some(pb)) = (a.point, b.point) {
+        let d = distance_m(pa, pb);
+        return if d <= w.near_m {
+            1.0
+        } else if d >= w.far_m {
+            0.0
+        } else {
+            1.0 - (d - w.near_m) / (w.far_m - w.near_m)
+        };
+    }
+    if let (Some(x), Some(y)) = (&a.address, &b.address) {
+        return text_similarity(x, y);
+    }
+    match (&a.district, &b.district) {
+        (Some(x), Some(y)) if x == y => 0.5,
+        _ => 0.0,
+    }
+}
+
+/// How alike two contacts are. Outside the time window the score is zero: a report of last
+/// month is not the same issue.
+pub fn score(a: &Contact, b: &Contact, w: &Weights) -> Score {
+    let gap = (a.at - b.at).num_seconds().abs() as f64;
+    let window = w.window.num_seconds().max(1) as f64;
+    if gap > window {
+        return Score { text: 0.0, place: 0.0, time: 0.0, total: 0.0 };
+    }
+    let text = text_similarity(&a.text, &b.text);
+    let place = place_similarity(a, b, w);
+    let time = 1.0 - gap / window;
+    Score { text, place, time, total: w.text * text + w.place * place + w.time * time }
+}
+
+/// The open cases worth showing the agent: at least `min_score`, best first, at most `limit`;
+/// ties keep the order given (the caller gives newest first).
+pub fn candidates<'a, T>(new: &Contact, open: &'a [(T, Contact)], w: &Weights, min_score: f64, limit: usize) -> Vec<(&'a T, Score)> {
+    let mut out: Vec<(&T, Score)> = open.iter().map(|(id, c)| (id, score(new, c, w))).filter(|(_, s)| s.total >= min_score).collect();
+    out.sort_by(|a, b| b.1.total.total_cmp(&a.1.total));
+    out.truncate(limit);
+    out
+}
+
+/// A hot spot (热点): at least `min_contacts` contacts, each alike (score ≥ `min_score`) to the
+/// newest, within `span` of it. Returns the indexes of the contacts in the burst, newest's
+/// first, or nothing when there is no burst.
+pub fn hot_spot(newest: &Contact, recent: &[Contact], w: &Weights, min_score: f64, min_contacts: usize, span: Duration) -> Vec<usize> {
+    let burst: Vec<usize> = recent
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| (newest.at - c.at) <= span && c.at <= newest.at)
+        .filter(|(_, c)| score(newest, c, w).total >= min_score)
+        .map(|(i, _)| i)
+        .collect();
+    // The newest contact counts itself.
+    if burst.len() + 1 >= min_contacts { burst } else { Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap() + Duration::hours(h)
+    }
+
+    fn contact(text: &str, point: Option<(f64, f64)>, h: i64) -> Contact {
+        Contact { text: text.into(), district: Some("鼓楼区".into()), address: None, point, at: at(h) }
+    }
+
+    const HERE: (f64, f64) = (26.0820, 119.2960);
+
+    #[test]
+    fn text_similarity_is_a_cosine_of_features() {
+        assert!((text_similarity("东街口路灯不亮", "东街口路灯不亮") - 1.0).abs() < 1e-9);
+        assert_eq!(text_similarity("路灯不亮", "超市卖过期食品"), 0.0);
+        let near = text_similarity("东街口路灯坏了不亮", "东街口的路灯不亮了");
+        assert!(near > 0.5 && near < 1.0, "{near}");
+        assert_eq!(text_similarity("", "路灯"), 0.0);
+    }
+
+    #[test]
+    fn distances_are_metres() {
+        assert!(distance_m(HERE, HERE) < 1e-6);
+        // 0.01° of latitude is about 1.11 km.
+        let d = distance_m(HERE, (HERE.0 + 0.01, HERE.1));
+        assert!((d - 1112.0).abs() < 5.0, "{d}");
+    }
+
+    #[test]
+    fn scores_weigh_text_place_and_time() {
+        let w = Weights::default();
+        let a = contact("东街口路灯不亮", Some(HERE), 0);
+        let same = score(&a, &contact("东街口路灯不亮", Some(HERE), 1), &w);
+        assert!(same.text > 0.99 && same.place == 1.0 && same.time > 0.99 && same.total > 0.99, "{same:?}");
+        let elsewhere = score(&a, &contact("东街口路灯不亮", Some((HERE.0 + 0.05, HERE.1)), 1), &w);
+        assert_eq!(elsewhere.place, 0.0);
+        assert!(elsewhere.total < same.total);
+        let other = score(&a, &contact("超市卖过期食品", Some(HERE), 1), &w);
+        assert!(other.total < 0.45, "{other:?}");
+        // Last month's report is not the same issue.
+        assert_eq!(score(&a, &contact("东街口路灯不亮", Some(HERE), 24 * 8), &w).total, 0.0);
+        // Without points: the address wording, then the district.
+        let mut x = contact("路灯不亮", None, 0);
+        let mut y = contact("路灯不亮", None, 0);
+        assert_eq!(score(&x, &y, &w).place, 0.5);
+        x.address = Some("杨桥路88号".into());
+        y.address = Some("杨桥路88号".into());
+        assert!(score(&x, &y, &w).place > 0.99);
+    }
+
+    #[test]
+    fn candidates_are_the_best_above_the_bar() {
+        let w = Weights::default();
+        let new = contact("东街口路灯坏了不亮", Some(HERE), 10);
+        let open = vec![
+            ("food", contact("超市卖过期食品", Some(HERE), 9)),
+            ("lamp", contact("东街口的路灯不亮了", Some(HERE), 8)),
+            ("lamp far", contact("东街口的路灯不亮了", Some((HERE.0 + 0.05, HERE.1)), 8)),
+            ("old lamp", contact("东街口路灯坏了不亮", Some(HERE), -24 * 30)),
+        ];
+        let found: Vec<&str> = candidates(&new, &open, &w, 0.5, 5).into_iter().map(|(id, _)| *id).collect();
+        assert_eq!(found, ["lamp", "lamp far"]);
+        assert_eq!(candidates(&new, &open, &w, 0.5, 1).len(), 1);
+        assert!(candidates::<&str>(&new, &[], &w, 0.5, 5).is_empty());
+    }
+
+    #[test]
+    fn a_burst_of_alike_contacts_in_one_place_is_a_hot_spot() {
+        let w = Weights::default();
+        let newest = contact("杨桥路污水冒出来了", Some(HERE), 6);
+        let recent = vec![
+            contact("杨桥路有污水冒出", Some(HERE), 5),
+            contact("杨桥路污水外溢", Some((HERE.0 + 0.0005, HERE.1)), 4),
+            contact("杨桥路下水道冒污水", Some(HERE), 2),
+            contact("超市卖过期食品", Some(HERE), 5),
+            contact("杨桥路污水冒出来了", Some(HERE), -48),
+        ];
+        let burst = hot_spot(&newest, &recent, &w, 0.55, 4, Duration::hours(24));
+        assert_eq!(burst, [0, 1, 2], "three alike contacts within a day, plus the newest");
+        assert!(hot_spot(&newest, &recent, &w, 0.55, 5, Duration::hours(24)).is_empty(), "four are not five");
+        assert!(hot_spot(&newest, &recent[3..], &w, 0.55, 2, Duration::hours(24)).is_empty());
+    }
+}
