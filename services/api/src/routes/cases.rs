@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use hotline_core::cases::CaseQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
 use super::case_dto::{CaseEventList, CaseEventResponse, CaseList, CaseResponse, IntakeRequest, IntakeResponse};
 use crate::error::{ApiResult, ErrorBody};
@@ -249,4 +250,67 @@ pub async fn list_supervision(auth: Auth, state: web::Data<AppState>, q: web::Qu
     let page = page_request(q.limit, q.after.as_deref())?;
     let page = state.core.list_supervision(&auth.0, &q.view, q.tenant, page).await?;
     Ok(web::Json(CaseList::from_page(page, CaseResponse::from)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateScore {
+    /// Cosine similarity of the texts, 0..1.
+    pub text: f64,
+    /// Same place: by distance, address wording or district, 0..1.
+    pub place: f64,
+    /// Closeness in time within the 7-day window, 0..1.
+    pub time: f64,
+    /// 0.6 text + 0.25 place + 0.15 time.
+    pub total: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateCandidateResponse {
+    pub case_id: Uuid,
+    pub tracking_number: String,
+    pub title: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub score: DuplicateScore,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateCandidateList {
+    pub items: Vec<DuplicateCandidateResponse>,
+}
+
+/// Duplicate candidates (并单): open cases the caller can see, across lines, alike by text,
+/// place and time (score ≥ 0.5, best first, at most 10). Link one with `POST /cases/{id}/link`.
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path, description = "Case id")),
+    responses(
+        (status = 200, body = DuplicateCandidateList),
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/cases/{id}/duplicates")]
+pub async fn list_duplicate_candidates(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<DuplicateCandidateList>> {
+    let items = state
+        .core
+        .duplicate_candidates(&auth.0, &path)
+        .await?
+        .into_iter()
+        .map(|d| DuplicateCandidateResponse {
+            case_id: d.case_id,
+            tracking_number: d.tracking_number,
+            title: d.title,
+            status: d.status,
+            created_at: d.created_at,
+            score: DuplicateScore { text: d.score.text, place: d.score.place, time: d.score.time, total: d.score.total },
+        })
+        .collect();
+    Ok(web::Json(DuplicateCandidateList { items }))
 }

@@ -55,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(cases::list_cases)
             .service(cases::get_case)
             .service(cases::list_case_events)
+            .service(cases::list_duplicate_candidates)
             .service(cases::reveal_contact)
             .service(cases::list_supervision)
             .service(stats::stats_summary)

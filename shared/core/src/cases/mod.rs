@@ -4,6 +4,7 @@
 
 mod access;
 mod calls;
+mod duplicates;
 mod intake;
 mod joint;
 mod public;
@@ -12,6 +13,7 @@ mod steps;
 mod view;
 
 pub use calls::{CallEventInput, CallEventView};
+pub use duplicates::DuplicateCandidate;
 pub use intake::{AttachmentInput, IntakeInput, IntakeReceipt, IntakeResult};
 pub use public::{CitizenProof, PublicCaseView};
 pub use query::CaseQuery;
