@@ -49,6 +49,8 @@ pub struct Core {
     pub routing: Arc<routing::RoutingCache>,
     /// Sends the outbox's e-mails (SMTP, or the log without an SMTP server).
     pub mailer: Arc<dyn hotline_notify::Mailer>,
+    /// Learned routing models by scope, retrained when the cases they learn from change.
+    pub suggestions: Arc<routing::SuggestionCache>,
 }
 
 impl Core {

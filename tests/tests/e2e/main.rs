@@ -21,5 +21,6 @@ mod stats_joint;
 mod stats_nyc;
 mod stats_store;
 mod storage;
+mod suggest;
 mod supervision;
 mod throttle;

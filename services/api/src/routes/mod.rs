@@ -14,6 +14,7 @@ pub mod public;
 pub mod rule_sets;
 pub mod sla;
 pub mod stats;
+pub mod suggest;
 pub mod tenants;
 pub mod units;
 pub mod users;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(rule_sets::publish_rule_set)
             .service(rule_sets::replay_rule_set)
             .service(rule_sets::simulate_routing)
+            .service(suggest::suggest_route)
             .service(rule_sets::case_routing),
     );
     crate::open311::configure(cfg);

@@ -5,10 +5,12 @@
 mod cache;
 mod decide;
 mod rule_sets;
+mod suggest;
 
 pub use cache::RoutingCache;
 pub use decide::{ReplayExample, ReplayReport, SimulateInput, StoredDecision, Summary};
 pub use rule_sets::{RuleSetInput, RuleSetView};
+pub use suggest::{RouteSuggestion, Suggested, SuggestionCache};
 
 /// The pub/sub channel (under the kv prefix) on which instances announce publishes.
 pub const CHANNEL: &str = "routing";
