@@ -230,6 +230,20 @@ impl Core {
         }
     }
 
+    /// Where an integrator key writes: the jurisdiction named (by default its own), which must be
+    /// the key's own tenant.
+    async fn writing_jurisdiction(&self, p: &Principal, named: &Option<String>, action: &str, what: &str) -> CoreResult<Jurisdiction> {
+        if !p.has(Role::Integrator) {
+            return Err(CoreError::forbidden(format!("only an integrator API key {what} over Open311")));
+        }
+        let j = self.open311_jurisdiction(present(named).or(Some(p.tenant.code.as_str()))).await?;
+        if j.root.id != p.tenant.id.0 {
+            self.audit_denied(p, action, &j.code, "key of another jurisdiction").await;
+            return Err(CoreError::forbidden(format!("this API key {what} in jurisdiction {} only", p.tenant.code)));
+        }
+        Ok(j)
+    }
+
     /// Every service of a jurisdiction: each line's active categories, then its catch-all.
     pub async fn open311_services(&self, j: &Jurisdiction) -> CoreResult<Vec<Service>> {
         let ids: Vec<Uuid> = j.tenants.iter().map(|t| t.id).collect();
@@ -267,14 +281,7 @@ impl Core {
     /// Files a request as an ordinary case of the key's tenant: routed by its rules, timed by
     /// its SLA, counted in the statistics.
     pub async fn open311_create(&self, p: &Principal, form: RequestForm, key: Option<&str>) -> CoreResult<Created> {
-        if !p.has(Role::Integrator) {
-            return Err(CoreError::forbidden("Open311 requests are filed with an integrator API key"));
-        }
-        let j = self.open311_jurisdiction(present(&form.jurisdiction_id).or(Some(p.tenant.code.as_str()))).await?;
-        if j.root.id != p.tenant.id.0 {
-            self.audit_denied(p, "open311.create", &j.code, "key of another jurisdiction").await;
-            return Err(CoreError::forbidden(format!("this API key files requests in jurisdiction {} only", p.tenant.code)));
-        }
+        let j = self.writing_jurisdiction(p, &form.jurisdiction_id, "open311.create", "files requests").await?;
         let code =
             present(&form.service_code).ok_or_else(|| ValidationError::new("service_code", "required", "service_code is required"))?;
         let service = match self.open311_service(&j, code).await {
@@ -388,9 +395,7 @@ impl Core {
             }
             f.open = if open == closed { None } else { Some(open) };
         }
-        let start = present(&q.start_date).map(|s| spec::parse_w3c("start_date", s)).transpose()?;
-        let end = present(&q.end_date).map(|s| spec::parse_w3c("end_date", s)).transpose()?;
-        let (from, to) = spec::window(start, end, self.now())?;
+        let (from, to) = spec::window_of(present(&q.start_date), present(&q.end_date), self.now())?;
         (f.from, f.to) = (Some(from), Some(to));
         if let Some(ids) = present(&q.service_request_id) {
             let ids: Vec<String> = ids.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
@@ -480,9 +485,7 @@ impl Core {
         page_size: Option<&str>,
     ) -> CoreResult<Vec<Update>> {
         let (offset, limit) = spec::paging(page, page_size)?;
-        let start = start.map(str::trim).filter(|s| !s.is_empty()).map(|s| spec::parse_w3c("start_date", s)).transpose()?;
-        let end = end.map(str::trim).filter(|s| !s.is_empty()).map(|s| spec::parse_w3c("end_date", s)).transpose()?;
-        let (from, to) = spec::window(start, end, self.now())?;
+        let (from, to) = spec::window_of(start, end, self.now())?;
         let hidden = vec![ContactType::Report.as_str().to_owned()];
         let rows = catalogue::public_events(&self.store.db, j.scope(), PUBLIC_ACTIONS, &hidden, (from, to), (offset, limit)).await?;
         Ok(rows.iter().map(|(e, c)| update(e, c)).collect())
@@ -492,14 +495,8 @@ impl Core {
     /// an open case it is a follow-up (补充诉求); on a handled one, status OPEN means "not fixed":
     /// a dissatisfied rating, which sends the case back (二次派单).
     pub async fn open311_post_update(&self, p: &Principal, form: UpdateForm) -> CoreResult<Update> {
-        if !p.has(Role::Integrator) {
-            return Err(CoreError::forbidden("request updates are posted with an integrator API key"));
-        }
-        let j = self.open311_jurisdiction(present(&form.jurisdiction_id).or(Some(p.tenant.code.as_str()))).await?;
-        if j.root.id != p.tenant.id.0 {
-            self.audit_denied(p, "open311.update", &j.code, "key of another jurisdiction").await;
-            return Err(CoreError::forbidden(format!("this API key posts updates in jurisdiction {} only", p.tenant.code)));
-        }
+        // The key must write in its own jurisdiction; the case is then looked up among its own.
+        self.writing_jurisdiction(p, &form.jurisdiction_id, "open311.update", "posts updates").await?;
         let id = present(&form.service_request_id)
             .ok_or_else(|| ValidationError::new("service_request_id", "required", "service_request_id is required"))?;
         let text = present(&form.description).ok_or_else(|| ValidationError::new("description", "required", "description is required"))?;

@@ -160,6 +160,12 @@ pub fn window(
     Ok((from, to))
 }
 
+/// The window of `start_date` and `end_date` as given in a query (blank: not given).
+pub fn window_of(start: Option<&str>, end: Option<&str>, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<Utc>), ValidationError> {
+    let parse = |field: &str, v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(|s| parse_w3c(field, s)).transpose();
+    window(parse("start_date", start)?, parse("end_date", end)?, now)
+}
+
 /// `page` (from 1) and `page_size` as offset and limit.
 pub fn paging(page: Option<&str>, page_size: Option<&str>) -> Result<(u64, u64), ValidationError> {
     let number = |field: &str, v: Option<&str>, default: u64, max: u64| -> Result<u64, ValidationError> {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
-use hotline_core::open311::{RequestForm, RequestQuery, UpdateForm};
+use hotline_core::open311::{Jurisdiction, RequestForm, RequestQuery, UpdateForm};
 use hotline_core::{CoreError, Principal};
 use hotline_domain::open311::contact_type_options;
 use serde::Deserialize;
@@ -67,6 +67,11 @@ fn format_of(s: &str) -> Result<Format, Open311Error> {
 
 fn core(format: Format) -> impl Fn(CoreError) -> Open311Error {
     move |e| Open311Error::from_core(format, e)
+}
+
+/// The jurisdiction a read names (`jurisdiction_id`, default the platform).
+async fn jurisdiction(state: &AppState, format: Format, q: &HashMap<String, String>) -> Result<Jurisdiction, Open311Error> {
+    state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))
 }
 
 /// The key of a POST, from the form or the query; a missing or bad one is the spec's 403.
@@ -144,7 +149,7 @@ pub async fn discovery(req: HttpRequest, path: Path<String>) -> Answer {
 pub async fn services(req: HttpRequest, state: Data<AppState>, path: Path<String>) -> Answer {
     let format = format_of(&path)?;
     let q = query(&req, format, &["jurisdiction_id", "lat", "long"])?;
-    let j = state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))?;
+    let j = jurisdiction(&state, format, &q).await?;
     let list: Vec<ServiceDto> = state.core.open311_services(&j).await.map_err(core(format))?.into_iter().map(ServiceDto::from).collect();
     ok(format, &list, ("services", "service"))
 }
@@ -164,7 +169,7 @@ pub async fn service_definition(req: HttpRequest, state: Data<AppState>, path: P
     let (code, format) = path.into_inner();
     let format = format_of(&format)?;
     let q = query(&req, format, &["jurisdiction_id", "lat", "long"])?;
-    let j = state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))?;
+    let j = jurisdiction(&state, format, &q).await?;
     let s = state.core.open311_service(&j, &code).await.map_err(core(format))?;
     let def = ServiceDefinition {
         service_code: s.code,
@@ -390,7 +395,7 @@ pub async fn list_requests(req: HttpRequest, state: Data<AppState>, path: Path<S
         &["jurisdiction_id", "service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size", "extensions"],
     )?;
     let ext = extensions(format, &q)?;
-    let j = state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))?;
+    let j = jurisdiction(&state, format, &q).await?;
     let mut take = |k: &str| q.remove(k);
     let rq = RequestQuery {
         jurisdiction_id: take("jurisdiction_id"),
@@ -432,7 +437,7 @@ pub async fn get_request(req: HttpRequest, state: Data<AppState>, path: Path<(St
     let format = format_of(&format)?;
     let q = query(&req, format, &["jurisdiction_id", "extensions"])?;
     let ext = extensions(format, &q)?;
-    let j = state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))?;
+    let j = jurisdiction(&state, format, &q).await?;
     let rq = RequestQuery { service_request_id: Some(id.replace(',', " ")), ..Default::default() };
     let list = state.core.open311_requests(&j, &rq).await.map_err(core(format))?;
     if list.is_empty() {
@@ -457,7 +462,7 @@ pub async fn token(req: HttpRequest, state: Data<AppState>, path: Path<(String, 
     let (token, format) = path.into_inner();
     let format = format_of(&format)?;
     let q = query(&req, format, &["jurisdiction_id"])?;
-    let j = state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))?;
+    let j = jurisdiction(&state, format, &q).await?;
     let id = state.core.open311_token(&j, &token).await.map_err(core(format))?;
     ok(format, &vec![TokenDto { service_request_id: id, token }], ("service_requests", "request"))
 }
@@ -491,7 +496,7 @@ pub struct UpdatesParams {
 pub async fn list_updates(req: HttpRequest, state: Data<AppState>, path: Path<String>) -> Answer {
     let format = format_of(&path)?;
     let q = query(&req, format, &["jurisdiction_id", "start_date", "end_date", "page", "page_size"])?;
-    let j = state.core.open311_jurisdiction(q.get("jurisdiction_id").map(String::as_str)).await.map_err(core(format))?;
+    let j = jurisdiction(&state, format, &q).await?;
     let get = |k: &str| q.get(k).map(String::as_str);
     let list =
         state.core.open311_updates(&j, get("start_date"), get("end_date"), get("page"), get("page_size")).await.map_err(core(format))?;
