@@ -32,6 +32,8 @@ mod m20261123_000025_index_open_cases_feedback_due;
 mod m20261123_000026_index_stat_handling_lines;
 mod m20261123_000027_add_stat_month_rollup;
 mod m20261123_000028_create_service_categories;
+mod m20261123_000029_create_routing_models;
+mod m20261123_000030_create_hot_spots;
 
 pub struct Migrator;
 
@@ -67,6 +69,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000026_index_stat_handling_lines::Migration),
             Box::new(m20261123_000027_add_stat_month_rollup::Migration),
             Box::new(m20261123_000028_create_service_categories::Migration),
+            Box::new(m20261123_000029_create_routing_models::Migration),
+            Box::new(m20261123_000030_create_hot_spots::Migration),
         ]
     }
 }

@@ -35,6 +35,7 @@ impl Application {
         first_start(&core, &settings).await?;
         if settings.worker_embedded {
             hotline_core::supervision::spawn_sweeper(core.clone(), settings.sweep_interval);
+            hotline_core::routing::spawn_trainer(core.clone(), settings.model_training_interval);
         }
         if let Some(url) = &settings.redis_url {
             // Other instances announce rule publishes and organisation changes here.

@@ -65,7 +65,16 @@ pub const KEYS: &[KeySpec] = &[
         "true",
         "Run the worker (deadline sweeps) inside the API process. Set false when hotline-worker runs as its own deployment.",
     ),
-    key("sweep_interval", "60s", "How often the worker sweeps deadlines for reminders (催办) and supervision (督办)."),
+    key(
+        "sweep_interval",
+        "60s",
+        "How often the worker sweeps deadlines for reminders (催办) and supervision (督办), and looks for hot spots (热点).",
+    ),
+    key(
+        "model_training_interval",
+        "1h",
+        "How often the worker retrains the learned routing models (a tenant's model only when its dispatched cases changed).",
+    ),
     key(
         "password_hash_concurrency",
         "2",

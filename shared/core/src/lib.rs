@@ -49,7 +49,7 @@ pub struct Core {
     pub routing: Arc<routing::RoutingCache>,
     /// Sends the outbox's e-mails (SMTP, or the log without an SMTP server).
     pub mailer: Arc<dyn hotline_notify::Mailer>,
-    /// Learned routing models by scope, retrained when the cases they learn from change.
+    /// The learned routing model each tenant serves (trained and stored by the worker).
     pub suggestions: Arc<routing::SuggestionCache>,
 }
 
@@ -65,6 +65,9 @@ impl Core {
 
     /// Applies a message of the routing channel from another instance.
     pub fn on_routing_message(&self, message: &str) {
+        if let Some(Ok(tenant)) = message.strip_prefix("model:").map(|t| t.parse::<uuid::Uuid>()) {
+            return self.suggestions.invalidate(tenant);
+        }
         match message.strip_prefix("rules:").map(|t| t.parse::<uuid::Uuid>()) {
             Some(Ok(tenant)) => self.routing.invalidate(tenant),
             _ if message == "org" => self.routing.invalidate_org(),

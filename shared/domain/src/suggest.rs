@@ -126,6 +126,11 @@ impl Rng {
 type Sparse = Vec<(usize, f32)>;
 
 impl Model {
+    /// How many features it knows.
+    pub fn feature_count(&self) -> usize {
+        self.vocab.len()
+    }
+
     /// Learns from `(text, label)` pairs. Panics never; an empty set gives a model that
     /// suggests nothing.
     pub fn train(examples: &[(String, String)], opts: &TrainOptions) -> Model {

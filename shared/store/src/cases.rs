@@ -42,6 +42,8 @@ pub struct CaseFilter {
     /// Open at a unit, past the reminder point but not yet the deadline, at this instant.
     pub near_at: Option<DateTime<Utc>>,
     pub q: Option<String>,
+    /// Only cases a lead unit has (or had) — what a routing model learns from.
+    pub has_lead: bool,
 }
 
 fn participant_cases(col: case_participant::Column, value: Uuid) -> sea_orm::sea_query::SelectStatement {
@@ -145,6 +147,9 @@ pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, p
     }
     if let Some(p) = f.problem {
         q = q.filter(case::Column::Problem.eq(p));
+    }
+    if f.has_lead {
+        q = q.filter(case::Column::LeadUnitId.is_not_null());
     }
     if let Some(text) = &f.q {
         q = q.filter(

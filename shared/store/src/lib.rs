@@ -9,6 +9,8 @@ pub mod catalogue;
 mod connect;
 pub mod entities;
 mod error;
+pub mod hot_spots;
+pub mod models;
 pub mod outbox;
 mod page;
 pub mod rules;

@@ -86,6 +86,10 @@ pub struct IntakeResponse {
     pub case_id: Uuid,
     /// Where the rules send the case; `POST /cases/{id}/dispatch` with no unit follows it.
     pub routing: Option<RoutingSummary>,
+    /// Beside the rules: the learned model's three likeliest routes, once a model is trained
+    /// (staff intake only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<super::suggest::SuggestResponse>,
     /// Human-readable, e.g. `12345-20261122-000123`.
     #[schema(example = "12345-20261122-000123")]
     pub tracking_number: String,
@@ -116,6 +120,7 @@ impl From<IntakeReceipt> for IntakeResponse {
                 manual: s.manual,
                 reason: s.reason,
             }),
+            suggestion: r.suggestion.map(Into::into),
             case_id: r.case_id,
             tracking_number: r.tracking_number,
             status: r.status,

@@ -102,6 +102,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(rule_sets::replay_rule_set)
             .service(rule_sets::simulate_routing)
             .service(suggest::suggest_route)
+            .service(suggest::list_routing_models)
             .service(rule_sets::case_routing),
     );
     crate::open311::configure(cfg);

@@ -1,6 +1,6 @@
 //! Learned routing suggestions for the agent desk (issue 8).
 
-use actix_web::{post, web};
+use actix_web::{get, post, web};
 use hotline_core::routing::Suggested;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,10 +38,10 @@ pub struct RouteSuggestionResponse {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuggestResponse {
-    /// Changes when the cases the model learns from change.
-    pub model_version: String,
+    /// The stored model version answering (0 before the worker trained one); the worker trains a new one when the dispatched cases change.
+    pub model_version: i32,
     pub trained_on: usize,
-    /// The three likeliest, likeliest first; empty before any case has a lead unit.
+    /// The three likeliest, likeliest first; empty before a model is trained.
     pub suggestions: Vec<RouteSuggestionResponse>,
 }
 
@@ -84,4 +84,44 @@ pub async fn suggest_route(
     body: web::Json<SuggestRequest>,
 ) -> ApiResult<web::Json<SuggestResponse>> {
     Ok(web::Json(state.core.suggest_route(&auth.0, &body.text).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingModelResponse {
+    pub version: i32,
+    /// The cases it learnt from: how many, and the newest change among them.
+    pub data_version: String,
+    pub examples: i32,
+    pub labels: i32,
+    pub features: i32,
+    pub trained_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The stored versions of the caller's learned routing model (the worker trains a new one on
+/// its schedule when the dispatched cases changed), newest first; the newest answers.
+#[utoipa::path(
+    tag = "rules",
+    responses(
+        (status = 200, body = [RoutingModelResponse]),
+        (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
+        (status = 403, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/routing/models")]
+pub async fn list_routing_models(auth: Auth, state: web::Data<AppState>) -> ApiResult<web::Json<Vec<RoutingModelResponse>>> {
+    let heads = state.core.routing_models(&auth.0).await?;
+    Ok(web::Json(
+        heads
+            .into_iter()
+            .map(|h| RoutingModelResponse {
+                version: h.version,
+                data_version: h.data_version,
+                examples: h.examples,
+                labels: h.labels,
+                features: h.features,
+                trained_at: h.trained_at,
+            })
+            .collect(),
+    ))
 }

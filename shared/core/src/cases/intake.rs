@@ -53,6 +53,10 @@ pub struct IntakeReceipt {
     /// Where the rules send the case (the dispatcher confirms with `dispatch`).
     #[serde(default)]
     pub routing: Option<crate::routing::Summary>,
+    /// Beside the rules: what the tenant's learned model suggests (staff intake, once a model
+    /// is trained).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<crate::routing::Suggested>,
     pub tracking_number: String,
     pub status: String,
     /// Lets the citizen track the case without an account; shown only here.
@@ -300,6 +304,15 @@ impl Core {
         {
             return Err(ValidationError::new("reported_unit_id", "unknown_unit", "no unit has this id").into());
         }
+        // Read before the transaction (a model is in memory once loaded): it is advice for the
+        // desk, stored with the receipt so a replay answers the same.
+        let suggestion = match &who {
+            Intaker::Staff(_) => {
+                let s = self.suggestion_for(t.id, &format!("{} {}", checked.title, checked.description)).await?;
+                Some(s).filter(|s| s.model_version > 0)
+            }
+            Intaker::Public => None,
+        };
         let now = self.now();
         let tz: chrono_tz::Tz = t.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
         let day = now.with_timezone(&tz).date_naive();
@@ -370,6 +383,7 @@ impl Core {
         }
         let receipt = IntakeReceipt {
             routing: Some(crate::routing::Summary::from(&decision)),
+            suggestion,
             case_id: row.id,
             tracking_number: row.tracking_number.clone(),
             status: row.status.clone(),

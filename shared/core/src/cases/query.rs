@@ -64,6 +64,7 @@ impl Core {
             problem: q.problem,
             near_at: q.near_due.filter(|n| *n).map(|_| self.now()),
             q: q.q.filter(|t| !t.trim().is_empty()),
+            has_lead: false,
         };
         let page = cases::list(&self.store.db, scope, &filter, page).await?;
         let mut items = Vec::with_capacity(page.items.len());

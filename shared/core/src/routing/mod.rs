@@ -10,7 +10,7 @@ mod suggest;
 pub use cache::RoutingCache;
 pub use decide::{ReplayExample, ReplayReport, SimulateInput, StoredDecision, Summary};
 pub use rule_sets::{RuleSetInput, RuleSetView};
-pub use suggest::{RouteSuggestion, Suggested, SuggestionCache};
+pub use suggest::{RetrainReport, RouteSuggestion, Suggested, SuggestionCache, spawn_trainer};
 
 /// The pub/sub channel (under the kv prefix) on which instances announce publishes.
 pub const CHANNEL: &str = "routing";
