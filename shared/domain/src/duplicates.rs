@@ -114,15 +114,23 @@ pub fn candidates<'a, T>(new: &Contact, open: &'a [(T, Contact)], w: &Weights, m
     out
 }
 
+/// Contacts this alike in place are "in one place" for a hot spot: within the near distance
+/// (or up to the middle of the ramp), alike addresses, or at least the same district.
+pub const SAME_PLACE: f64 = 0.5;
+
 /// A hot spot (热点): at least `min_contacts` contacts, each alike (score ≥ `min_score`) to the
-/// newest, within `span` of it. Returns the indexes of the contacts in the burst, newest's
-/// first, or nothing when there is no burst.
+/// newest and in the same place as it (place ≥ [`SAME_PLACE`]: the same words far away are
+/// not one issue), within `span` of it. Returns the indexes of the contacts in the burst, or
+/// nothing when there is no burst.
 pub fn hot_spot(newest: &Contact, recent: &[Contact], w: &Weights, min_score: f64, min_contacts: usize, span: Duration) -> Vec<usize> {
     let burst: Vec<usize> = recent
         .iter()
         .enumerate()
         .filter(|(_, c)| (newest.at - c.at) <= span && c.at <= newest.at)
-        .filter(|(_, c)| score(newest, c, w).total >= min_score)
+        .filter(|(_, c)| {
+            let s = score(newest, c, w);
+            s.total >= min_score && s.place >= SAME_PLACE
+        })
         .map(|(i, _)| i)
         .collect();
     // The newest contact counts itself.
@@ -209,10 +217,13 @@ mod tests {
             contact("杨桥路下水道冒污水", Some(HERE), 2),
             contact("超市卖过期食品", Some(HERE), 5),
             contact("杨桥路污水冒出来了", Some(HERE), -48),
+            // The same words 5.5 km away: alike enough in total, but not in one place.
+            contact("杨桥路污水冒出来了", Some((HERE.0 + 0.05, HERE.1)), 5),
         ];
         let burst = hot_spot(&newest, &recent, &w, 0.55, 4, Duration::hours(24));
         assert_eq!(burst, [0, 1, 2], "three alike contacts within a day, plus the newest");
         assert!(hot_spot(&newest, &recent, &w, 0.55, 5, Duration::hours(24)).is_empty(), "four are not five");
         assert!(hot_spot(&newest, &recent[3..], &w, 0.55, 2, Duration::hours(24)).is_empty());
+        assert!(score(&newest, &recent[5], &w).total >= 0.55, "the far one passes the bar on its words alone");
     }
 }

@@ -16,6 +16,8 @@ pub enum Kind {
     ExtensionDecision,
     /// A case came back after dissatisfaction (二次派单).
     Reopened,
+    /// Many citizens report one issue in one place (热点预警).
+    HotSpot,
 }
 
 /// One line of the daily digest.
@@ -64,6 +66,7 @@ pub fn render(kind: Kind, v: &Vars) -> (String, String) {
         Kind::Returned => ("工单被退回，请审核", "Case returned, please review"),
         Kind::ExtensionDecision => ("延期申请已处理", "Extension request decided"),
         Kind::Reopened => ("群众不满意，工单重新派发", "Citizen dissatisfied, case sent back"),
+        Kind::HotSpot => ("热点预警：多位群众反映同一问题", "Hot spot: many citizens report one issue"),
     };
     let subject = format!("[{}] {zh} / {en}", v.tracking_number);
     let mut body = format!("工单编号 / Case: {}\n标题 / Title: {}\n", v.tracking_number, v.title);
@@ -101,7 +104,9 @@ mod tests {
             due: Some("2026-11-25 17:30".into()),
             detail: None,
         };
-        for kind in [Kind::NewCase, Kind::Reminder, Kind::Supervision, Kind::Returned, Kind::ExtensionDecision, Kind::Reopened] {
+        for kind in
+            [Kind::NewCase, Kind::Reminder, Kind::Supervision, Kind::Returned, Kind::ExtensionDecision, Kind::Reopened, Kind::HotSpot]
+        {
             let (subject, body) = render(kind, &v);
             assert!(subject.starts_with("[12345-20261122-000001]"), "{subject}");
             assert!(subject.contains(" / "));

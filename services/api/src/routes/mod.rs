@@ -10,6 +10,7 @@ pub mod case_steps;
 pub mod cases;
 pub mod categories;
 pub mod health;
+pub mod hot_spots;
 pub mod public;
 pub mod rule_sets;
 pub mod sla;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(cases::list_case_events)
             .service(cases::list_duplicate_candidates)
             .service(cases::reveal_contact)
+            .service(hot_spots::list_hot_spots)
             .service(cases::list_supervision)
             .service(stats::stats_summary)
             .service(stats::stats_compare)

@@ -27,7 +27,8 @@ pub struct DuplicateCandidate {
     pub score: Score,
 }
 
-fn contact(c: &case::Model) -> Contact {
+/// What a case brings to a duplicate or hot-spot comparison.
+pub(crate) fn contact(c: &case::Model) -> Contact {
     Contact {
         text: format!("{} {}", c.title, c.description),
         district: c.district.clone(),

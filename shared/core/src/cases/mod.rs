@@ -14,6 +14,7 @@ mod view;
 
 pub use calls::{CallEventInput, CallEventView};
 pub use duplicates::DuplicateCandidate;
+pub(crate) use duplicates::contact;
 pub use intake::{AttachmentInput, IntakeInput, IntakeReceipt, IntakeResult};
 pub use public::{CitizenProof, PublicCaseView};
 pub use query::CaseQuery;

@@ -6,7 +6,10 @@
 //! in `deadline_crossings` under a unique key, written in the same transaction as the case
 //! event it causes, so a repeated window (after a crash) or a second worker changes nothing.
 
+mod hot_spots;
 mod sweep;
+
+pub use hot_spots::{HotSpotReport, HotSpotView};
 
 use hotline_store::ConnectionTrait;
 use uuid::Uuid;
@@ -55,6 +58,11 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::Joi
             }
             if let Err(e) = core.send_daily_digest().await {
                 tracing::error!(error = %e, "daily digest failed; retrying next tick");
+            }
+            match core.scan_hot_spots().await {
+                Ok(r) if r.raised + r.joined > 0 => tracing::info!(raised = r.raised, joined = r.joined, "hot spots"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "hot-spot scan failed; retrying next tick"),
             }
             match core.sweep_deadlines().await {
                 Ok(r) if r.reminders + r.supervisions > 0 => {
