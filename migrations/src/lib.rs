@@ -34,6 +34,8 @@ mod m20261123_000027_add_stat_month_rollup;
 mod m20261123_000028_create_service_categories;
 mod m20261123_000029_create_routing_models;
 mod m20261123_000030_create_hot_spots;
+mod m20261123_000031_create_knowledge_base;
+mod m20261123_000032_add_answered_from_knowledge;
 
 pub struct Migrator;
 
@@ -71,6 +73,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000028_create_service_categories::Migration),
             Box::new(m20261123_000029_create_routing_models::Migration),
             Box::new(m20261123_000030_create_hot_spots::Migration),
+            Box::new(m20261123_000031_create_knowledge_base::Migration),
+            Box::new(m20261123_000032_add_answered_from_knowledge::Migration),
         ]
     }
 }

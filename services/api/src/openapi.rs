@@ -28,9 +28,10 @@ use utoipa_actix_web::AppExt;
         (name = "cases", description = "Intake, reading and the history of cases (工单)"),
         (name = "case steps", description = "The lifecycle: accept, dispatch, sign, return, feedback, rating, joint handling"),
         (name = "calls", description = "CTI call events from the call centre"),
-        (name = "public", description = "Citizens without an account: report, track, rate"),
+        (name = "public", description = "Citizens without an account: report, track, rate, search public knowledge"),
         (name = "rules", description = "Per-tenant rule sets, routing decisions, simulation and replay"),
-        (name = "supervision", description = "Near-due, overdue and problem cases (催办/督办)"),
+        (name = "supervision", description = "Near-due, overdue and problem cases (催办/督办), hot spots (热点)"),
+        (name = "knowledge", description = "The knowledge base (知识库): articles, versions and approval, search, gaps report"),
         (name = "statistics", description = "Figures for the city office (考评), read from counters"),
         (name = "open311", description = "Open311 GeoReport v2 (and mySociety's request updates) for integrators: every resource as .json or .xml")
     )

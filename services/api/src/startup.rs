@@ -33,6 +33,13 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let core = build_core(&settings, clock).await?;
         first_start(&core, &settings).await?;
+        // Search answers from the first request: the index is built while the server starts.
+        let warm = core.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.warm_kb_index().await {
+                tracing::error!(error = %e, "could not load the knowledge-base index; the first search retries");
+            }
+        });
         if settings.worker_embedded {
             hotline_core::supervision::spawn_sweeper(core.clone(), settings.sweep_interval);
             hotline_core::routing::spawn_trainer(core.clone(), settings.model_training_interval);
@@ -102,6 +109,7 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         pii: Arc::new(hotline_auth::PiiCipher::new(&pii_secret)),
         public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
         suggestions: Default::default(),
+        kb_index: Default::default(),
         routing: Arc::new(hotline_core::routing::RoutingCache::default()),
         mailer: match settings.smtp_url_exposed() {
             Some(url) => Arc::new(hotline_notify::SmtpMailer::new(url, &settings.mail_from).context("smtp_url or mail_from")?),

@@ -11,6 +11,7 @@ mod bootstrap_rules;
 pub mod cases;
 mod digest;
 mod error;
+pub mod kb;
 pub mod notifications;
 pub mod open311;
 mod principal;
@@ -51,6 +52,8 @@ pub struct Core {
     pub mailer: Arc<dyn hotline_notify::Mailer>,
     /// The learned routing model each tenant serves (trained and stored by the worker).
     pub suggestions: Arc<routing::SuggestionCache>,
+    /// The search index of the published knowledge-base articles.
+    pub kb_index: Arc<kb::KbIndex>,
 }
 
 impl Core {
@@ -65,6 +68,9 @@ impl Core {
 
     /// Applies a message of the routing channel from another instance.
     pub fn on_routing_message(&self, message: &str) {
+        if let Some(Ok(article)) = message.strip_prefix("kb:").map(|t| t.parse::<uuid::Uuid>()) {
+            return self.kb_index.mark_changed(article);
+        }
         if let Some(Ok(tenant)) = message.strip_prefix("model:").map(|t| t.parse::<uuid::Uuid>()) {
             return self.suggestions.invalidate(tenant);
         }

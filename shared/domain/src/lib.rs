@@ -9,6 +9,7 @@ pub mod clock;
 pub mod duplicates;
 pub mod error;
 pub mod ids;
+pub mod kb;
 pub mod kb_search;
 pub mod open311;
 pub mod role;

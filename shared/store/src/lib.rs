@@ -10,6 +10,7 @@ mod connect;
 pub mod entities;
 mod error;
 pub mod hot_spots;
+pub mod kb;
 pub mod models;
 pub mod outbox;
 mod page;

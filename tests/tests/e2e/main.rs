@@ -12,6 +12,7 @@ mod duplicates;
 mod helpers;
 mod isolation;
 mod jwt;
+mod knowledge;
 mod mail;
 mod open311;
 mod openapi;

@@ -56,10 +56,13 @@ impl From<AcceptRequest> for StepInput {
 pub struct AnswerRequest {
     /// The answer given at first contact (e.g. from the knowledge base).
     pub answer: String,
+    /// The knowledge-base article the answer came from (published, valid, and of a line the
+    /// agent serves); recorded with the answer and counted as a knowledge-base answer.
+    pub article_id: Option<String>,
 }
 impl From<AnswerRequest> for StepInput {
     fn from(r: AnswerRequest) -> Self {
-        StepInput { answer: Some(r.answer), ..Default::default() }
+        StepInput { answer: Some(r.answer), article_id: r.article_id, ..Default::default() }
     }
 }
 

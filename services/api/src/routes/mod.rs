@@ -11,6 +11,8 @@ pub mod cases;
 pub mod categories;
 pub mod health;
 pub mod hot_spots;
+pub mod kb;
+pub mod kb_search;
 pub mod public;
 pub mod rule_sets;
 pub mod sla;
@@ -103,6 +105,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(rule_sets::publish_rule_set)
             .service(rule_sets::replay_rule_set)
             .service(rule_sets::simulate_routing)
+            .service(kb::list_articles)
+            .service(kb::create_article)
+            .service(kb::get_article)
+            .service(kb::edit_article)
+            .service(kb::article_step)
+            .service(kb::archive_article)
+            .service(kb_search::search_kb)
+            .service(kb_search::kb_gaps)
+            .service(kb_search::public_search_kb)
+            .service(kb_search::public_article)
             .service(suggest::suggest_route)
             .service(suggest::list_routing_models)
             .service(rule_sets::case_routing),

@@ -19,4 +19,5 @@ pub use intake::{AttachmentInput, IntakeInput, IntakeReceipt, IntakeResult};
 pub use public::{CitizenProof, PublicCaseView};
 pub use query::CaseQuery;
 pub use steps::{FeedbackInput, StepInput};
+pub(crate) use steps::{parse_uuid, required};
 pub use view::{CaseView, EventView, ParticipantView, RevealedContact};

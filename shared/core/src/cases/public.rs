@@ -69,7 +69,7 @@ pub struct CitizenProof {
 }
 
 impl Core {
-    async fn public_budget(&self, ip: &str) -> CoreResult<()> {
+    pub(crate) async fn public_budget(&self, ip: &str) -> CoreResult<()> {
         let now = self.now();
         let hour = now.timestamp() / 3600;
         let n = self.kv.increment(&format!("public:{ip}:{hour}"), std::time::Duration::from_secs(3600)).await?;

@@ -39,6 +39,8 @@ pub struct StepInput {
     pub contact_type: Option<String>,
     pub text: Option<String>,
     pub feedback: Option<FeedbackInput>,
+    /// The knowledge-base article a first-contact answer came from.
+    pub article_id: Option<String>,
 }
 
 /// Feedback is owed even when the issue is not solved; then it names who is responsible, why
@@ -66,6 +68,8 @@ pub(crate) struct Change {
     pub outbox: Vec<hotline_store::entities::outbox::Model>,
     /// What the step means for the statistics, counted with it.
     pub stats: Vec<hotline_domain::stats::Occurrence>,
+    /// The knowledge-base article a first-contact answer came from (its use is counted).
+    pub answered_from: Option<Uuid>,
 }
 
 impl Change {
@@ -80,6 +84,7 @@ impl Change {
             other: None,
             outbox: vec![],
             stats: vec![],
+            answered_from: None,
         }
     }
 }
@@ -107,6 +112,11 @@ impl Core {
             Action::Accept => self.accept(&mut change, &input)?,
             Action::AnswerDirectly => {
                 change.case.answer = Some(required("answer", &input.answer, 4000)?);
+                if let Some(article) = input.article_id.as_deref().filter(|a| !a.is_empty()) {
+                    let a = self.answering_article(p, article).await?;
+                    change.payload = json!({ "article": { "id": a.id, "version": a.published_version, "title": a.title } });
+                    change.answered_from = Some(a.id);
+                }
                 close(&mut change, ClosureKind::Answered, now)
             }
             Action::Refer => {
@@ -178,6 +188,9 @@ impl Core {
         }
         let dispatch_due = if action == Action::Dispatch && c.lead_unit_id.is_none() { self.dispatch_due(&c).await? } else { None };
         change.stats = crate::stats::step_occurrences(action, &c, &change.case, to, &input, dispatch_due);
+        if change.answered_from.is_some() {
+            change.stats.push(hotline_domain::stats::Occurrence::AnsweredFromArticle);
+        }
         let view = self.commit_change(p, change, action, from, to, mine.as_ref().map(|m| m.unit_id)).await?;
         // Rules may speak to what just happened: keep their advice for the dispatcher.
         let event = match action {
@@ -245,6 +258,9 @@ impl Core {
         };
         cases::insert_event(&txn, event).await?;
         hotline_store::outbox::insert(&txn, std::mem::take(&mut change.outbox)).await?;
+        if let Some(article) = change.answered_from {
+            hotline_store::kb::count_answer(&txn, article).await?;
+        }
         self.count_all(&txn, vec![(crate::stats::Subject::new(&change.case, lines), settled)], now).await?;
         if let Some((other, other_event)) = change.other.take() {
             cases::update(&txn, other).await.map_err(stale)?;

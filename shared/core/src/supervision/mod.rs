@@ -64,6 +64,11 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::Joi
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "hot-spot scan failed; retrying next tick"),
             }
+            match core.flag_articles().await {
+                Ok(n) if n > 0 => tracing::info!(flagged = n, "knowledge-base articles flagged to their owners"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "knowledge-base flag pass failed; retrying next tick"),
+            }
             match core.sweep_deadlines().await {
                 Ok(r) if r.reminders + r.supervisions > 0 => {
                     tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")

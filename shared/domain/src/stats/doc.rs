@@ -80,6 +80,7 @@ fn counter_note(c: Counter) -> &'static str {
     match c {
         Received => "a contact becomes a case (intake)",
         AnsweredDirectly => "the front door answers the case at first contact",
+        AnsweredFromKnowledge => "… and the answer is given from a knowledge-base article",
         Dispatched => "a lead unit is given the case (dispatch or re-dispatch)",
         DispatchedOnTime => "… and the dispatch is within the dispatch time limit",
         SignDecided => "the lead signs in time, or its sign-for deadline passes unsigned (whichever comes first)",

@@ -23,6 +23,9 @@ pub enum Occurrence {
     },
     /// The front door answered a case it had accepted.
     AnsweredDirectly,
+    /// The front door's answer was given from a knowledge-base article (emitted beside
+    /// `AnsweredDirectly`, which counts the answer itself).
+    AnsweredFromArticle,
     /// A lead unit was given the case; `due` is the dispatch deadline (none: no limit to miss).
     Dispatched {
         due: Option<DateTime<Utc>>,
@@ -83,6 +86,7 @@ impl Occurrence {
                 Some(Occurrence::FeedbackGiven { due: *due, resolved: *resolved, decides: false })
             }
             Occurrence::AnsweredDirectly
+            | Occurrence::AnsweredFromArticle
             | Occurrence::Dispatched { .. }
             | Occurrence::Signed { .. }
             | Occurrence::SignDeadlinePassed { .. }
@@ -121,6 +125,7 @@ pub fn effect(what: &Occurrence, at: DateTime<Utc>) -> Effect {
             }
         }
         Occurrence::AnsweredDirectly => c.push((AnsweredDirectly, 1)),
+        Occurrence::AnsweredFromArticle => c.push((AnsweredFromKnowledge, 1)),
         Occurrence::Dispatched { due } => {
             c.push((Dispatched, 1));
             if on_time(at, *due) {

@@ -26,8 +26,10 @@ word_enum!(
     Counter, "counter" {
         /// A contact became a case (受理).
         Received = "received",
-        /// The front door answered it at first contact, from the knowledge base (直接答复).
+        /// The front door answered it at first contact (直接答复).
         AnsweredDirectly = "answered_directly",
+        /// … of them answered from a knowledge-base article (知识库解答).
+        AnsweredFromKnowledge = "answered_from_knowledge",
         /// A lead unit was given the case (派单), re-dispatches included.
         Dispatched = "dispatched",
         /// … within the dispatch time limit.
@@ -189,6 +191,8 @@ metrics! {
     Dispatched = "dispatched", "派单量", Formula::Count(Dispatched), "Dispatches to a lead unit, re-dispatches included.";
     AnsweredDirectly = "answered_directly", "直接答复量", Formula::Count(AnsweredDirectly), "Cases the front door answered at first contact.";
     FirstContactResolutionRate = "first_contact_resolution_rate", "一次性答复率", Formula::Rate(AnsweredDirectly, Received), "Share of received cases answered at first contact.";
+    AnsweredFromKnowledge = "answered_from_knowledge", "知识库解答量", Formula::Count(AnsweredFromKnowledge), "Cases answered at first contact from a knowledge-base article.";
+    KnowledgeAnswerRate = "knowledge_answer_rate", "知识库解答率", Formula::Rate(AnsweredFromKnowledge, AnsweredDirectly), "Share of first-contact answers given from a knowledge-base article.";
     DispatchOnTimeRate = "dispatch_on_time_rate", "按时派单率", Formula::Rate(DispatchedOnTime, Dispatched), "Dispatches made within the dispatch time limit.";
     ResponseRate = "response_rate", "响应率", Formula::Rate(SignedOnTime, SignDecided), "Signed for in time, of the sign-for clocks decided in the period (signed in time, or passed unsigned).";
     FeedbackOnTimeRate = "feedback_on_time_rate", "按时反馈率", Formula::Rate(FeedbackOnTime, FeedbackDecided), "Feedback in time, of the feedback clocks decided in the period (given in time, or passed without it).";

@@ -199,6 +199,55 @@ mod effects {
     }
 
     #[test]
+    fn an_answer_from_the_knowledge_base_counts_beside_the_direct_answer() {
+        // Only the knowledge-base counter: the answer itself is `AnsweredDirectly`'s.
+        assert_eq!(
+            effect(&Occurrence::AnsweredFromArticle, at(1)),
+            Effect { counters: vec![(Counter::AnsweredFromKnowledge, 1)], handling_bucket: None }
+        );
+        assert_eq!(Occurrence::AnsweredFromArticle.for_co_line(), None);
+        // Four contacts, three answered at once, two of those from an article.
+        let c = fold(&[
+            (Occurrence::Received { answered_directly: false }, at(1)),
+            (Occurrence::AnsweredDirectly, at(1)),
+            (Occurrence::AnsweredFromArticle, at(1)),
+            (Occurrence::Received { answered_directly: false }, at(2)),
+            (Occurrence::AnsweredDirectly, at(2)),
+            (Occurrence::AnsweredFromArticle, at(2)),
+            (Occurrence::Received { answered_directly: true }, at(3)),
+            (Occurrence::Received { answered_directly: false }, at(4)),
+        ]);
+        assert_eq!(Metric::AnsweredDirectly.value(&c), Value::Count(3), "not counted twice");
+        assert_eq!(Metric::AnsweredFromKnowledge.value(&c), Value::Count(2));
+        assert_eq!(Metric::KnowledgeAnswerRate.value(&c), Value::Ratio(Some(2.0 / 3.0)));
+        assert_eq!(Metric::FirstContactResolutionRate.value(&c), Value::Ratio(Some(0.75)));
+        assert_eq!(Metric::KnowledgeAnswerRate.value(&Counts::default()), Value::Ratio(None));
+        assert_eq!(Metric::KnowledgeAnswerRate.sample(), Counter::AnsweredDirectly);
+        assert!(Metric::KnowledgeAnswerRate.higher_is_better());
+    }
+
+    #[test]
+    fn the_knowledge_base_answer_travels_like_the_other_unit_occurrences() {
+        let text = serde_json::to_string(&Occurrence::AnsweredFromArticle).unwrap();
+        assert_eq!(text, r#"{"what":"answered_from_article"}"#);
+        assert_eq!(serde_json::from_str::<Occurrence>(&text).unwrap(), Occurrence::AnsweredFromArticle);
+        assert_eq!(serde_json::to_string(&Occurrence::AnsweredDirectly).unwrap(), r#"{"what":"answered_directly"}"#);
+        // Payloads written before the knowledge base still read as they were.
+        let old: Vec<Occurrence> = serde_json::from_str(
+            r#"[{"what":"received","answered_directly":false},{"what":"answered_directly"},{"what":"closed","received_at":"2026-03-09T01:00:00Z"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            old,
+            vec![
+                Occurrence::Received { answered_directly: false },
+                Occurrence::AnsweredDirectly,
+                Occurrence::Closed { received_at: at(1) }
+            ]
+        );
+    }
+
+    #[test]
     fn occurrences_travel_as_tagged_json() {
         let o = Occurrence::FeedbackGiven { due: Some(at(8)), resolved: true, decides: true };
         let text = serde_json::to_string(&o).unwrap();

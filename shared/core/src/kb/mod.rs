@@ -1,0 +1,87 @@
+//! The knowledge base (知识库, issue 8): a line's articles with versions and a second-person
+//! approval (`articles`), search across the lines a desk serves and for citizens, with the
+//! searches that found nothing kept as a gaps report (`search`), and the worker's pass that
+//! tells owners about expired articles and due reviews (`flags`).
+
+mod articles;
+mod flags;
+mod search;
+
+use hotline_domain::Role;
+use hotline_domain::kb::{ArticleStatus, Flag};
+use hotline_store::entities::{kb_article, kb_article_version, tenant};
+use uuid::Uuid;
+
+use crate::{Core, CoreError, CoreResult, Principal};
+
+pub use articles::ArticleInput;
+pub use search::{Gap, KbHit, KbIndex, KbSearch};
+
+/// An article as staff see it.
+#[derive(Debug, Clone)]
+pub struct ArticleView {
+    pub article: kb_article::Model,
+    pub tenant_code: String,
+    pub flags: Vec<Flag>,
+    /// Newest first; only in the detail view.
+    pub versions: Vec<kb_article_version::Model>,
+}
+
+/// Who writes a line's articles: its desks and administrators (and the city admin).
+const WRITERS: &[Role] = &[Role::TenantAdmin, Role::Agent, Role::Dispatcher];
+/// Who reads a line's articles, drafts included.
+const READERS: &[Role] = &[
+    Role::TenantAdmin,
+    Role::Agent,
+    Role::Dispatcher,
+    Role::UnitLead,
+    Role::UnitHandler,
+    Role::Auditor,
+    Role::CitySupervisor,
+    Role::CityAdmin,
+];
+
+pub fn tags_of(row: &str) -> Vec<String> {
+    row.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+impl Core {
+    fn article_view(&self, article: kb_article::Model, t: &tenant::Model, versions: Vec<kb_article_version::Model>) -> ArticleView {
+        let status = ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft);
+        let flags = hotline_domain::kb::flags(status, article.valid_from, article.valid_until, article.review_at, self.now());
+        ArticleView { article, tenant_code: t.code.clone(), flags, versions }
+    }
+
+    /// The lines whose articles a principal's searches cover: every line from the platform's
+    /// desks and the city office, else the principal's own line.
+    pub(crate) fn kb_scope(&self, p: &Principal) -> CoreResult<Option<Uuid>> {
+        let platform = p.on_platform() && p.has_any(&[Role::Agent, Role::Dispatcher, Role::CitySupervisor, Role::CityAdmin]);
+        if platform {
+            return Ok(None);
+        }
+        if p.has_any(READERS) {
+            return Ok(Some(p.tenant.id.0));
+        }
+        Err(CoreError::forbidden("the knowledge base is for staff"))
+    }
+
+    /// An article the principal may read (another line's is "not found", as if it did not
+    /// exist). Platform desks read every line's articles; a line's staff their own.
+    async fn readable_article(&self, p: &Principal, id: &str) -> CoreResult<(kb_article::Model, tenant::Model)> {
+        let scope = match self.kb_scope(p) {
+            Ok(s) => s,
+            Err(e) => {
+                self.audit_denied(p, "kb.read", id, "missing role").await;
+                return Err(e);
+            }
+        };
+        let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("article"))?;
+        let db = &self.store.db;
+        let a = hotline_store::kb::find(db, id).await?.ok_or(CoreError::NotFound("article"))?;
+        if scope.is_some_and(|t| t != a.tenant_id) {
+            return Err(CoreError::NotFound("article"));
+        }
+        let t = hotline_store::tenants::find_by_id(db, a.tenant_id).await?.ok_or(CoreError::NotFound("article"))?;
+        Ok((a, t))
+    }
+}
