@@ -307,10 +307,14 @@ impl Core {
         // Read before the transaction (a model is in memory once loaded): it is advice for the
         // desk, stored with the receipt so a replay answers the same.
         let suggestion = match &who {
-            Intaker::Staff(_) => {
-                let s = self.suggestion_for(t.id, &format!("{} {}", checked.title, checked.description)).await?;
-                Some(s).filter(|s| s.model_version > 0)
-            }
+            // Advice never stops an intake: a model that cannot be read is logged and skipped.
+            Intaker::Staff(_) => match self.suggestion_for(t.id, &format!("{} {}", checked.title, checked.description)).await {
+                Ok(s) => Some(s).filter(|s| s.model_version > 0),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no routing suggestion for this intake");
+                    None
+                }
+            },
             Intaker::Public => None,
         };
         let now = self.now();

@@ -166,6 +166,9 @@ impl Core {
     /// are told.
     pub(crate) async fn kb_changed(&self, a: &kb_article::Model) {
         self.kb_index.apply(a);
+        // Also reread it before the next search: an index being built while this commit
+        // happened may have read the article before it.
+        self.kb_index.mark_changed(a.id);
         if let Err(e) = self.kv.publish(crate::routing::CHANNEL, &format!("kb:{}", a.id)).await {
             tracing::warn!(error = %e, "could not announce a knowledge-base change");
         }
