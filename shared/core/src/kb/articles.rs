@@ -104,7 +104,7 @@ impl Core {
 
     /// A line's own staff see their line; the platform's desks and the city office every line.
     async fn visible_tenant_for(&self, p: &Principal, code: &str) -> CoreResult<tenant::Model> {
-        if self.kb_scope(p).ok().flatten().is_none() && p.on_platform() {
+        if matches!(self.kb_scope(p), Ok(None)) {
             return hotline_store::tenants::find_by_code(&self.store.db, code).await?.ok_or(CoreError::NotFound("tenant"));
         }
         self.visible_tenant(p, code).await

@@ -65,16 +65,19 @@ impl Core {
         Err(CoreError::forbidden("the knowledge base is for staff"))
     }
 
+    /// `kb_scope`, with a refusal audited as `action` on `target`.
+    pub(crate) async fn kb_scope_of(&self, p: &Principal, action: &str, target: &str) -> CoreResult<Option<Uuid>> {
+        let scope = self.kb_scope(p);
+        if scope.is_err() {
+            self.audit_denied(p, action, target, "missing role").await;
+        }
+        scope
+    }
+
     /// An article the principal may read (another line's is "not found", as if it did not
     /// exist). Platform desks read every line's articles; a line's staff their own.
     async fn readable_article(&self, p: &Principal, id: &str) -> CoreResult<(kb_article::Model, tenant::Model)> {
-        let scope = match self.kb_scope(p) {
-            Ok(s) => s,
-            Err(e) => {
-                self.audit_denied(p, "kb.read", id, "missing role").await;
-                return Err(e);
-            }
-        };
+        let scope = self.kb_scope_of(p, "kb.read", id).await?;
         let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("article"))?;
         let db = &self.store.db;
         let a = hotline_store::kb::find(db, id).await?.ok_or(CoreError::NotFound("article"))?;

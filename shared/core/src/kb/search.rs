@@ -222,13 +222,7 @@ impl Core {
     /// narrows to one line. A search that finds nothing is kept for the gaps report of the line
     /// searched (the caller's own when not narrowed).
     pub async fn search_kb(&self, p: &Principal, q: &str, line: Option<&str>, limit: Option<u64>) -> CoreResult<KbSearch> {
-        let scope = match self.kb_scope(p) {
-            Ok(s) => s,
-            Err(e) => {
-                self.audit_denied(p, "kb.search", "", "missing role").await;
-                return Err(e);
-            }
-        };
+        let scope = self.kb_scope_of(p, "kb.search", "").await?;
         let query = check_query(q)?;
         let limit = check_limit(limit)?;
         let line = match line.filter(|l| !l.is_empty()) {
