@@ -210,6 +210,7 @@ fn app(
         .app_data(path_config())
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .route("/docs", web::get().to(docs_redirect))
+        .configure(crate::console::configure)
         .default_service(web::to(not_found))
         .wrap(
             DefaultHeaders::new()

@@ -8,6 +8,7 @@ mod case_intake;
 mod case_kit;
 mod case_paths;
 mod case_refusals;
+mod console;
 mod duplicates;
 mod helpers;
 mod isolation;
