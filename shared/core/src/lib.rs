@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 mod bootstrap_rules;
 pub mod cases;
+mod desk;
 mod digest;
 mod error;
 pub mod kb;
@@ -30,6 +31,7 @@ use hotline_domain::Clock;
 use hotline_kv::SharedKv;
 use hotline_store::Store;
 
+pub use desk::DeskAssist;
 pub use error::{CoreError, CoreResult};
 pub use principal::{Principal, PrincipalKind, TenantRef};
 

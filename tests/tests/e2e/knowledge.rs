@@ -324,3 +324,47 @@ async fn owners_hear_of_expiry_and_reviews_once_and_answers_record_their_article
         app.call(Method::POST, &format!("/api/v1/cases/{late}/answer"), &agent, Some(json!({"answer": "x", "article_id": id}))).await;
     assert_eq!((status, res["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_article")), "{res}");
 }
+
+#[tokio::test]
+async fn the_desk_assistant_shows_rules_knowledge_and_duplicates_for_a_draft() {
+    let app = TestApp::spawn().await;
+    let writer = app.staff("12319", "kb_writer", &["dispatcher"], None).await;
+    let admin = app.token("admin_12319").await;
+    let agent = app.token("agent").await;
+    let handler = app.token("handler_12319").await;
+    let other_line = app.staff("12315", "kb_dispatcher_12315", &["dispatcher"], None).await;
+    let lamps = app
+        .publish(
+            &writer,
+            &admin,
+            "12319",
+            article("路灯不亮怎么报修", "路灯不亮或损坏，请说明路段和灯杆编号，城管部门两个工作日内修复。", true),
+        )
+        .await;
+    let open = app.intake(&agent, complaint("东街口路灯坏了不亮")).await["case_id"].as_str().unwrap().to_owned();
+    let supervisor = app.token("city_supervisor").await;
+
+    let draft = complaint("东街口的路灯不亮了，晚上很黑");
+    let (status, res) = app.call(Method::POST, "/api/v1/desk/assist", &agent, Some(draft.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!(res["articles"][0]["article_id"].as_str(), Some(lamps.as_str()), "{res}");
+    assert_eq!(res["duplicates"][0]["case_id"].as_str(), Some(open.as_str()), "{res}");
+    assert!(res["routing"].is_object() && res["suggestion"]["model_version"] == 0, "{res}");
+    let (_, cases) = app.get("/api/v1/cases?limit=50", &agent).await;
+    assert_eq!(cases["items"].as_array().unwrap().len(), 1, "nothing saved");
+    // The draft below finds nothing in 12315's articles either: still no gap is recorded.
+
+    // Another line's dispatcher sees its own line's articles and cases only.
+    let (status, res) = app.call(Method::POST, "/api/v1/desk/assist", &other_line, Some(draft.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!((res["articles"].as_array().map(Vec::len), res["duplicates"].as_array().map(Vec::len)), (Some(0), Some(0)), "{res}");
+    for line in ["12345", "12315"] {
+        let (status, gaps) = app.get(&format!("/api/v1/tenants/{line}/kb/gaps"), &supervisor).await;
+        assert_eq!((status, gaps), (StatusCode::OK, json!([])), "no gap recorded for {line}");
+    }
+    // Refused: a unit handler; an invalid draft names its field.
+    let (status, _) = app.call(Method::POST, "/api/v1/desk/assist", &handler, Some(draft)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, res) = app.call(Method::POST, "/api/v1/desk/assist", &agent, Some(complaint(" "))).await;
+    assert_eq!((status, res["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("description")), "{res}");
+}

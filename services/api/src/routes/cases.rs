@@ -274,6 +274,19 @@ pub struct DuplicateCandidateResponse {
     pub score: DuplicateScore,
 }
 
+impl From<hotline_core::cases::DuplicateCandidate> for DuplicateCandidateResponse {
+    fn from(d: hotline_core::cases::DuplicateCandidate) -> Self {
+        DuplicateCandidateResponse {
+            case_id: d.case_id,
+            tracking_number: d.tracking_number,
+            title: d.title,
+            status: d.status,
+            created_at: d.created_at,
+            score: DuplicateScore { text: d.score.text, place: d.score.place, time: d.score.time, total: d.score.total },
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateCandidateList {
     pub items: Vec<DuplicateCandidateResponse>,
@@ -298,19 +311,6 @@ pub async fn list_duplicate_candidates(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<DuplicateCandidateList>> {
-    let items = state
-        .core
-        .duplicate_candidates(&auth.0, &path)
-        .await?
-        .into_iter()
-        .map(|d| DuplicateCandidateResponse {
-            case_id: d.case_id,
-            tracking_number: d.tracking_number,
-            title: d.title,
-            status: d.status,
-            created_at: d.created_at,
-            score: DuplicateScore { text: d.score.text, place: d.score.place, time: d.score.time, total: d.score.total },
-        })
-        .collect();
+    let items = state.core.duplicate_candidates(&auth.0, &path).await?.into_iter().map(Into::into).collect();
     Ok(web::Json(DuplicateCandidateList { items }))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, get, web};
 use chrono::{DateTime, Utc};
-use hotline_core::kb::{Gap, KbSearch};
+use hotline_core::kb::{Gap, KbHit, KbSearch};
 use hotline_domain::kb_search::Segment;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,22 +49,21 @@ pub struct KbSearchResponse {
 
 impl From<KbSearch> for KbSearchResponse {
     fn from(s: KbSearch) -> Self {
-        KbSearchResponse {
-            query: s.query,
-            hits: s
-                .hits
-                .into_iter()
-                .map(|h| KbHitResponse {
-                    article_id: h.article_id,
-                    tenant_code: h.tenant_code,
-                    version: h.version,
-                    category: h.category,
-                    public: h.public,
-                    score: h.score,
-                    title: segments(h.title),
-                    snippet: segments(h.snippet),
-                })
-                .collect(),
+        KbSearchResponse { query: s.query, hits: s.hits.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl From<KbHit> for KbHitResponse {
+    fn from(h: KbHit) -> Self {
+        KbHitResponse {
+            article_id: h.article_id,
+            tenant_code: h.tenant_code,
+            version: h.version,
+            category: h.category,
+            public: h.public,
+            score: h.score,
+            title: segments(h.title),
+            snippet: segments(h.snippet),
         }
     }
 }

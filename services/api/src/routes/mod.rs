@@ -9,6 +9,7 @@ pub mod case_dto;
 pub mod case_steps;
 pub mod cases;
 pub mod categories;
+pub mod desk;
 pub mod health;
 pub mod hot_spots;
 pub mod kb;
@@ -115,6 +116,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(kb_search::kb_gaps)
             .service(kb_search::public_search_kb)
             .service(kb_search::public_article)
+            .service(desk::desk_assist)
             .service(suggest::suggest_route)
             .service(suggest::list_routing_models)
             .service(rule_sets::case_routing),

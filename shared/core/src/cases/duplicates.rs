@@ -46,13 +46,18 @@ impl Core {
             return Err(CoreError::forbidden("duplicate candidates are for agents, dispatchers and the city office"));
         }
         let c = self.visible_case(p, id).await?;
+        self.candidates_for(p, &c).await
+    }
+
+    /// The open cases the caller can see that are alike to `c` (saved or a draft), best first.
+    pub(crate) async fn candidates_for(&self, p: &Principal, c: &case::Model) -> CoreResult<Vec<DuplicateCandidate>> {
         let w = Weights::default();
         let filter =
             CaseFilter { created_from: Some(c.created_at - w.window), created_to: Some(c.created_at + w.window), ..Default::default() };
         let rows = cases::list(&self.store.db, self.case_scope(p)?, &filter, PageRequest { after: None, limit: COMPARED }).await?.items;
         let open: Vec<(case::Model, Contact)> =
             rows.into_iter().filter(|o| o.id != c.id && o.status != "closed").map(|o| (contact(&o), o)).map(|(k, o)| (o, k)).collect();
-        Ok(candidates(&contact(&c), &open, &w, MIN_SCORE, MAX_CANDIDATES)
+        Ok(candidates(&contact(c), &open, &w, MIN_SCORE, MAX_CANDIDATES)
             .into_iter()
             .map(|(o, score)| DuplicateCandidate {
                 case_id: o.id,

@@ -20,9 +20,9 @@ use crate::{Core, CoreError, CoreResult, Principal};
 
 /// What a query decides on without reading the article.
 #[derive(Debug, Clone)]
-struct Meta {
-    tenant: Uuid,
-    public: bool,
+pub(crate) struct Meta {
+    pub(crate) tenant: Uuid,
+    pub(crate) public: bool,
     valid_from: Option<DateTime<Utc>>,
     valid_until: Option<DateTime<Utc>>,
     version: i32,
@@ -175,7 +175,7 @@ impl Core {
     }
 
     /// Ranked hits among the articles `keep` allows.
-    async fn kb_query(&self, q: &str, limit: usize, keep: impl Fn(&Meta) -> bool) -> CoreResult<Vec<KbHit>> {
+    pub(crate) async fn kb_query(&self, q: &str, limit: usize, keep: impl Fn(&Meta) -> bool) -> CoreResult<Vec<KbHit>> {
         self.warm_kb_index().await?;
         let now = self.now();
         let found: Vec<(hotline_domain::kb_search::Hit, Meta)> = {
