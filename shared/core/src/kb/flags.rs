@@ -1,7 +1,7 @@
 //! The worker's pass over the knowledge base: an article past its valid-until date or due for
 //! review is flagged to its owner once (by e-mail, through the outbox); a new date is news again.
 
-use hotline_domain::kb::{ArticleStatus, Flag, flag_key, flags};
+use hotline_domain::kb::{Flag, flag_key};
 use hotline_store::{TransactionTrait, kb, users};
 
 use crate::{Core, CoreResult};
@@ -13,8 +13,7 @@ impl Core {
         let now = self.now();
         let mut told = 0;
         for mut a in kb::flag_candidates(db, now).await? {
-            let status = ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft);
-            let f = flags(status, a.valid_from, a.valid_until, a.review_at, now);
+            let f = super::flags_of(&a, now);
             let Some(key) = flag_key(&f, a.valid_until, a.review_at) else { continue };
             if a.flag_notified.as_deref() == Some(key.as_str()) {
                 continue;

@@ -41,14 +41,28 @@ const READERS: &[Role] = &[
     Role::CityAdmin,
 ];
 
+/// An article's status as stored (an unknown word reads as a draft: never served).
+fn status_of(a: &kb_article::Model) -> ArticleStatus {
+    ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft)
+}
+
+/// Whether the article may be served at `now` (searched, read by citizens, used for an answer).
+pub(crate) fn served(a: &kb_article::Model, now: chrono::DateTime<chrono::Utc>) -> bool {
+    hotline_domain::kb::servable(status_of(a), a.valid_from, a.valid_until, now)
+}
+
+/// What the article's owner must look at, at `now`.
+pub(crate) fn flags_of(a: &kb_article::Model, now: chrono::DateTime<chrono::Utc>) -> Vec<Flag> {
+    hotline_domain::kb::flags(status_of(a), a.valid_from, a.valid_until, a.review_at, now)
+}
+
 pub fn tags_of(row: &str) -> Vec<String> {
     row.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
 }
 
 impl Core {
     fn article_view(&self, article: kb_article::Model, t: &tenant::Model, versions: Vec<kb_article_version::Model>) -> ArticleView {
-        let status = ArticleStatus::parse(&article.status).unwrap_or(ArticleStatus::Draft);
-        let flags = hotline_domain::kb::flags(status, article.valid_from, article.valid_until, article.review_at, self.now());
+        let flags = flags_of(&article, self.now());
         ArticleView { article, tenant_code: t.code.clone(), flags, versions }
     }
 

@@ -267,8 +267,7 @@ impl Core {
         let scope = self.kb_scope(p).map_err(|_| unknown())?;
         let id = id.parse::<Uuid>().map_err(|_| unknown())?;
         let a = kb::find(&self.store.db, id).await?.ok_or_else(unknown)?;
-        let status = ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft);
-        if scope.is_some_and(|t| t != a.tenant_id) || !servable(status, a.valid_from, a.valid_until, self.now()) {
+        if scope.is_some_and(|t| t != a.tenant_id) || !super::served(&a, self.now()) {
             return Err(unknown().into());
         }
         Ok(a)
@@ -280,8 +279,7 @@ impl Core {
         self.public_budget(ip).await?;
         let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("article"))?;
         let a = kb::find(&self.store.db, id).await?.ok_or(CoreError::NotFound("article"))?;
-        let status = ArticleStatus::parse(&a.status).unwrap_or(ArticleStatus::Draft);
-        if !a.public || !servable(status, a.valid_from, a.valid_until, self.now()) {
+        if !a.public || !super::served(&a, self.now()) {
             return Err(CoreError::NotFound("article"));
         }
         let code = tenants::find_by_id(&self.store.db, a.tenant_id).await?.map(|t| t.code).unwrap_or_default();
