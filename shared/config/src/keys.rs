@@ -80,6 +80,11 @@ pub const KEYS: &[KeySpec] = &[
         "2",
         "How many argon2id hashes may run at once (each takes 19 MiB); protects the server from login floods.",
     ),
+    key(
+        "console_secure_cookies",
+        "true",
+        "Mark the web console's cookies Secure (sent over HTTPS and to localhost only). Set false only for a plain-HTTP trial on an intranet address.",
+    ),
     key("trust_proxy_headers", "false", "Take the client address from X-Forwarded-For (only behind a trusted reverse proxy)."),
     key("demo", "false", "Seed the demo city (12345 and eight lines, units and one user per role) into an empty database."),
     secret("demo_password", "Password of every demo user; empty = a random one, printed once."),

@@ -90,6 +90,8 @@ pub struct Settings {
     pub public_rate_limit_per_hour: u32,
     pub password_hash_concurrency: u32,
     pub trust_proxy_headers: bool,
+    /// The console's cookies carry `Secure` (browsers then send them over HTTPS and to localhost only).
+    pub console_secure_cookies: bool,
     pub demo: bool,
     pub demo_password: Option<SecretString>,
     pub bootstrap_password: Option<SecretString>,
@@ -276,6 +278,7 @@ impl Raw {
             public_rate_limit_per_hour: self.typed("public_rate_limit_per_hour", parse::positive)?,
             password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
             trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
+            console_secure_cookies: self.typed("console_secure_cookies", parse::boolean)?,
             demo: self.typed("demo", parse::boolean)?,
             demo_password: secret("demo_password"),
             bootstrap_password: secret("bootstrap_password"),

@@ -1,53 +1,22 @@
-//! The web console (issue 9), served by this binary. Government networks block CDNs, so every
-//! browser asset is vendored (`services/api/console/vendor/`, checked by
-//! `tests/console/vendor.sh`) and embedded here at compile time; nothing is fetched at run time.
+//! The web console (issue 9), served by this binary: staff pages under `/console`, the citizen
+//! portal at `/`. Server-rendered (maud) with htmx for interaction and ECharts for charts, all
+//! embedded; the pages call the same core use cases as the REST API, as the signed-in user, so
+//! permissions, tenancy, masking and auditing are the API's own.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+// The page helpers land before the pages that use them (removed once every page is in).
+#![allow(dead_code)]
 
-/// An embedded file: its name under `/console/assets/`, media type and bytes.
-struct Asset {
-    name: &'static str,
-    media_type: &'static str,
-    bytes: &'static [u8],
-}
+mod assets;
+mod auth;
+mod error;
+mod html;
+mod i18n;
+mod messages;
+mod session;
 
-macro_rules! vendored {
-    ($name:literal, $media:literal) => {
-        Asset { name: $name, media_type: $media, bytes: include_bytes!(concat!("../../console/vendor/", $name)) }
-    };
-}
-
-const ASSETS: &[Asset] = &[
-    vendored!("htmx.min.js", "text/javascript; charset=utf-8"),
-    vendored!("echarts.min.js", "text/javascript; charset=utf-8"),
-    vendored!("htmx.LICENSE.txt", "text/plain; charset=utf-8"),
-    vendored!("echarts.LICENSE.txt", "text/plain; charset=utf-8"),
-    vendored!("echarts.NOTICE.txt", "text/plain; charset=utf-8"),
-    vendored!("echarts.LICENSE-d3.txt", "text/plain; charset=utf-8"),
-];
-
-/// A strong validator that changes with the bytes (the build embeds them, so it is fixed per
-/// binary): FNV-1a is enough to tell versions apart, not a security measure.
-fn etag(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    format!("\"{hash:016x}-{}\"", bytes.len())
-}
-
-/// `GET /console/assets/{name}`: an embedded asset, cacheable for a day and revalidated by ETag.
-async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, crate::error::ApiError> {
-    let a = ASSETS.iter().find(|a| a.name == name.as_str()).ok_or_else(|| crate::error::ApiError::not_found("asset"))?;
-    let tag = etag(a.bytes);
-    let matches =
-        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
-    let mut res = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    res.insert_header((header::ETAG, tag)).insert_header((header::CACHE_CONTROL, "public, max-age=86400"));
-    if matches {
-        return Ok(res.finish());
-    }
-    Ok(res.content_type(a.media_type).body(a.bytes))
-}
+use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/console/assets/{name}", web::get().to(asset));
+    assets::configure(cfg);
+    auth::configure(cfg);
 }

@@ -1,0 +1,129 @@
+//! Signing in and out, the language switch, and the home page that sends each role to its work.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use hotline_domain::Role;
+use maud::html;
+use serde::Deserialize;
+
+use super::error::{ConsoleError, PageResult};
+use super::html::{Problem, alert, field, page, public_page};
+use super::session::{Ctx, LANG_COOKIE, Staff, Visitor, safe_next};
+use crate::error::ApiError;
+use crate::extract::client_info;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_form(ctx: &Ctx, next: &str, username: &str, problem: Option<&Problem>) -> maud::Markup {
+    let lang = ctx.lang;
+    html! {
+        form.card.narrow #login hx-post="/console/login" hx-target="#login" hx-swap="outerHTML" {
+            (alert(problem))
+            input type="hidden" name="next" value=(next);
+            (field(lang, problem, "username", html! { input name="username" value=(username) autocomplete="username" required autofocus; }))
+            (field(lang, problem, "password", html! { input name="password" type="password" autocomplete="current-password" required; }))
+            button.primary type="submit" { (lang.t("login.submit")) }
+        }
+    }
+}
+
+/// `GET /console/login`
+pub async fn login_page(v: Visitor, q: web::Query<NextQuery>) -> HttpResponse {
+    let ctx = v.0;
+    let next = safe_next(q.next.as_deref().unwrap_or("/console")).to_owned();
+    ctx.ok(public_page(&ctx, ctx.lang.t("login.title"), login_form(&ctx, &next, "", None)))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// `POST /console/login`: the API's login; the tokens go into HttpOnly cookies.
+pub async fn login(req: HttpRequest, v: Visitor, form: web::Form<LoginForm>) -> HttpResponse {
+    let mut ctx = v.0;
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref().unwrap_or("/console")).to_owned();
+    let client = client_info(&req, ctx.state.settings.trust_proxy_headers);
+    match ctx.state.core.login(&form.username, &form.password, &client).await {
+        Ok(pair) => {
+            ctx.signed_in(pair);
+            ctx.redirect(&next)
+        }
+        Err(e) => {
+            let err = ApiError::from(e);
+            let problem = Problem::from_api(ctx.lang, &err);
+            ctx.html(err.status, login_form(&ctx, &next, &form.username, Some(&problem)))
+        }
+    }
+}
+
+/// `POST /console/logout`: ends the session everywhere (its refresh token too).
+pub async fn logout(s: Staff) -> PageResult {
+    let Staff { mut ctx, p } = s;
+    ctx.state.core.logout(&p).await.map_err(|e| ConsoleError::api(ctx.lang, ctx.htmx, e))?;
+    ctx.sign_out();
+    Ok(ctx.redirect("/console/login"))
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    to: String,
+    back: Option<String>,
+}
+
+/// `GET /console/lang?to=en|zh&back=…`
+pub async fn switch_lang(v: Visitor, q: web::Query<LangQuery>) -> HttpResponse {
+    let ctx = v.0;
+    let value = if q.to == "en" { "en" } else { "zh" };
+    let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, value)
+        .path("/")
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    let mut res = ctx.redirect(safe_next(q.back.as_deref().unwrap_or("/console")));
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+/// `GET /console`: what this account can do, one tile per place of work.
+pub async fn home(s: Staff) -> HttpResponse {
+    let Staff { ctx, p } = s;
+    let lang = ctx.lang;
+    let tiles: [(&str, &str, &str, bool); 7] = [
+        ("/console/desk", "nav.desk", "home.desk", p.has_any(&[Role::Agent, Role::Dispatcher])),
+        ("/console/dispatch", "nav.dispatch", "home.dispatch", p.has(Role::Dispatcher)),
+        ("/console/inbox", "nav.inbox", "home.inbox", p.has_any(&[Role::UnitHandler, Role::UnitLead])),
+        ("/console/admin", "nav.admin", "home.admin", p.has_any(&[Role::TenantAdmin, Role::CityAdmin])),
+        ("/console/dashboard", "nav.dashboard", "home.dashboard", p.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::TenantAdmin])),
+        (
+            "/console/supervision",
+            "nav.supervision",
+            "home.supervision",
+            p.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::Dispatcher]),
+        ),
+        ("/console/cases", "nav.cases", "home.cases", !p.has(Role::Integrator)),
+    ];
+    let body = html! {
+        p { (lang.t("home.hello")) " " strong { (p.name) } " (" (p.tenant.code) ")" }
+        div.tiles {
+            @for (href, title, text, shown) in tiles {
+                @if shown { a.tile href=(href) { strong { (lang.t(title)) } span { (lang.t(text)) } } }
+            }
+        }
+    };
+    ctx.ok(page(&ctx, &p, lang.t("nav.home"), body))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/console", web::get().to(home))
+        .route("/console/", web::get().to(home))
+        .route("/console/login", web::get().to(login_page))
+        .route("/console/login", web::post().to(login))
+        .route("/console/logout", web::post().to(logout))
+        .route("/console/lang", web::get().to(switch_lang));
+}
