@@ -1,5 +1,5 @@
 //! Chinese first, English on request: every label the console shows goes through [`Lang::t`],
-//! whose table is `messages.rs`. A unit test reads the console's sources and fails on a key the
+//! whose tables are in `messages/`. A unit test reads the console's sources and fails on a key the
 //! table lacks, so a label cannot ship untranslated.
 
 use std::collections::HashMap;
@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 
-use super::messages::MESSAGES;
+use super::messages;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -17,7 +17,7 @@ pub enum Lang {
 }
 
 static TABLE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| MESSAGES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+    LazyLock::new(|| messages::all().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
 
 impl Lang {
     /// From the `hl_lang` cookie's value: `en` chooses English, anything else Chinese.
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn the_table_has_no_duplicate_or_empty_entries() {
         let mut seen = std::collections::HashSet::new();
-        for (key, zh, en) in MESSAGES {
+        for (key, zh, en) in messages::all() {
             assert!(seen.insert(key), "{key} twice");
             assert!(!zh.is_empty() && !en.is_empty(), "{key} has an empty label");
         }

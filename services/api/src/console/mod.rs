@@ -6,8 +6,10 @@
 // The page helpers land before the pages that use them (removed once every page is in).
 #![allow(dead_code)]
 
+mod admin;
 mod assets;
 mod auth;
+mod dashboard;
 mod error;
 mod html;
 mod i18n;
@@ -19,4 +21,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
     auth::configure(cfg);
+    admin::configure(cfg);
+    dashboard::configure(cfg);
 }

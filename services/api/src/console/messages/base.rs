@@ -1,7 +1,6 @@
-//! Every label of the console: (key, 中文, English). Vocabularies use `<vocabulary>.<value>`,
-//! field names `field.<name>`, API error codes `err.<code>`.
+//! Labels shared by every page: the frame, navigation, sign-in, errors, case vocabularies.
 
-pub const MESSAGES: &[(&str, &str, &str)] = &[
+pub const BASE: &[(&str, &str, &str)] = &[
     ("app.name", "12345 政务服务便民热线", "12345 Citizen Service Hotline"),
     ("portal.name", "12345 市民服务", "12345 Citizen Services"),
     ("portal.submit", "我要反映", "Report an issue"),

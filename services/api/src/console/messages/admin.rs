@@ -1,0 +1,3 @@
+//! Labels of the admin pages.
+
+pub const ADMIN: &[super::Entry] = &[];

@@ -1,0 +1,3 @@
+//! Labels of the dashboard pages.
+
+pub const DASHBOARD: &[super::Entry] = &[];

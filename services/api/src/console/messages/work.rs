@@ -1,0 +1,3 @@
+//! Labels of the work pages.
+
+pub const WORK: &[super::Entry] = &[];

@@ -1,0 +1,1 @@
+//! Console pages: see the module's first test.
