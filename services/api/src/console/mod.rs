@@ -14,6 +14,7 @@ mod error;
 mod html;
 mod i18n;
 mod messages;
+mod portal;
 mod session;
 
 use actix_web::web;
@@ -23,4 +24,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     admin::configure(cfg);
     dashboard::configure(cfg);
+    portal::configure(cfg);
 }
