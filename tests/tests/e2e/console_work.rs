@@ -92,3 +92,82 @@ async fn a_citizen_submits_tracks_and_rates_once_in_the_portal() {
     let kb = citizen.get("/kb").await;
     assert!(kb.body.contains("Common questions") && kb.body.contains("lang=\"en\""));
 }
+
+/// The agent desk takes a phone contact that the rules send to 12319, with the assistant beside
+/// it; the dispatcher dispatches it from the case page; the 12319 handler finds it in the inbox,
+/// signs and answers. Other lines and wrong roles are refused in words.
+#[tokio::test]
+async fn an_agent_takes_a_call_and_the_12319_handler_signs_and_answers_it_in_the_console() {
+    let app = TestApp::spawn().await;
+    let mut agent = Console::login(&app, "agent").await;
+    let desk = agent.get("/console/desk").await;
+    assert_eq!(desk.status, StatusCode::OK);
+    assert!(desk.body.contains("hx-post=\"/console/desk/assist\""), "the assistant follows the typing");
+
+    let contact = [
+        ("channel", "phone"),
+        ("contact_type", "complaint"),
+        ("caller_name", "李四"),
+        ("caller_phone", "13912345678"),
+        ("title", "占道经营"),
+        ("description", "小区门口有流动摊贩占道经营，垃圾乱扔，影响通行。"),
+        ("address", "鼓楼区五四路"),
+        ("district", "鼓楼区"),
+    ];
+    let assist = agent.post("/console/desk/assist", &contact).await;
+    assert_eq!(assist.status, StatusCode::OK, "{}", assist.body);
+    assert!(assist.body.contains("data-lines=\"12319"), "the rules' decision: {}", assist.body);
+    let (_, cases) = app.get("/api/v1/cases", &app.token("dispatcher").await).await;
+    assert_eq!(cases["items"].as_array().unwrap().len(), 0, "the assistant saves nothing");
+
+    let mut bad = contact.to_vec();
+    bad.retain(|(k, _)| *k != "description");
+    bad.push(("description", ""));
+    let res = agent.post("/console/desk/intake", &bad).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("field invalid") && !res.body.contains("小区门口") && !res.body.contains("{\""), "{}", res.body);
+
+    let saved = agent.post("/console/desk/intake", &contact).await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    assert!(saved.body.contains("12319"), "{}", saved.body);
+    let at = saved.body.find("/console/cases/").unwrap() + "/console/cases/".len();
+    let id = saved.body[at..].split('"').next().unwrap().to_owned();
+
+    // The case page shows the caller masked, never in clear.
+    let page = agent.get(&format!("/console/cases/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("139****5678") && !page.body.contains("13912345678"), "{}", page.body);
+    // An agent may not sign: the refusal is words beside the form.
+    let res = agent.post(&format!("/console/cases/{id}/step/sign"), &[]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+
+    let mut dispatcher = Console::login(&app, "dispatcher").await;
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    let res = dispatcher.post(&format!("/console/cases/{id}/step/accept"), &[("urgency", "general")]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = dispatcher.post(&format!("/console/cases/{id}/step/dispatch"), &[("lead_unit_id", &unit)]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("待签收"), "{}", res.body);
+
+    // The 12319 handler's inbox has it to sign; the 12315 handler cannot open it.
+    let mut handler = Console::login(&app, "handler_12319").await;
+    let inbox = handler.get("/console/inbox").await;
+    assert!(inbox.body.contains(&format!("/console/cases/{id}")), "{}", inbox.body);
+    let mut other = Console::login(&app, "handler_12315").await;
+    let res = other.get(&format!("/console/cases/{id}")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(res.body.contains("没有找到") && !res.body.contains("占道经营"), "{}", res.body);
+    assert!(!other.get("/console/inbox").await.body.contains(&id));
+
+    let res = handler.post(&format!("/console/cases/{id}/step/sign"), &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = handler.post(&format!("/console/cases/{id}/step/feedback"), &[("text", "")]).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let res =
+        handler.post(&format!("/console/cases/{id}/step/feedback"), &[("text", "已劝离摊贩并清理垃圾。"), ("resolved", "true")]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let case = app.case(&app.token("dispatcher").await, &id).await;
+    assert_eq!((case["status"].as_str(), case["feedback"].as_str()), (Some("feedback_given"), Some("已劝离摊贩并清理垃圾。")));
+    let done = handler.get("/console/inbox?tab=2").await;
+    assert!(done.body.contains(&format!("/console/cases/{id}")));
+}

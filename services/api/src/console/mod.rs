@@ -16,6 +16,7 @@ mod i18n;
 mod messages;
 mod portal;
 mod session;
+mod work;
 
 use actix_web::web;
 
@@ -25,4 +26,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     dashboard::configure(cfg);
     portal::configure(cfg);
+    work::configure(cfg);
 }

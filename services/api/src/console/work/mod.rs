@@ -1,0 +1,20 @@
+//! The work pages: the agent desk (接线台), a case with the steps the reader may take, and the
+//! unit inbox (单位待办).
+
+mod case;
+mod desk;
+mod inbox;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    desk::configure(cfg);
+    case::configure(cfg);
+    inbox::configure(cfg);
+}
+
+/// A form's text, `None` when left empty.
+pub(super) fn blank(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
