@@ -37,6 +37,13 @@ impl Core {
         Ok(case_view(c, parts, p))
     }
 
+    /// The case a tracking number names, if the reader may see it (the console's search box:
+    /// agents read tracking numbers, not ids, over the phone).
+    pub async fn find_case_by_tracking(&self, p: &Principal, tracking: &str) -> CoreResult<CaseView> {
+        let found = cases::find_by_tracking(&self.store.db, tracking.trim()).await?.ok_or(CoreError::NotFound("case"))?;
+        self.get_case(p, &found.id.to_string()).await
+    }
+
     pub async fn case_events(&self, p: &Principal, id: &str, page: PageRequest) -> CoreResult<Page<EventView>> {
         let c = self.visible_case(p, id).await?;
         Ok(cases::events(&self.store.db, c.id, page).await?.map(event_view))

@@ -86,6 +86,7 @@ pub const WORK: &[super::Entry] = &[
     ("desk.routed_to", "分派至：", "Routed to:"),
     ("desk.next_step", "直接答复、并单、转紧急线路或派单", "Answer, link, transfer or dispatch"),
     ("desk.another", "受理下一个", "Take the next contact"),
+    ("cases.find", "工单编号或关键词", "Tracking number or words"),
     ("case.title", "工单详情", "Case"),
     ("case.history", "办理记录", "History"),
     ("case.lead", "主办单位", "Lead unit"),
