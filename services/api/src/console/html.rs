@@ -191,3 +191,9 @@ pub fn badge(lang: Lang, vocabulary: &str, value: &str) -> Markup {
 pub fn raw(s: String) -> PreEscaped<String> {
     PreEscaped(s)
 }
+
+/// A form's text, `None` when left empty.
+pub fn blank(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}

@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::error::{ConsoleError, PageResult};
-use super::html::{Problem, alert, badge, choose, field, public_page};
+use super::html::{Problem, alert, badge, blank, choose, field, public_page};
 use super::i18n::{Lang, when};
 use super::session::{Ctx, Visitor};
 use crate::error::ApiError;
@@ -43,11 +43,6 @@ pub struct SubmitForm {
     /// Set when the form is drawn: a double click or a resend makes one case, not two.
     #[serde(default)]
     idempotency_key: String,
-}
-
-fn blank(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_owned())
 }
 
 /// A coordinate as typed; an unreadable one is the field's error, not a silent drop.

@@ -15,8 +15,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     inbox::configure(cfg);
 }
 
-/// A form's text, `None` when left empty.
-pub(super) fn blank(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_owned())
-}
+pub(super) use crate::console::html::blank;
