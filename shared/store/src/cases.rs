@@ -41,6 +41,8 @@ pub struct CaseFilter {
     pub problem: Option<bool>,
     /// Open at a unit, past the reminder point but not yet the deadline, at this instant.
     pub near_at: Option<DateTime<Utc>>,
+    /// With (or without) an extension request waiting for a decision.
+    pub extension_pending: Option<bool>,
     pub q: Option<String>,
     /// Only cases a lead unit has (or had) — what a routing model learns from.
     pub has_lead: bool,
@@ -147,6 +149,11 @@ pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, p
     }
     if let Some(p) = f.problem {
         q = q.filter(case::Column::Problem.eq(p));
+    }
+    match f.extension_pending {
+        Some(true) => q = q.filter(case::Column::ExtensionDays.is_not_null()),
+        Some(false) => q = q.filter(case::Column::ExtensionDays.is_null()),
+        None => {}
     }
     if f.has_lead {
         q = q.filter(case::Column::LeadUnitId.is_not_null());

@@ -47,8 +47,13 @@ impl<'a> Console<'a> {
 
     /// A demo user signed in through the console's own form.
     pub async fn login(app: &'a TestApp, username: &str) -> Console<'a> {
+        Console::login_with(app, username, DEMO_PASSWORD).await
+    }
+
+    /// Any user signed in through the console's own form.
+    pub async fn login_with(app: &'a TestApp, username: &str, password: &str) -> Console<'a> {
         let mut c = Console::visit(app).await;
-        let res = c.post("/console/login", &[("username", username), ("password", DEMO_PASSWORD), ("next", "/console")]).await;
+        let res = c.post("/console/login", &[("username", username), ("password", password), ("next", "/console")]).await;
         assert_eq!(res.status, StatusCode::OK, "sign-in of {username}: {}", res.body);
         assert_eq!(res.redirect(), Some("/console"));
         c

@@ -11,6 +11,7 @@ mod case_refusals;
 mod console;
 mod console_admin;
 mod console_dashboard;
+mod console_dispatch;
 mod console_kit;
 mod console_work;
 mod duplicates;

@@ -222,6 +222,8 @@ pub struct CaseResponse {
     pub problem_reason: Option<String>,
     /// Days of a pending extension request.
     pub extension_days_requested: Option<i32>,
+    /// The unit's reason for the pending extension request.
+    pub extension_reason: Option<String>,
     pub sign_due_at: Option<DateTime<Utc>>,
     pub feedback_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -271,6 +273,7 @@ impl From<CaseView> for CaseResponse {
             problem: c.problem,
             problem_reason: c.problem_reason,
             extension_days_requested: c.extension_days_requested,
+            extension_reason: c.extension_reason,
             sign_due_at: c.sign_due_at,
             feedback_due_at: c.feedback_due_at,
             created_at: c.created_at,

@@ -78,6 +78,8 @@ pub struct ListCasesQuery {
     pub problem: Option<bool>,
     /// Only cases past their reminder point and not yet due.
     pub near_due: Option<bool>,
+    /// Only cases with (or without) an extension request waiting for the dispatcher's decision.
+    pub extension_pending: Option<bool>,
     /// Words in the title or description.
     pub q: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -117,6 +119,7 @@ pub async fn list_cases(auth: Auth, state: web::Data<AppState>, q: web::Query<Li
         overdue: q.overdue,
         problem: q.problem,
         near_due: q.near_due,
+        extension_pending: q.extension_pending,
         q: q.q,
     };
     let page = state.core.list_cases(&auth.0, query, page).await?;

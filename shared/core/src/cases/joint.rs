@@ -2,7 +2,7 @@
 //! changing the lead, and escalation on reopening.
 
 use hotline_domain::ValidationError;
-use hotline_domain::case::{CaseStatus, ParticipantRole, ParticipantStatus, Urgency};
+use hotline_domain::case::{CaseStatus, Duty, ParticipantRole, ParticipantStatus, Urgency};
 use hotline_store::entities::{case_participant, unit};
 use hotline_store::units;
 use serde_json::json;
@@ -10,6 +10,14 @@ use uuid::Uuid;
 
 use super::steps::{Change, StepInput, parse_uuid, required};
 use crate::{Core, CoreError, CoreResult, Principal};
+
+/// A unit a dispatcher may choose.
+#[derive(Debug, Clone)]
+pub struct DispatchTarget {
+    pub id: Uuid,
+    pub line: String,
+    pub name: String,
+}
 
 const MAX_CO_UNITS: usize = 10;
 
@@ -125,6 +133,26 @@ impl Core {
             Some(u) if u.status == "active" && (p.on_platform() || u.tenant_id == p.tenant.id.0) => Ok(u),
             _ => Err(ValidationError::new(field, "unknown_unit", "no active unit with this id that you may dispatch to").into()),
         }
+    }
+
+    /// The units `p` may dispatch to, by line code then name: for the platform's front door
+    /// every active line's active units, for a line's its own (what [`Self::dispatchable`]
+    /// accepts). The dispatcher's choice lists in the console.
+    pub async fn dispatch_targets(&self, p: &Principal) -> CoreResult<Vec<DispatchTarget>> {
+        if !p.has_any(Duty::FrontDoor.roles()) {
+            return Err(CoreError::forbidden("choosing units to dispatch to needs agent or dispatcher"));
+        }
+        let org = self.routing.org(&self.store.db).await?;
+        let mut lines: Vec<(&String, &Uuid)> =
+            if p.on_platform() { org.lines.iter().collect() } else { org.lines.iter().filter(|(_, id)| **id == p.tenant.id.0).collect() };
+        lines.sort();
+        let filter = units::UnitFilter { status: Some("active".into()), ..Default::default() };
+        let mut out = Vec::new();
+        for (code, tenant) in lines {
+            let page = units::list(&self.store.db, *tenant, &filter, hotline_store::PageRequest::first(500)).await?;
+            out.extend(page.items.into_iter().map(|u| DispatchTarget { id: u.id, line: code.clone(), name: u.name }));
+        }
+        Ok(out)
     }
 
     pub(crate) async fn dispatch(

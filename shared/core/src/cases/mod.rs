@@ -16,6 +16,7 @@ pub use calls::{CallEventInput, CallEventView};
 pub use duplicates::DuplicateCandidate;
 pub(crate) use duplicates::contact;
 pub use intake::{AttachmentInput, IntakeInput, IntakeReceipt, IntakeResult};
+pub use joint::DispatchTarget;
 pub use public::{CitizenProof, PublicCaseView};
 pub use query::CaseQuery;
 pub use steps::{FeedbackInput, StepInput};

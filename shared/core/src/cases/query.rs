@@ -27,6 +27,8 @@ pub struct CaseQuery {
     pub problem: Option<bool>,
     /// Past the reminder point, not yet due.
     pub near_due: Option<bool>,
+    /// Only cases whose unit asked for more time and waits for the decision.
+    pub extension_pending: Option<bool>,
     pub q: Option<String>,
 }
 
@@ -70,6 +72,7 @@ impl Core {
             overdue_at: q.overdue.filter(|o| *o).map(|_| self.now()),
             problem: q.problem,
             near_at: q.near_due.filter(|n| *n).map(|_| self.now()),
+            extension_pending: q.extension_pending,
             q: q.q.filter(|t| !t.trim().is_empty()),
             has_lead: false,
         };

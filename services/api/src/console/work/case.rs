@@ -24,6 +24,8 @@ use crate::console::session::{Ctx, Staff};
 use crate::error::ApiError;
 
 const EMERGENCY: [&str; 4] = ["110", "119", "120", "122"];
+/// The feedback fields owed when the issue is not solved.
+const UNRESOLVED: [&str; 4] = ["responsible_unit", "unresolved_reason", "next_steps", "next_date"];
 const RETURN_REASONS: [&str; 5] = ["not_our_jurisdiction", "insufficient_information", "wrong_category", "duplicate", "other"];
 
 /// Time left before a deadline as a colour: overdue, within a day, or comfortable.
@@ -43,18 +45,29 @@ fn steps_for(p: &Principal) -> Vec<&'static str> {
         steps.extend(["answer", "link", "transfer"]);
     }
     if p.has(Role::Dispatcher) {
-        steps.extend(["accept", "dispatch", "reject_return", "decide_extension", "change_lead"]);
+        steps.extend(["accept", "dispatch", "reject_return", "decide_extension", "change_lead", "close", "reopen"]);
+    }
+    if p.has_any(&[Role::Dispatcher, Role::CitySupervisor]) {
+        steps.push("supervision_notice");
     }
     if p.has_any(&[Role::UnitHandler, Role::UnitLead]) {
-        steps.extend(["sign", "progress", "contribute", "feedback", "return", "request_extension"]);
+        steps.extend(["sign", "progress", "contribute", "release", "feedback", "return", "request_extension", "answer_notice"]);
     }
     steps
 }
 
 fn step_form(lang: Lang, c: &CaseView, step: &str, units: &[(Uuid, String)], problem: Option<&Problem>) -> Markup {
     let text = |name: &str| field(lang, problem, name, html! { textarea name=(name) required {} });
+    let optional = |name: &str| field(lang, problem, name, html! { input name=(name); });
     let unit_choice =
         |name: &str| field(lang, problem, name, html! { select name=(name) { @for (id, n) in units { option value=(id) { (n) } } } });
+    let names: HashMap<Uuid, &String> = units.iter().map(|(id, n)| (*id, n)).collect();
+    let co_units: Vec<(Uuid, String)> = c
+        .participants
+        .iter()
+        .filter(|x| x.role == "co" && matches!(x.status.as_str(), "assigned" | "signed"))
+        .map(|x| (x.unit_id, names.get(&x.unit_id).map(|n| n.to_string()).unwrap_or_else(|| x.unit_id.to_string())))
+        .collect();
     let fields = match step {
         "answer" => html! { (text("answer")) (field(lang, problem, "article_id", html! { input name="article_id"; })) },
         "link" => html! { (field(lang, problem, "duplicate_of", html! { input name="duplicate_of" required; })) },
@@ -65,11 +78,28 @@ fn step_form(lang: Lang, c: &CaseView, step: &str, units: &[(Uuid, String)], pro
             "urgency",
             choose(lang, "urgency", "urgency", &["general", "utilities", "emergency", "complex"], Some(&c.urgency), false),
         ),
-        "dispatch" | "change_lead" => html! { (unit_choice("lead_unit_id")) @if step == "change_lead" { (text("reason")) } },
-        "progress" | "contribute" => text("text"),
-        "feedback" => {
-            html! { (text("text")) label { input type="checkbox" name="resolved" value="true" checked; " " (lang.t("case.resolved")) } }
-        }
+        "dispatch" => unit_choice("lead_unit_id"),
+        "change_lead" => html! { (unit_choice("unit_id")) (text("reason")) },
+        "release" => html! {
+            (field(lang, problem, "unit_id", html! { select name="unit_id" { @for (id, n) in &co_units { option value=(id) { (n) } } } }))
+            (optional("reason"))
+        },
+        "progress" | "contribute" | "supervision_notice" | "answer_notice" => text("text"),
+        "close" => optional("reason"),
+        "reopen" => text("reason"),
+        // Feedback is owed even when the issue is not solved; then it says who, why, what next
+        // and by when (the core requires those when "resolved" is not ticked).
+        "feedback" => html! {
+            (text("text"))
+            label { input type="checkbox" name="resolved" value="true" checked; " " (lang.t("case.resolved")) }
+            details open[problem.is_some_and(|p| p.field.as_deref().is_some_and(|f| UNRESOLVED.contains(&f)))] {
+                summary { (lang.t("case.unresolved")) }
+                (optional("responsible_unit"))
+                (optional("unresolved_reason"))
+                (optional("next_steps"))
+                (field(lang, problem, "next_date", html! { input name="next_date" type="date"; }))
+            }
+        },
         "return" => {
             html! { (field(lang, problem, "reason_code", choose(lang, "reason_code", "return", &RETURN_REASONS, None, false))) (text("reason")) }
         }
@@ -120,15 +150,18 @@ fn facts(lang: Lang, c: &CaseView, names: &HashMap<Uuid, String>) -> Markup {
     }
 }
 
-async fn unit_names(ctx: &Ctx, p: &Principal, lines: &[String]) -> Vec<(Uuid, String)> {
-    let mut out = Vec::new();
-    for code in lines {
-        let q = hotline_core::admin::units::UnitQuery::default();
-        if let Ok(page) = ctx.state.core.list_units(p, code, q, PageRequest::first(200)).await {
-            out.extend(page.items.into_iter().map(|u| (u.id, format!("{} · {}", code, u.name))));
-        }
+/// The units `p` may dispatch to, labelled `line · name` (agents and dispatchers); for unit
+/// staff the units of their own line, so the page names the participants.
+pub async fn unit_directory(ctx: &Ctx, p: &Principal) -> Vec<(Uuid, String)> {
+    if let Ok(targets) = ctx.state.core.dispatch_targets(p).await {
+        return targets.into_iter().map(|u| (u.id, format!("{} · {}", u.line, u.name))).collect();
     }
-    out
+    let q = hotline_core::admin::units::UnitQuery::default();
+    let code = p.tenant.code.to_string();
+    match ctx.state.core.list_units(p, &code, q, PageRequest::first(500)).await {
+        Ok(page) => page.items.into_iter().map(|u| (u.id, format!("{code} · {}", u.name))).collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 async fn render(ctx: &Ctx, p: &Principal, id: &str, failed: Option<(&str, &Problem)>) -> Result<maud::Markup, ConsoleError> {
@@ -136,17 +169,20 @@ async fn render(ctx: &Ctx, p: &Principal, id: &str, failed: Option<(&str, &Probl
     let c = ctx.state.core.get_case(p, id).await.map_err(|e| ConsoleError::api(lang, ctx.htmx, e))?;
     let events = ctx.state.core.case_events(p, id, PageRequest::first(200)).await.map_err(|e| ConsoleError::api(lang, ctx.htmx, e))?;
     let steps = steps_for(p);
-    let mut lines: Vec<String> = Vec::new();
-    if steps.contains(&"dispatch") {
-        if let Ok(decisions) = ctx.state.core.case_routing(p, id).await {
-            let codes = decisions.last().and_then(|d| d.decision["lines"].as_array().cloned()).unwrap_or_default();
-            lines = codes.iter().filter_map(|l| l["code"].as_str().map(str::to_owned)).collect();
-        }
-        if lines.is_empty() && !p.on_platform() {
-            lines.push(p.tenant.code.to_string());
-        }
+    let mut units = unit_directory(ctx, p).await;
+    // The lines the rules chose come first in the dispatcher's choice.
+    if steps.contains(&"dispatch")
+        && let Ok(decisions) = ctx.state.core.case_routing(p, id).await
+    {
+        let chosen: Vec<String> = decisions
+            .last()
+            .and_then(|d| d.decision["lines"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|l| l["code"].as_str().map(|c| format!("{c} · ")))
+            .collect();
+        units.sort_by_key(|(_, label)| !chosen.iter().any(|c| label.starts_with(c.as_str())));
     }
-    let units = unit_names(ctx, p, &lines).await;
     let names: HashMap<Uuid, String> = units.iter().cloned().collect();
     Ok(html! {
         div #case-main {
@@ -193,7 +229,17 @@ pub struct StepForm {
     #[serde(default)]
     lead_unit_id: String,
     #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
     text: String,
+    #[serde(default)]
+    responsible_unit: String,
+    #[serde(default)]
+    unresolved_reason: String,
+    #[serde(default)]
+    next_steps: String,
+    #[serde(default)]
+    next_date: String,
     resolved: Option<String>,
     #[serde(default)]
     reason_code: String,
@@ -213,7 +259,10 @@ impl StepForm {
         let feedback = (step == "feedback").then(|| FeedbackInput {
             text: self.text.clone(),
             resolved: self.resolved.is_some(),
-            ..Default::default()
+            responsible_unit: blank(&self.responsible_unit),
+            unresolved_reason: blank(&self.unresolved_reason),
+            next_steps: blank(&self.next_steps),
+            next_date: blank(&self.next_date),
         });
         Ok(StepInput {
             answer: blank(&self.answer),
@@ -222,6 +271,7 @@ impl StepForm {
             line: blank(&self.line),
             urgency: blank(&self.urgency),
             lead_unit_id: blank(&self.lead_unit_id),
+            unit_id: blank(&self.unit_id),
             text: if step == "feedback" { None } else { blank(&self.text) },
             reason_code: blank(&self.reason_code),
             reason: blank(&self.reason),
