@@ -17,6 +17,8 @@ const office = { viewport: { width: 1366, height: 768 }, locale: "zh-CN", timezo
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "zh-CN" };
 let shots = 0;
 const problems = [];
+// Every page opened, so a failure leaves a picture of each (what the reviewer needs first).
+const opened = [];
 
 async function shot(page, name) {
   shots += 1;
@@ -37,6 +39,7 @@ async function clean(page, what) {
 
 async function signIn(ctx, user) {
   const page = await ctx.newPage();
+  opened.push([user, page]);
   page.on("console", (m) => { if (m.type() === "error") problems.push(`${user}: ${m.text()}`); });
   await page.goto(`${BASE}/console/login`);
   await page.fill("input[name=username]", user);
@@ -49,11 +52,12 @@ try {
   // 1. A citizen submits on a phone and gets a tracking number.
   const citizenCtx = await browser.newContext(phone);
   const citizen = await citizenCtx.newPage();
+  opened.push(["citizen", citizen]);
   await citizen.goto(`${BASE}/`);
   await shot(citizen, "portal-submit-phone");
   await citizen.selectOption("select[name=contact_type]", "complaint");
-  await citizen.fill("input[name=title]", "路灯不亮");
-  await citizen.fill("textarea[name=description]", "鼓楼区东街口的路灯坏了一周，晚上很黑，行人容易摔倒。");
+  await citizen.fill("input[name=title]", "垃圾无人清运");
+  await citizen.fill("textarea[name=description]", "鼓楼区东街口的垃圾桶满了一周无人清运，气味很大。");
   await citizen.fill("input[name=address]", "鼓楼区东街口");
   await citizen.fill("input[name=district]", "鼓楼区");
   await citizen.fill("input[name=lat]", "26.0745");
@@ -125,18 +129,25 @@ try {
   check(true, "handler: signed and answered");
 
   // 5. The citizen's own case is answered the same way, then rated once.
+  // This time from the dispatcher's queue: the rules named the unit, one click sends it.
   await dispatcher.goto(`${BASE}/console/cases?q=${encodeURIComponent(tracking)}`);
   await dispatcher.waitForURL(/\/console\/cases\/[0-9a-f-]{36}$/);
   const citizenCase = dispatcher.url().split("/").pop();
-  await dispatcher.locator('form[hx-post$="/step/accept"] button').click();
-  await dispatcher.locator("#status .badge.status-accepted").waitFor();
-  await dispatcher.selectOption('form[hx-post$="/step/dispatch"] select[name=lead_unit_id]', { label: "12319 · 市容环境卫生处" });
-  await dispatcher.locator('form[hx-post$="/step/dispatch"] button').click();
-  await dispatcher.locator("#status .badge.status-dispatched").waitFor();
+  await dispatcher.goto(`${BASE}/console/dispatch`);
+  const queued = dispatcher.locator(`#row-${citizenCase}`);
+  check((await queued.innerText()).includes("市容环境卫生处"), "dispatch queue: the rules' unit is shown");
+  await shot(dispatcher, "dispatch-queue");
+  await clean(dispatcher, "dispatch queue");
+  await queued.locator("button", { hasText: "按规则派单" }).click();
+  await dispatcher.locator(`#row-${citizenCase} .badge.status-dispatched`).waitFor();
+  check(true, "dispatch queue: sent as the rules say");
+  await dispatcher.goto(`${BASE}/console/dispatch?tab=3`);
+  check(await dispatcher.locator(`#row-${citizenCase}`).count() === 1, "lead units: the open case is listed");
+  await shot(dispatcher, "dispatch-leads");
   await handler.goto(`${BASE}/console/cases/${citizenCase}`);
   await handler.locator('form[hx-post$="/step/sign"] button').click();
   await handler.locator("#status .badge.status-signed").waitFor();
-  await handler.fill('form[hx-post$="/step/feedback"] textarea[name=text]', "路灯已修复。");
+  await handler.fill('form[hx-post$="/step/feedback"] textarea[name=text]', "垃圾已清运，垃圾桶已清洗。");
   await handler.locator('form[hx-post$="/step/feedback"] button').click();
   await handler.locator("#status .badge.status-feedback_given").waitFor();
   await citizen.goto(`${BASE}/track?n=${encodeURIComponent(tracking)}&d=8000`);
@@ -160,6 +171,10 @@ try {
   console.log(`console walk: all checks passed, ${shots} screenshots in ${OUT}`);
 } catch (e) {
   console.error(`console walk FAILED: ${e.message}`);
+  for (const [who, page] of opened) {
+    await page.screenshot({ path: `${OUT}/failed-${who}.png`, fullPage: true }).catch(() => {});
+    console.error(`  ${who} was at ${page.url()}`);
+  }
   process.exitCode = 1;
 } finally {
   await browser.close();

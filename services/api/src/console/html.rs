@@ -25,6 +25,8 @@ fn head(lang: Lang, title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             meta name="htmx-config" content=(HTMX_CONFIG);
             title { (title) " · " (lang.t("app.name")) }
+            // No favicon request (a 404 in every browser's console).
+            link rel="icon" href="data:,";
             link rel="stylesheet" href=(url("console.css"));
             script src=(url("htmx.min.js")) defer {}
             script src=(url("console.js")) defer {}

@@ -10,7 +10,7 @@ use chrono::Utc;
 use hotline_core::Principal;
 use hotline_core::cases::{CaseView, FeedbackInput, StepInput};
 use hotline_domain::Role;
-use hotline_domain::case::Action;
+use hotline_domain::case::{Action, CaseStatus};
 use hotline_store::PageRequest;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -54,6 +54,33 @@ fn steps_for(p: &Principal) -> Vec<&'static str> {
         steps.extend(["sign", "progress", "contribute", "release", "feedback", "return", "request_extension", "answer_notice"]);
     }
     steps
+}
+
+/// Whether the page offers `step` on this case to this reader: the state allows it and, for
+/// unit steps, the reader's unit holds the part it needs. Only what is possible is shown; the
+/// core still decides.
+fn offered(p: &Principal, c: &CaseView, step: &str) -> bool {
+    let Ok(action) = Action::parse(step) else { return false };
+    let Ok(status) = CaseStatus::parse(&c.status) else { return false };
+    let mine = p.unit_id.map(|u| u.0);
+    let part = |role: &str, statuses: &[&str]| {
+        c.participants.iter().any(|x| Some(x.unit_id) == mine && x.role == role && statuses.contains(&x.status.as_str()))
+    };
+    // A co-unit signs for its part while the case is anywhere at the units (as the core checks).
+    let check = if step == "sign" && part("co", &["assigned"]) { Action::Contribute } else { action };
+    if !check.allowed_from().contains(&status) {
+        return false;
+    }
+    let leads = mine.is_some() && c.lead_unit_id == mine;
+    match step {
+        "decide_extension" => c.extension_days_requested.is_some(),
+        "request_extension" => leads && c.extension_days_requested.is_none(),
+        "sign" => part("lead", &["assigned"]) || part("co", &["assigned"]),
+        "contribute" => part("co", &["assigned", "signed"]),
+        "release" => leads && c.participants.iter().any(|x| x.role == "co" && matches!(x.status.as_str(), "assigned" | "signed")),
+        "progress" | "feedback" | "return" | "answer_notice" => leads,
+        _ => true,
+    }
 }
 
 fn step_form(lang: Lang, c: &CaseView, step: &str, units: &[(Uuid, String)], problem: Option<&Problem>) -> Markup {
@@ -198,7 +225,7 @@ async fn render(ctx: &Ctx, p: &Principal, id: &str, failed: Option<(&str, &Probl
                     }
                 }
                 div {
-                    @for step in &steps {
+                    @for step in steps.iter().filter(|s| offered(p, &c, s) || failed.is_some_and(|(f, _)| f == **s)) {
                         (step_form(lang, &c, step, &units, failed.filter(|(s, _)| s == step).map(|(_, p)| p)))
                     }
                 }

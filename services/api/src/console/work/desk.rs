@@ -73,9 +73,10 @@ fn form(ctx: &Ctx, d: &Draft, problem: Option<&Problem>) -> Markup {
                 (field(lang, problem, "caller_phone", html! { input name="caller_phone" type="tel" value=(d.caller_phone); }))
             }
             (field(lang, problem, "title", html! { input name="title" value=(d.title); }))
+            // hx-swap is inherited from the form (outerHTML): the assistant fills #assist instead.
             (field(lang, problem, "description", html! {
                 textarea name="description" required
-                    hx-post="/console/desk/assist" hx-trigger="input changed delay:500ms, load" hx-include="#desk-form" hx-target="#assist" { (d.description) }
+                    hx-post="/console/desk/assist" hx-trigger="input changed delay:500ms, load" hx-include="#desk-form" hx-target="#assist" hx-swap="innerHTML" { (d.description) }
             }))
             div.row {
                 (field(lang, problem, "address", html! { input name="address" value=(d.address); }))
@@ -99,7 +100,12 @@ pub async fn desk(s: Staff) -> HttpResponse {
     ctx.ok(page(&ctx, &p, lang.t("nav.desk"), body))
 }
 
-fn routing(lang: Lang, d: &Value) -> Markup {
+/// A rule trace names units by id; the agent reads their names.
+fn named(text: &str, units: &[(uuid::Uuid, String)]) -> String {
+    units.iter().fold(text.to_owned(), |t, (id, name)| t.replace(&id.to_string(), name))
+}
+
+fn routing(lang: Lang, d: &Value, units: &[(uuid::Uuid, String)]) -> Markup {
     let lines: Vec<String> = d["lines"]
         .as_array()
         .map(|ls| ls.iter().map(|l| format!("{} ({})", l["code"].as_str().unwrap_or(""), l["via"].as_str().unwrap_or(""))).collect())
@@ -109,17 +115,17 @@ fn routing(lang: Lang, d: &Value) -> Markup {
             h3 { (lang.t("desk.rules")) }
             @if d["manual"].as_bool() == Some(true) { p { span.badge.time-soon { (lang.t("desk.manual")) } } }
             p { strong data-lines=(lines.join(",")) { (lines.join(" · ")) } }
-            @if let Some(reason) = d["reason"].as_str() { p.muted { (reason) } }
+            @if let Some(reason) = d["reason"].as_str() { p.muted { (named(reason, units)) } }
             @if let Some(stages) = d["stages"].as_array() {
-                ul.trace { @for s in stages { li { (s["tenant"].as_str().unwrap_or("")) ": " (s["outcome"].as_str().unwrap_or("")) } } }
+                ul.trace { @for s in stages { li { (s["tenant"].as_str().unwrap_or("")) ": " (named(s["outcome"].as_str().unwrap_or(""), units)) } } }
             }
         }
     }
 }
 
-fn assist_panel(lang: Lang, a: &DeskAssist) -> Markup {
+fn assist_panel(lang: Lang, a: &DeskAssist, units: &[(uuid::Uuid, String)]) -> Markup {
     html! {
-        (routing(lang, &a.decision))
+        (routing(lang, &a.decision, units))
         section {
             h3 { (lang.t("desk.suggestion")) }
             @if a.suggestion.suggestions.is_empty() { p.muted { (lang.t("desk.no_model")) } }
@@ -149,7 +155,7 @@ pub async fn assist(s: Staff, d: web::Form<Draft>) -> PageResult {
         return Ok(ctx.ok(html! { p.muted { (lang.t("desk.assist_hint")) } }));
     }
     match ctx.state.core.desk_assist(&p, d.input()).await {
-        Ok(a) => Ok(ctx.ok(assist_panel(lang, &a))),
+        Ok(a) => Ok(ctx.ok(assist_panel(lang, &a, &super::case::unit_directory(&ctx, &p).await))),
         // A draft the rules cannot read yet (say, a phone half typed) is not an error to shout.
         Err(e) => {
             let err = ApiError::from(e);
