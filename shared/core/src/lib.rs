@@ -56,6 +56,8 @@ pub struct Core {
     pub suggestions: Arc<routing::SuggestionCache>,
     /// The search index of the published knowledge-base articles.
     pub kb_index: Arc<kb::KbIndex>,
+    /// Stores intakes in batches, one transaction each (group commit).
+    pub intake_writer: Arc<cases::IntakeWriter>,
 }
 
 impl Core {

@@ -22,7 +22,7 @@ pub struct RelayReport {
     pub dead: u64,
 }
 
-fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
+pub(crate) fn row(c: &case::Model, to: String, kind: Kind, detail: Option<String>, now: DateTime<Utc>) -> outbox::Model {
     let about = About { tenant: c.tenant_id, tracking_number: &c.tracking_number, title: &c.title, feedback_due_at: c.feedback_due_at };
     about.email(to, kind, detail, now)
 }

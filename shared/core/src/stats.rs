@@ -247,6 +247,19 @@ impl Core {
         items: Vec<(Subject, Vec<Occurrence>)>,
         at: DateTime<Utc>,
     ) -> CoreResult<()> {
+        let increments = self.increments(db, items, at).await?;
+        stats::add(db, &increments).await?;
+        Ok(())
+    }
+
+    /// The counter increments of `items` at `at`, without writing them (group-committed
+    /// intake adds a whole batch's in one statement).
+    pub(crate) async fn increments(
+        &self,
+        db: &impl ConnectionTrait,
+        items: Vec<(Subject, Vec<Occurrence>)>,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Vec<Increment>> {
         let mut day_of: HashMap<Uuid, chrono::NaiveDate> = HashMap::new();
         let mut increments = Vec::new();
         for (s, occurrences) in items {
@@ -280,7 +293,6 @@ impl Core {
                 }
             }
         }
-        stats::add(db, &increments).await?;
-        Ok(())
+        Ok(increments)
     }
 }

@@ -18,6 +18,8 @@ pub enum Kind {
     Reopened,
     /// Many citizens report one issue in one place (热点预警).
     HotSpot,
+    /// A rule of the line asks for attention to a new case (规则提醒).
+    RuleNotice,
 }
 
 /// One line of the daily digest.
@@ -67,6 +69,7 @@ pub fn render(kind: Kind, v: &Vars) -> (String, String) {
         Kind::ExtensionDecision => ("延期申请已处理", "Extension request decided"),
         Kind::Reopened => ("群众不满意，工单重新派发", "Citizen dissatisfied, case sent back"),
         Kind::HotSpot => ("热点预警：多位群众反映同一问题", "Hot spot: many citizens report one issue"),
+        Kind::RuleNotice => ("规则提醒：请关注新工单", "Rule notice: a new case needs your attention"),
     };
     let subject = format!("[{}] {zh} / {en}", v.tracking_number);
     let mut body = format!("工单编号 / Case: {}\n标题 / Title: {}\n", v.tracking_number, v.title);
@@ -104,9 +107,16 @@ mod tests {
             due: Some("2026-11-25 17:30".into()),
             detail: None,
         };
-        for kind in
-            [Kind::NewCase, Kind::Reminder, Kind::Supervision, Kind::Returned, Kind::ExtensionDecision, Kind::Reopened, Kind::HotSpot]
-        {
+        for kind in [
+            Kind::NewCase,
+            Kind::Reminder,
+            Kind::Supervision,
+            Kind::Returned,
+            Kind::ExtensionDecision,
+            Kind::Reopened,
+            Kind::HotSpot,
+            Kind::RuleNotice,
+        ] {
             let (subject, body) = render(kind, &v);
             assert!(subject.starts_with("[12345-20261122-000001]"), "{subject}");
             assert!(subject.contains(" / "));

@@ -22,6 +22,7 @@ pub enum Col {
     Int,
     BigInt,
     Bool,
+    Double,
 }
 
 impl Col {
@@ -33,6 +34,7 @@ impl Col {
             Col::Int => "integer",
             Col::BigInt => "bigint",
             Col::Bool => "boolean",
+            Col::Double => "double precision",
         }
     }
 
@@ -44,6 +46,7 @@ impl Col {
             Col::Time => v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc)).into(),
             Col::Int | Col::BigInt => v.as_i64().into(),
             Col::Bool => v.as_bool().into(),
+            Col::Double => v.as_f64().into(),
         }
     }
 }

@@ -10,6 +10,7 @@ mod connect;
 pub mod entities;
 mod error;
 pub mod hot_spots;
+pub mod intake;
 pub mod kb;
 pub mod models;
 pub mod outbox;

@@ -16,6 +16,7 @@ mod console_kit;
 mod console_work;
 mod duplicates;
 mod helpers;
+mod intake_batch;
 mod isolation;
 mod jwt;
 mod knowledge;

@@ -3,15 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use hotline_auth::hash_secret;
-use hotline_domain::case::{Channel, ContactType, PhoneNumber, Urgency, check_description, check_title, mask_name, tracking_number};
-use hotline_domain::{District, LineNumber, Role, TenantId, ValidationError, parse_name};
-use hotline_store::entities::{case, case_event, idempotency_key};
-use hotline_store::{ConnectionTrait, StoreError, TransactionTrait, cases, support, tenants, units};
+use hotline_domain::rules::{RoutingDecision, RuleAction, RuleEvent};
+use hotline_domain::{Role, RoleSet, TenantId, ValidationError};
+use hotline_notify::templates::Kind;
+use hotline_store::entities::{case, case_event, idempotency_key, routing_decision};
+use hotline_store::{ConnectionTrait, support, tenants, units, users};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use uuid::Uuid;
 
-use super::view::Attachment;
+use super::intake_rows::{build_row, check, request_hash};
+use super::intake_writer::{Notice, Prepared, Written};
 use crate::{Core, CoreError, CoreResult, Principal};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -75,171 +76,6 @@ pub struct IntakeResult {
 pub(crate) enum Intaker<'a> {
     Staff(&'a Principal),
     Public,
-}
-
-struct Checked {
-    channel: Channel,
-    contact_type: ContactType,
-    urgency: Urgency,
-    title: String,
-    description: String,
-    category: Option<String>,
-    address: Option<String>,
-    district: Option<String>,
-    phone: Option<PhoneNumber>,
-    name: Option<String>,
-    dialled: Option<String>,
-    attachments: Vec<Attachment>,
-    reported_unit: Option<Uuid>,
-}
-
-fn opt_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, ValidationError> {
-    v.as_deref().filter(|s| !s.trim().is_empty()).map(|s| parse_name(field, s, max)).transpose()
-}
-
-fn check(input: &IntakeInput) -> Result<Checked, ValidationError> {
-    let channel = Channel::parse(&input.channel)?;
-    let contact_type = ContactType::parse(&input.contact_type)?;
-    let urgency = input.urgency.as_deref().map(Urgency::parse).transpose()?.unwrap_or(Urgency::General);
-    let description = check_description(&input.description)?;
-    let title = match input.title.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(t) => check_title(t)?,
-        None => description.lines().next().unwrap_or_default().chars().take(40).collect(),
-    };
-    let district =
-        input.district.as_deref().filter(|d| !d.trim().is_empty()).map(District::parse).transpose()?.map(|d| d.as_str().to_owned());
-    match (input.lat, input.long) {
-        (None, None) => {}
-        (Some(lat), Some(long)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&long) => {}
-        (Some(_), Some(_)) => return Err(ValidationError::new("lat", "out_of_range", "lat is -90..90 and long -180..180")),
-        _ => return Err(ValidationError::new("long", "required", "lat and long come together")),
-    }
-    let phone = input.caller_phone.as_deref().filter(|p| !p.trim().is_empty()).map(PhoneNumber::parse).transpose()?;
-    let dialled = input
-        .dialled_number
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| LineNumber::parse(d).map_err(|e| e.at("dialled_number")))
-        .transpose()?
-        .map(|d| d.as_str().to_owned());
-    if input.attachments.len() > 20 {
-        return Err(ValidationError::new("attachments", "too_many", "at most 20 attachments"));
-    }
-    let mut attachments = Vec::new();
-    for (i, a) in input.attachments.iter().enumerate() {
-        let field = format!("attachments[{i}]");
-        let url_ok =
-            (a.url.starts_with("https://") || a.url.starts_with("http://")) && a.url.len() <= 2048 && !a.url.contains(char::is_whitespace);
-        if !url_ok {
-            return Err(ValidationError::new(
-                format!("{field}.url"),
-                "invalid_url",
-                "an attachment is an http(s) URL of at most 2048 characters",
-            ));
-        }
-        let kind = parse_name(&format!("{field}.type"), &a.kind, 100)?;
-        if a.size > 100 * 1024 * 1024 {
-            return Err(ValidationError::new(format!("{field}.size"), "too_large", "an attachment is at most 100 MiB"));
-        }
-        attachments.push(Attachment { url: a.url.clone(), kind, size: a.size });
-    }
-    let reported_unit = input
-        .reported_unit_id
-        .as_deref()
-        .map(|s| s.parse::<Uuid>().map_err(|_| ValidationError::new("reported_unit_id", "invalid_id", "reported_unit_id is not a UUID")))
-        .transpose()?;
-    if reported_unit.is_some() && contact_type != ContactType::Report {
-        return Err(ValidationError::new("reported_unit_id", "only_for_reports", "only a report (举报) names a reported unit"));
-    }
-    Ok(Checked {
-        channel,
-        contact_type,
-        urgency,
-        title,
-        description,
-        category: opt_text("category", &input.category, 64)?,
-        address: opt_text("address", &input.address, 500)?,
-        district,
-        phone,
-        name: opt_text("caller_name", &input.caller_name, 64)?,
-        dialled,
-        attachments,
-        reported_unit,
-    })
-}
-
-/// The new case row for checked intake data (encrypting the caller's data on the way).
-#[allow(clippy::too_many_arguments)]
-fn build_row(
-    pii: &hotline_auth::PiiCipher,
-    t: &hotline_store::entities::tenant::Model,
-    checked: Checked,
-    input: &IntakeInput,
-    tracking_number: String,
-    public_token_hash: Option<String>,
-    created_by: Option<Uuid>,
-    via: &str,
-    now: DateTime<Utc>,
-) -> case::Model {
-    case::Model {
-        id: Uuid::now_v7(),
-        tenant_id: t.id,
-        tracking_number,
-        channel: checked.channel.as_str().to_owned(),
-        contact_type: checked.contact_type.as_str().to_owned(),
-        category: checked.category,
-        urgency: checked.urgency.as_str().to_owned(),
-        title: checked.title,
-        description: checked.description,
-        address: checked.address,
-        district: checked.district,
-        lat: input.lat,
-        long: input.long,
-        caller_name_enc: checked.name.as_deref().map(|n| pii.encrypt(n)),
-        caller_name_masked: checked.name.as_deref().map(mask_name),
-        caller_phone_enc: checked.phone.as_ref().map(|ph| pii.encrypt(ph.as_str())),
-        caller_phone_hash: checked.phone.as_ref().map(|ph| pii.lookup_hash(ph.as_str())),
-        caller_phone_masked: checked.phone.as_ref().map(PhoneNumber::masked),
-        anonymous: checked.phone.is_none() && checked.name.is_none(),
-        dialled_number: checked.dialled,
-        attachments: Some(serde_json::to_string(&checked.attachments).unwrap_or_else(|_| "[]".into())),
-        status: "received".into(),
-        closure: None,
-        lead_unit_id: None,
-        reported_unit_id: checked.reported_unit,
-        answer: None,
-        referral: None,
-        transfer_line: None,
-        duplicate_of: None,
-        feedback: None,
-        feedback_resolved: None,
-        feedback_details: None,
-        rating: None,
-        rating_comment: None,
-        rated_at: None,
-        no_return_visit: false,
-        return_count: 0,
-        reopen_count: 0,
-        problem: false,
-        problem_reason: None,
-        extension_days: None,
-        extension_reason: None,
-        sign_due_at: None,
-        feedback_due_at: None,
-        public_token_hash,
-        created_by,
-        created_via: via.to_owned(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-        feedback_near_at: None,
-    }
-}
-
-fn request_hash(input: &IntakeInput) -> String {
-    let bytes = serde_json::to_vec(input).unwrap_or_default();
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 impl Core {
@@ -325,40 +161,11 @@ impl Core {
             Intaker::Staff(p) => (p.kind.as_str(), Some(p.id), Some(p.name.clone()), p.kind.as_str()),
             Intaker::Public => ("citizen", None, None, "public"),
         };
-
-        let txn = db.begin().await?;
-        let seq = support::next_in_sequence(&txn, &format!("{}-{}", t.code, day.format("%Y%m%d"))).await?;
-        let row = build_row(
-            &self.pii,
-            &t,
-            checked,
-            &input,
-            tracking_number(&t.code, day, seq as u64),
-            Some(hash_secret(&token)),
-            actor_id,
-            via,
-            now,
-        );
-        let mut row = row;
-        // Route before committing: the decision is part of the durable intake.
-        let decision = self.route(&txn, &row, hotline_domain::rules::RuleEvent::CaseReceived).await?;
-        if input.urgency.is_none()
-            && let Some(u) = &decision.urgency
-        {
-            row.urgency = u.clone();
-        }
-        if row.category.is_none() {
-            row.category = decision.category.clone();
-        }
-        if let Some(t) = &decision.contact_type {
-            row.contact_type = t.clone();
-        }
-        if let Some(reason) = &decision.problem {
-            row.problem = true;
-            row.problem_reason = Some(reason.chars().take(64).collect());
-        }
-        cases::insert(&txn, row.clone()).await?;
-        self.store_decision(&txn, &row, hotline_domain::rules::RuleEvent::CaseReceived, &decision).await?;
+        // The tracking number comes from the writer, which takes a batch's numbers at once.
+        let mut row = build_row(&self.pii, &t, checked, &input, String::new(), Some(hash_secret(&token)), actor_id, via, now);
+        // Routed before storing: the decision is part of the durable intake.
+        let decision = self.route(db, &row, RuleEvent::CaseReceived).await?;
+        apply_decision(&mut row, &input, &decision);
         let received = hotline_domain::stats::Occurrence::Received { answered_directly: false };
         // Until a unit has it, the case counts in the line that received it.
         let lines = crate::stats::line_shares(&row, &[], None, &[row.tenant_id]);
@@ -380,80 +187,125 @@ impl Core {
                     .to_string(),
             ),
         };
-        cases::insert_event(&txn, event).await?;
-        self.count_all(&txn, vec![(crate::stats::Subject::new(&row, lines), vec![received])], now).await?;
-        if let Some(call) = input.call_id.as_deref().filter(|c| !c.is_empty()) {
-            support::link_call(&txn, t.id, call, row.id).await?;
-        }
+        let increments = self.increments(db, vec![(crate::stats::Subject::new(&row, lines), vec![received])], now).await?;
+        let notices = self.intake_messages(db, &row, &decision).await?;
+        let stored_decision = routing_decision::Model {
+            id: Uuid::now_v7(),
+            case_id: row.id,
+            tenant_id: row.tenant_id,
+            event: RuleEvent::CaseReceived.as_str().to_owned(),
+            decision: serde_json::to_string(&decision).map_err(|e| CoreError::Internal(e.to_string()))?,
+            at: now,
+        };
         let receipt = IntakeReceipt {
             routing: Some(crate::routing::Summary::from(&decision)),
             suggestion,
             case_id: row.id,
-            tracking_number: row.tracking_number.clone(),
+            tracking_number: String::new(),
             status: row.status.clone(),
             public_token: token,
             created_at: now,
         };
-        if let Some(k) = key {
-            let record = idempotency_key::Model {
-                id: Uuid::now_v7(),
-                scope: scope.to_owned(),
-                key: k.to_owned(),
-                request_hash: hash.clone(),
-                status: 201,
-                response: serde_json::to_string(&receipt).map_err(|e| CoreError::Internal(e.to_string()))?,
-                created_at: now,
-            };
-            if let Err(e) = support::insert_idempotent(&txn, record).await {
-                txn.rollback().await?;
-                return match e {
-                    // A concurrent request with the same key won: answer as it did.
-                    StoreError::Conflict(_) => match support::find_idempotent(db, scope, k).await? {
-                        Some(done) => replay(done, &hash),
-                        None => {
-                            Err(CoreError::conflict("idempotency_conflict", "a request with this Idempotency-Key is in progress; retry"))
-                        }
-                    },
-                    other => Err(other.into()),
+        let call = input.call_id.as_deref().filter(|c| !c.is_empty()).map(|c| (t.id, c.to_owned()));
+        let prepared = Prepared {
+            code: t.code.clone(),
+            day,
+            row,
+            decision: stored_decision,
+            event,
+            increments,
+            notices,
+            call,
+            key: key.map(|k| (scope.to_owned(), k.to_owned(), hash.clone())),
+            receipt,
+        };
+        match self.intake_writer.write(prepared).await? {
+            Written::Stored(receipt) => Ok(IntakeResult { receipt, replayed: false }),
+            // A twin in the same batch: the same answer, or the key's misuse.
+            Written::Twin { receipt: Some(receipt), request_hash } => {
+                if request_hash != hash {
+                    return Err(key_reused());
+                }
+                Ok(IntakeResult { receipt, replayed: true })
+            }
+            // Stored first elsewhere (another instance, or a request already committed).
+            Written::Twin { receipt: None, .. } => match key {
+                Some(k) => match support::find_idempotent(db, scope, k).await? {
+                    Some(done) => replay(done, &hash),
+                    None => Err(CoreError::conflict("idempotency_conflict", "a request with this Idempotency-Key is in progress; retry")),
+                },
+                None => Err(CoreError::Internal("an intake without a key was taken for a twin".into())),
+            },
+        }
+    }
+
+    /// The messages a new case sends at once: the rules' `notify` actions (to a unit's staff,
+    /// or to a role: the city office's roles on the platform, the others in the lines the case
+    /// goes to), and the city office when the rules flag a problem case (提级督办). Recipients
+    /// only: the writer renders them once the case has its tracking number.
+    async fn intake_messages(&self, db: &impl ConnectionTrait, row: &case::Model, d: &RoutingDecision) -> CoreResult<Vec<Notice>> {
+        let org = self.routing.org(db).await?;
+        let platform: Vec<Uuid> = org.platform.iter().map(|(id, _)| *id).collect();
+        let why = (!d.tags.is_empty()).then(|| d.tags.join("、"));
+        let mut out = Vec::new();
+        let mut add = |to: Vec<String>, kind: Kind, detail: Option<String>| {
+            out.extend(to.into_iter().map(|to| Notice { to, kind, detail: detail.clone() }));
+        };
+        for action in &d.notify {
+            let RuleAction::Notify { role, unit } = action else { continue };
+            if let Some(u) = unit.as_deref().and_then(|u| u.parse::<Uuid>().ok()) {
+                add(users::emails_of_unit(db, u).await?, Kind::RuleNotice, why.clone());
+            }
+            if let Some(role) = role.as_deref().and_then(|r| Role::parse(r).ok()) {
+                let tenants: Vec<Uuid> = if matches!(role, Role::CityAdmin | Role::CitySupervisor) {
+                    platform.clone()
+                } else if d.lines.is_empty() {
+                    vec![row.tenant_id]
+                } else {
+                    d.lines.iter().filter_map(|l| org.lines.get(&l.code).copied()).collect()
                 };
+                for tenant in tenants {
+                    add(users::emails_with_role(db, tenant, &RoleSet::storage_pattern(role)).await?, Kind::RuleNotice, why.clone());
+                }
             }
         }
-        commit_or_replay(txn, db, scope, key, &hash).await?;
-        Ok(IntakeResult { receipt, replayed: false })
+        if row.problem {
+            for tenant in &platform {
+                let to = users::emails_with_role(db, *tenant, &RoleSet::storage_pattern(Role::CitySupervisor)).await?;
+                add(to, Kind::Supervision, row.problem_reason.clone());
+            }
+        }
+        Ok(out)
     }
 }
 
-/// Commits the intake. On SQLite a concurrent twin may hold the write lock until it commits;
-/// a failed commit with a key is re-checked against the stored answer.
-async fn commit_or_replay(
-    txn: hotline_store::DatabaseTransaction,
-    db: &impl ConnectionTrait,
-    scope: &str,
-    key: Option<&str>,
-    hash: &str,
-) -> CoreResult<()> {
-    match txn.commit().await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            if let Some(k) = key
-                && let Some(done) = support::find_idempotent(db, scope, k).await?
-            {
-                replay(done, hash)?;
-                return Err(CoreError::conflict("idempotency_conflict", "the same request was stored by a concurrent call"));
-            }
-            Err(e.into())
-        }
+/// What the rules decide for the case itself: urgency (unless the intake named it), category
+/// (unless given), contact type, and the problem flag.
+fn apply_decision(row: &mut case::Model, input: &IntakeInput, decision: &RoutingDecision) {
+    if input.urgency.is_none()
+        && let Some(u) = &decision.urgency
+    {
+        row.urgency = u.clone();
     }
+    if row.category.is_none() {
+        row.category = decision.category.clone();
+    }
+    if let Some(t) = &decision.contact_type {
+        row.contact_type = t.clone();
+    }
+    if let Some(reason) = &decision.problem {
+        row.problem = true;
+        row.problem_reason = Some(reason.chars().take(64).collect());
+    }
+}
+
+fn key_reused() -> CoreError {
+    ValidationError::new("Idempotency-Key", "idempotency_key_reused", "this Idempotency-Key was used with a different request body").into()
 }
 
 fn replay(done: idempotency_key::Model, hash: &str) -> CoreResult<IntakeResult> {
     if done.request_hash != hash {
-        return Err(ValidationError::new(
-            "Idempotency-Key",
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request body",
-        )
-        .into());
+        return Err(key_reused());
     }
     let receipt: IntakeReceipt = serde_json::from_str(&done.response).map_err(|e| CoreError::Internal(e.to_string()))?;
     Ok(IntakeResult { receipt, replayed: true })

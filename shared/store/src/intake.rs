@@ -1,0 +1,235 @@
+//! The statements of group-committed intake: many intakes in one transaction, each kind of row
+//! in one statement (see `hotline_core::cases::IntakeWriter`).
+
+use std::collections::HashSet;
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use crate::bulk::{self, Col, opt, time, uuid};
+use crate::entities::{case, idempotency_key, routing_decision};
+use crate::{StoreError, StoreResult};
+
+/// Takes `n` numbers of a daily sequence at once and returns the last one (the batch uses
+/// `last - n + 1 ..= last`). Inside the caller's transaction: a rolled-back batch gives them
+/// back; the row stays locked until the batch commits.
+pub async fn take_sequence(db: &impl ConnectionTrait, scope: &str, n: i64) -> StoreResult<i64> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO tracking_counters (scope, next) VALUES ($1, $2) \
+             ON CONFLICT (scope) DO UPDATE SET next = tracking_counters.next + excluded.next RETURNING next"
+        }
+        _ => {
+            "INSERT INTO tracking_counters (scope, next) VALUES (?, ?) \
+             ON CONFLICT (scope) DO UPDATE SET next = tracking_counters.next + excluded.next RETURNING next"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [scope.into(), n.into()]))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("counter {scope} returned nothing")))?;
+    Ok(row.try_get::<i64>("", "next")?)
+}
+
+const IDEMPOTENCY: bulk::Table = bulk::Table {
+    name: "idempotency_keys",
+    cols: &[
+        ("id", Col::Uuid),
+        ("scope", Col::Text),
+        ("key", Col::Text),
+        ("request_hash", Col::Text),
+        ("status", Col::Int),
+        ("response", Col::Text),
+        ("created_at", Col::Time),
+    ],
+};
+
+/// Records first answers; returns the `(scope, key)` pairs this statement stored. A pair it
+/// did not store was stored first by someone else (on PostgreSQL the statement waits for a
+/// concurrent twin's transaction to end, so that answer is committed when this returns).
+pub async fn record_answers(db: &impl ConnectionTrait, rows: &[idempotency_key::Model]) -> StoreResult<HashSet<(String, String)>> {
+    let cells: Vec<bulk::Row> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                uuid(r.id),
+                r.scope.clone().into(),
+                r.key.clone().into(),
+                r.request_hash.clone().into(),
+                r.status.into(),
+                r.response.clone().into(),
+                time(r.created_at),
+            ]
+        })
+        .collect();
+    let stored = bulk::insert(db, &IDEMPOTENCY, &cells, "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key").await?;
+    stored.iter().map(|row| Ok((row.try_get::<String>("", "scope")?, row.try_get::<String>("", "key")?))).collect()
+}
+
+const DECISIONS: bulk::Table = bulk::Table {
+    name: "routing_decisions",
+    cols: &[
+        ("id", Col::Uuid),
+        ("case_id", Col::Uuid),
+        ("tenant_id", Col::Uuid),
+        ("event", Col::Text),
+        ("decision", Col::Text),
+        ("at", Col::Time),
+    ],
+};
+
+pub async fn insert_decisions(db: &impl ConnectionTrait, rows: &[routing_decision::Model]) -> StoreResult<()> {
+    let cells: Vec<bulk::Row> = rows
+        .iter()
+        .map(|d| vec![uuid(d.id), uuid(d.case_id), uuid(d.tenant_id), d.event.clone().into(), d.decision.clone().into(), time(d.at)])
+        .collect();
+    bulk::insert(db, &DECISIONS, &cells, "").await?;
+    Ok(())
+}
+
+const CASES: bulk::Table = bulk::Table {
+    name: "cases",
+    cols: &[
+        ("id", Col::Uuid),
+        ("tenant_id", Col::Uuid),
+        ("tracking_number", Col::Text),
+        ("channel", Col::Text),
+        ("contact_type", Col::Text),
+        ("category", Col::Text),
+        ("urgency", Col::Text),
+        ("title", Col::Text),
+        ("description", Col::Text),
+        ("address", Col::Text),
+        ("district", Col::Text),
+        ("lat", Col::Double),
+        ("long", Col::Double),
+        ("caller_name_enc", Col::Text),
+        ("caller_name_masked", Col::Text),
+        ("caller_phone_enc", Col::Text),
+        ("caller_phone_hash", Col::Text),
+        ("caller_phone_masked", Col::Text),
+        ("anonymous", Col::Bool),
+        ("dialled_number", Col::Text),
+        ("attachments", Col::Text),
+        ("status", Col::Text),
+        ("closure", Col::Text),
+        ("lead_unit_id", Col::Uuid),
+        ("reported_unit_id", Col::Uuid),
+        ("answer", Col::Text),
+        ("referral", Col::Text),
+        ("transfer_line", Col::Text),
+        ("duplicate_of", Col::Uuid),
+        ("feedback", Col::Text),
+        ("feedback_resolved", Col::Bool),
+        ("feedback_details", Col::Text),
+        ("rating", Col::Text),
+        ("rating_comment", Col::Text),
+        ("rated_at", Col::Time),
+        ("no_return_visit", Col::Bool),
+        ("return_count", Col::Int),
+        ("reopen_count", Col::Int),
+        ("problem", Col::Bool),
+        ("problem_reason", Col::Text),
+        ("extension_days", Col::Int),
+        ("extension_reason", Col::Text),
+        ("sign_due_at", Col::Time),
+        ("feedback_due_at", Col::Time),
+        ("public_token_hash", Col::Text),
+        ("created_by", Col::Uuid),
+        ("created_via", Col::Text),
+        ("version", Col::Int),
+        ("created_at", Col::Time),
+        ("updated_at", Col::Time),
+        ("closed_at", Col::Time),
+        ("feedback_near_at", Col::Time),
+    ],
+};
+
+fn id(v: Option<uuid::Uuid>) -> serde_json::Value {
+    opt(v.map(|x| x.to_string()))
+}
+
+fn at(v: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
+    v.map(time).unwrap_or(serde_json::Value::Null)
+}
+
+/// New cases, one statement. Every column of [`case::Model`] is listed: a column added to the
+/// entity and not here fails the unit test below.
+pub async fn insert_cases(db: &impl ConnectionTrait, rows: &[case::Model]) -> StoreResult<()> {
+    let cells: Vec<bulk::Row> = rows
+        .iter()
+        .map(|c| {
+            let c = c.clone();
+            vec![
+                uuid(c.id),
+                uuid(c.tenant_id),
+                c.tracking_number.into(),
+                c.channel.into(),
+                c.contact_type.into(),
+                opt(c.category),
+                c.urgency.into(),
+                c.title.into(),
+                c.description.into(),
+                opt(c.address),
+                opt(c.district),
+                opt(c.lat),
+                opt(c.long),
+                opt(c.caller_name_enc),
+                opt(c.caller_name_masked),
+                opt(c.caller_phone_enc),
+                opt(c.caller_phone_hash),
+                opt(c.caller_phone_masked),
+                c.anonymous.into(),
+                opt(c.dialled_number),
+                opt(c.attachments),
+                c.status.into(),
+                opt(c.closure),
+                id(c.lead_unit_id),
+                id(c.reported_unit_id),
+                opt(c.answer),
+                opt(c.referral),
+                opt(c.transfer_line),
+                id(c.duplicate_of),
+                opt(c.feedback),
+                opt(c.feedback_resolved),
+                opt(c.feedback_details),
+                opt(c.rating),
+                opt(c.rating_comment),
+                at(c.rated_at),
+                c.no_return_visit.into(),
+                c.return_count.into(),
+                c.reopen_count.into(),
+                c.problem.into(),
+                opt(c.problem_reason),
+                opt(c.extension_days),
+                opt(c.extension_reason),
+                at(c.sign_due_at),
+                at(c.feedback_due_at),
+                opt(c.public_token_hash),
+                id(c.created_by),
+                c.created_via.into(),
+                c.version.into(),
+                time(c.created_at),
+                time(c.updated_at),
+                at(c.closed_at),
+                at(c.feedback_near_at),
+            ]
+        })
+        .collect();
+    bulk::insert(db, &CASES, &cells, "").await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{IdenStatic, Iterable};
+
+    use super::*;
+
+    #[test]
+    fn the_bulk_case_insert_names_every_column_of_the_entity() {
+        let entity: Vec<&str> = case::Column::iter().map(|c| c.as_str()).collect();
+        let bulk: Vec<&str> = CASES.cols.iter().map(|(n, _)| *n).collect();
+        assert_eq!(bulk, entity, "insert_cases must list the columns of case::Model in order");
+    }
+}
