@@ -36,7 +36,7 @@ pub async fn list(s: Staff, code: web::Path<String>) -> PageResult {
         }
         div #key-created {}
         div #key-confirm {}
-        @if keys.is_empty() { p.muted { (lang.t("admin.keys.none")) } }
+        @if keys.is_empty() { p.muted { (lang.t("admin.keys.none")) } } @else {
         table #api-keys {
             tr { th { (lang.t("field.key_name")) } th { (lang.t("admin.keys.prefix")) } th { (lang.t("admin.rules.created")) } th { (lang.t("admin.keys.last_used")) } th { (lang.t("field.status")) } th {} }
             @for k in &keys {
@@ -56,6 +56,7 @@ pub async fn list(s: Staff, code: web::Path<String>) -> PageResult {
                     } }
                 }
             }
+        }
         }
     };
     Ok(ctx.ok(frame(&ctx, &p, &t, "keys", body)))

@@ -124,7 +124,7 @@ pub async fn list(s: Staff, code: web::Path<String>, q: web::Query<ListQuery>) -
         }
         div.grid2 {
             div {
-                @if articles.is_empty() { p.muted { (lang.t("admin.kb.none")) } }
+                @if articles.is_empty() { p.muted { (lang.t("admin.kb.none")) } } @else {
                 table #articles {
                     tr { th { (lang.t("field.title")) } th { (lang.t("field.status")) } th { (lang.t("admin.kb.versions")) } th { (lang.t("admin.kb.updated")) } }
                     @for a in &articles {
@@ -135,6 +135,7 @@ pub async fn list(s: Staff, code: web::Path<String>, q: web::Query<ListQuery>) -
                             td { (when(a.article.updated_at)) }
                         }
                     }
+                }
                 }
             }
             (article_form(lang, "article-create", &list_url(&t.code), lang.t("admin.kb.create"), &ArticleForm::default(), None))

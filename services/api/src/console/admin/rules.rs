@@ -124,6 +124,7 @@ fn editor(lang: Lang, t: &TenantView, v: &RuleSetView, e: Editor<'_>, names: &Ha
     html! {
         div #rule-editor data-status=(v.status) data-version=(v.version) {
             h2 { "v" (v.version) " " (badge(lang, "ruleset", &v.status)) @if let Some(n) = &v.note { " " span.muted { (n) } } }
+            @if !draft { @if let Some(err) = &e.error { (err.render(lang, "rules-problem")) } }
             @if draft {
                 form #rule-form hx-post=(version_url(&t.code, v.id)) hx-target="#rule-editor" hx-swap="outerHTML" {
                     @if let Some(err) = &e.error { (err.render(lang, "rules-problem")) }

@@ -109,8 +109,7 @@ pub struct Pick {
     b: Option<String>,
 }
 
-/// `GET /console/admin/{code}/rules/diff?a=…&b=…`: by default the published version against
-/// the newest.
+/// `GET /console/admin/{code}/rules/diff?a=…&b=…`
 pub async fn show(s: Staff, code: web::Path<String>, q: web::Query<Pick>) -> PageResult {
     let Staff { ctx, p } = s;
     let lang = ctx.lang;
@@ -122,8 +121,11 @@ pub async fn show(s: Staff, code: web::Path<String>, q: web::Query<Pick>) -> Pag
         .await
         .map_err(|e| ConsoleError::api(lang, false, e))?
         .items;
-    let published = sets.iter().find(|s| s.status == "published").or(sets.last());
-    let (a, b) = (pick(&sets, q.a.as_deref(), published), pick(&sets, q.b.as_deref(), sets.first()));
+    let published = sets.iter().find(|s| s.status == "published");
+    // By default the newest version against the published one (or the one before it).
+    let newest = sets.first();
+    let base_version = published.filter(|p| newest.is_some_and(|n| n.id != p.id)).or(sets.get(1)).or(newest);
+    let (a, b) = (pick(&sets, q.a.as_deref(), base_version), pick(&sets, q.b.as_deref(), newest));
     let names = unit_names(&ctx, &p, &[&t.code]).await;
     let choose = |name: &str, chosen: Option<&RuleSetView>| {
         html! {

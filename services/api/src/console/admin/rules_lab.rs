@@ -111,6 +111,11 @@ fn action(lang: Lang, a: &RuleAction, names: &HashMap<String, String>) -> String
     format!("{} {target}", lang.term("ruleaction", a.kind()))
 }
 
+/// A text of the core's (a stage's outcome) with unit ids replaced by their names.
+fn named(text: &str, names: &HashMap<String, String>) -> String {
+    names.iter().fold(text.to_owned(), |t, (id, name)| t.replace(id.as_str(), name))
+}
+
 /// The decision and its trace.
 fn decision(lang: Lang, d: &RoutingDecision, names: &HashMap<String, String>) -> Markup {
     let co: Vec<&str> = d.co_units.iter().map(|c| unit(names, c)).collect();
@@ -133,7 +138,12 @@ fn decision(lang: Lang, d: &RoutingDecision, names: &HashMap<String, String>) ->
             h4 { (lang.t("admin.sim.trace")) }
             @for st in &d.stages {
                 div.stage data-tenant=(st.tenant) {
-                    p { strong { (st.tenant) } " v" (st.evaluation.version) " — " (st.outcome) }
+                    p {
+                        strong { (st.tenant) } " "
+                        // Rules checked from the editor's text are compiled as version 0.
+                        @if st.evaluation.version == 0 { (lang.t("admin.sim.typed")) } @else { "v" (st.evaluation.version) }
+                        " — " (named(&st.outcome, names))
+                    }
                     table.trace {
                         tr { th { (lang.t("admin.sim.rule")) } th { (lang.t("admin.sim.priority")) } th { (lang.t("admin.sim.matched")) } th { (lang.t("admin.sim.actions")) } }
                         @for r in &st.evaluation.evaluated {

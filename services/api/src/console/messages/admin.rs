@@ -71,6 +71,7 @@ pub const ADMIN: &[super::Entry] = &[
     ("admin.sim.stop", "终止", "stop"),
     ("admin.sim.skipped", "因关键词未出现而跳过 {n} 条规则", "{n} rules skipped (their keywords do not occur)"),
     ("admin.sim.keywords", "出现的关键词：", "Keywords found:"),
+    ("admin.sim.typed", "编辑框中的规则", "the rules as typed"),
     ("admin.sim.invalid_case", "样例工单有误：", "The sample case does not hold:"),
     ("admin.replay.title", "回放近 30 天工单", "Replay the last 30 days"),
     (
