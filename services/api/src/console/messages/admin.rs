@@ -166,7 +166,6 @@ pub const ADMIN: &[super::Entry] = &[
     ("field.display_name", "姓名", "Display name"),
     ("field.email", "电子邮箱", "E-mail"),
     ("field.roles", "角色", "Roles"),
-    ("field.unit_id", "所属单位", "Unit"),
     ("field.calendar", "工作日历", "Working calendar"),
     ("field.time_zone", "时区", "Time zone"),
     ("field.entries", "自定义时限（JSON）", "Own limits (JSON)"),
@@ -257,7 +256,6 @@ pub const ADMIN: &[super::Entry] = &[
         "You cannot disable your own account or drop your own administrator role.",
     ),
     ("err.unit_exists", "本热线已有同名单位。", "A unit with this name exists in this line."),
-    ("err.unknown_unit", "该单位不属于本热线。", "This unit is not one of this line's."),
     ("err.fallback_exists", "该区已有兜底单位。", "The district already has a fallback unit."),
     (
         "err.fallback_not_district_government",

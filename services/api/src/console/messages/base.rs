@@ -42,6 +42,9 @@ pub const BASE: &[(&str, &str, &str)] = &[
     ("err.validation_failed", "输入有误，请检查。", "Please check what you entered."),
     ("err.internal_error", "系统出错，已记录，请稍后再试。", "Something went wrong; it has been logged. Try again later."),
     ("err.unavailable", "后台服务暂不可用，请稍后再试。", "A backing service is unavailable; try again later."),
+    // Shared by the work and admin pages.
+    ("field.unit_id", "单位", "Unit"),
+    ("err.unknown_unit", "没有这个可用的单位（或不在您的范围内）。", "No such active unit within your reach."),
     ("status.received", "已受理", "Received"),
     ("status.accepted", "待派单", "Awaiting dispatch"),
     ("status.dispatched", "待签收", "Awaiting sign-for"),
