@@ -136,6 +136,16 @@ impl Ctx {
         self.html(StatusCode::OK, body)
     }
 
+    /// A file to download (a CSV export), with the cookies this request changed; never cached.
+    pub fn download(&self, content_type: &str, filename: &str, body: String) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
+        self.set_cookies(&mut res);
+        res.insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+            .content_type(content_type)
+            .body(body)
+    }
+
     /// Go to `to`: htmx follows `HX-Redirect`, a plain request a 303.
     pub fn redirect(&self, to: &str) -> HttpResponse {
         let mut res = if self.htmx { HttpResponse::Ok() } else { HttpResponse::SeeOther() };
