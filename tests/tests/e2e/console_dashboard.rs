@@ -109,7 +109,11 @@ async fn the_city_office_sees_cases_in_the_dashboard_figures_and_drills_down_to_
         let row_at = lines.find(&format!("data-key=\"{key}\"")).unwrap_or_else(|| panic!("{key} in the lines table"));
         let row = &lines[row_at..lines[row_at..].find("</tr>").map_or(lines.len(), |e| row_at + e)];
         for m in ["received", "response_rate", "satisfaction_rate"] {
-            assert_eq!(number(attr_after(row, &format!("data-metric=\"{m}\""), "data-value")), rest_figure(&entry["figures"], m), "{key} {m}");
+            assert_eq!(
+                number(attr_after(row, &format!("data-metric=\"{m}\""), "data-value")),
+                rest_figure(&entry["figures"], m),
+                "{key} {m}"
+            );
         }
     }
     assert!(lines.contains("data-key=\"12369\""), "a line without cases is shown too");
@@ -122,10 +126,15 @@ async fn the_city_office_sees_cases_in_the_dashboard_figures_and_drills_down_to_
     };
     for min in [2, 30] {
         let page = office.get(&format!("/console/dashboard?from={day}&to={day}&metric=received&min_sample={min}")).await;
-        let (_, r) =
-            app.get(&format!("/api/v1/stats/rankings?dimension=line&metric=received&min_sample={min}&from={day}&to={day}"), &supervisor).await;
+        let (_, r) = app
+            .get(&format!("/api/v1/stats/rankings?dimension=line&metric=received&min_sample={min}&from={day}&to={day}"), &supervisor)
+            .await;
         let keys = |v: &Value, f: &str| -> Vec<String> {
-            v[f].as_array().unwrap().iter().map(|x| x.as_str().map_or_else(|| x["key"].as_str().unwrap().to_owned(), str::to_owned)).collect()
+            v[f].as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x["key"].as_str().unwrap().to_owned(), str::to_owned))
+                .collect()
         };
         let (ranked, few) = league_of(&page.body);
         assert_eq!((ranked, few), (keys(&r, "ranked"), keys(&r, "too_few")), "min_sample {min}: {r}");
@@ -193,13 +202,11 @@ async fn a_line_admin_sees_only_their_line_and_unit_staff_have_no_dashboard() {
     let page = admin.get(&format!("/console/dashboard?from={day}&to={day}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("data-dimension=\"unit\"") && !page.body.contains("<select name=\"tenant\""), "no choice of line");
+    assert!(part(&page.body, "crumbs", "</nav>").contains("城市管理服务热线"), "their line by name");
     let (_, rest) = app.get(&format!("/api/v1/stats/summary?from={day}&to={day}"), &line_admin).await;
     assert_eq!(rest["current"]["subject"], "12319");
     let figures = part(&page.body, "figures", "</table>");
-    assert_eq!(
-        number(attr_after(figures, "data-metric=\"received\"", "data-value")),
-        rest_figure(&rest["current"]["figures"], "received")
-    );
+    assert_eq!(number(attr_after(figures, "data-metric=\"received\"", "data-value")), rest_figure(&rest["current"]["figures"], "received"));
     let unit_12315 = app.unit("12315", "消费者权益保护处").await;
     assert!(!page.body.contains(&unit_12315), "no other line's unit");
     let cases = admin.get(&format!("/console/dashboard/unit?unit={}&from={day}&to={day}", app.unit("12319", "市容环境卫生处").await)).await;
@@ -271,7 +278,8 @@ async fn the_supervision_board_lists_overdue_cases_and_hot_spots_within_the_read
     let empty = office.get("/console/supervision?view=hot_spots").await;
     assert!(empty.body.contains("id=\"supervision-empty\""), "{}", empty.body);
     let mut burst = Vec::new();
-    for text in ["杨桥路污水冒出来了", "杨桥路有污水冒出，很臭", "杨桥路下水道冒污水", "杨桥路污水外溢"] {
+    for text in ["杨桥路污水冒出来了", "杨桥路有污水冒出，很臭", "杨桥路下水道冒污水", "杨桥路污水外溢"]
+    {
         let mut body = complaint(text);
         body["lat"] = json!(26.0820);
         body["long"] = json!(119.2960);

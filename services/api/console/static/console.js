@@ -3,13 +3,27 @@
 (function () {
   "use strict";
 
+  // Functions cannot travel in JSON: a series names its tooltip's formatter ("percent") and it
+  // is put in here (the dashboard's rates are drawn in percent).
+  var FORMATTERS = {
+    percent: function (v) { return v == null || v === "-" ? "—" : v + "%"; }
+  };
+  function withFormatters(option) {
+    (option.series || []).forEach(function (s) {
+      if (s.tooltip && typeof s.tooltip.valueFormatter === "string") {
+        s.tooltip.valueFormatter = FORMATTERS[s.tooltip.valueFormatter];
+      }
+    });
+    return option;
+  }
+
   // A chart: <div class="chart" data-chart='{ECharts option}'>.
   function drawCharts(root) {
     if (!window.echarts) return;
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.dataset.drawn) return;
       el.dataset.drawn = "1";
-      var option = JSON.parse(el.dataset.chart);
+      var option = withFormatters(JSON.parse(el.dataset.chart));
       option.animation = false; // screenshots and slow office PCs
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(option);

@@ -81,9 +81,12 @@ pub async fn load(ctx: &Ctx, p: &Principal, ask: Ask) -> Result<Board, CoreError
     let core = &ctx.state.core;
     let city = p.on_platform() && p.has_any(&CITY_ROLES);
     // Readers who may not list every tenant (a dispatcher) see the codes only.
-    let tenants =
-        if city { core.list_tenants(p, TenantQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await?.items } else { Vec::new() };
-    let lines: Vec<(String, String)> =
+    let tenants = if city {
+        core.list_tenants(p, TenantQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await?.items
+    } else {
+        Vec::new()
+    };
+    let mut lines: Vec<(String, String)> =
         tenants.iter().filter(|t| t.kind == TenantKind::Line).map(|t| (t.code.clone(), t.name.clone())).collect();
     let line = match (&ask.tenant, city) {
         (None, true) => None,
@@ -93,8 +96,14 @@ pub async fn load(ctx: &Ctx, p: &Principal, ask: Ask) -> Result<Board, CoreError
         // A line's administrator starts at their line; the core refuses anyone else.
         (None, false) => Some(p.tenant.code.as_str().to_owned()),
     };
+    if let Some(code) = line.as_deref().filter(|c| !city && *c == p.tenant.code.as_str()) {
+        // A line's administrator reads their own line's name (another line is refused below).
+        if let Ok(t) = core.get_tenant(p, code).await {
+            lines.push((t.code, t.name));
+        }
+    }
     let dimension = if line.is_some() { "unit" } else { "line" };
-    let (from, to) = (Some(ask.period.from_s()), Some(ask.period.to_s()));
+    let (from, to) = (Some(ask.period.first_day()), Some(ask.period.last_day()));
     let side: Vec<&str> = HEADLINE.to_vec();
 
     // The comparison first: it is what unit staff and the front desk may not read.
@@ -106,8 +115,9 @@ pub async fn load(ctx: &Ctx, p: &Principal, ask: Ask) -> Result<Board, CoreError
         metrics: Some(side.join(",")),
     };
     let compared = core.stats_compare(p, compare.clone()).await?;
-    let summary =
-        core.stats_summary(p, SummaryQuery { tenant: line.clone(), from: from.clone(), to: to.clone(), metrics: Some(HEADLINE.join(",")) }).await?;
+    let summary = core
+        .stats_summary(p, SummaryQuery { tenant: line.clone(), from: from.clone(), to: to.clone(), metrics: Some(HEADLINE.join(",")) })
+        .await?;
     let previous_period = ask.period.previous();
     // "Overdue now" is a state at the moment of reading: it has no previous value.
     let before: Vec<&str> = HEADLINE.iter().copied().filter(|m| *m != "overdue_now").collect();
@@ -116,8 +126,8 @@ pub async fn load(ctx: &Ctx, p: &Principal, ask: Ask) -> Result<Board, CoreError
             p,
             SummaryQuery {
                 tenant: line.clone(),
-                from: Some(previous_period.from_s()),
-                to: Some(previous_period.to_s()),
+                from: Some(previous_period.first_day()),
+                to: Some(previous_period.last_day()),
                 metrics: Some(before.join(",")),
             },
         )

@@ -37,6 +37,11 @@ fn percent_axis(position: &str) -> Value {
     json!({"type": "value", "min": 0, "max": 100, "position": position, "axisLabel": {"formatter": "{value}%"}})
 }
 
+/// A rate's tooltip: `console.js` puts the named formatter in (JSON carries no functions).
+fn percent_tooltip() -> Value {
+    json!({"valueFormatter": "percent"})
+}
+
 /// Bars, one group per category and one bar per series.
 pub fn bars(categories: &[String], series: &[Series], percent: bool) -> Value {
     let y = if percent { percent_axis("left") } else { json!({"type": "value", "minInterval": 1}) };
@@ -44,17 +49,26 @@ pub fn bars(categories: &[String], series: &[Series], percent: bool) -> Value {
         "color": COLOURS,
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0},
-        "grid": {"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": true},
+        // Room on the left for the first turned label.
+        "grid": {"left": 56, "right": 16, "top": 32, "bottom": 8, "containLabel": true},
         "xAxis": category_axis(categories),
         "yAxis": y,
-        "series": series.iter().map(|s| json!({"name": s.name, "type": "bar", "data": data(s, percent), "barMaxWidth": 28})).collect::<Vec<_>>(),
+        "series": series.iter().map(|s| {
+            let mut one = json!({"name": s.name, "type": "bar", "data": data(s, percent), "barMaxWidth": 28});
+            if percent {
+                one["tooltip"] = percent_tooltip();
+            }
+            one
+        }).collect::<Vec<_>>(),
     })
 }
 
 /// A trend: the volume as bars on the left axis, the rates as lines on the right (percent).
 pub fn trend(labels: &[String], volume: &Series, rates: &[Series]) -> Value {
     let mut series = vec![json!({"name": volume.name, "type": "bar", "yAxisIndex": 0, "data": data(volume, false), "barMaxWidth": 20})];
-    series.extend(rates.iter().map(|s| json!({"name": s.name, "type": "line", "yAxisIndex": 1, "connectNulls": false, "data": data(s, true)})));
+    series.extend(
+        rates.iter().map(|s| json!({"name": s.name, "type": "line", "yAxisIndex": 1, "connectNulls": false, "data": data(s, true), "tooltip": percent_tooltip()})),
+    );
     json!({
         "color": COLOURS,
         "tooltip": {"trigger": "axis"},
@@ -82,6 +96,7 @@ mod tests {
         let o = bars(&["12319".into(), "12315".into()], &[s], true);
         assert_eq!(o["series"][0]["data"], json!([83.3, "-"]));
         assert_eq!(o["yAxis"]["max"], 100);
+        assert_eq!(o["series"][0]["tooltip"]["valueFormatter"], "percent", "console.js knows this formatter");
         let v = Series { name: "受理量".into(), values: vec![Some(3.0)] };
         let t = trend(&["2026-03-01".into()], &v, &[]);
         assert_eq!((t["series"][0]["type"].as_str(), t["series"][0]["data"][0].as_f64()), (Some("bar"), Some(3.0)));

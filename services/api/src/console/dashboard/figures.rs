@@ -23,12 +23,15 @@ pub fn headline(lang: Lang, b: &Board) -> Markup {
     let city = b.line.as_ref().and(b.summary.reference.as_ref());
     html! {
         table #figures {
-            caption { (lang.t("dash.figures")) " " (b.ask.period.from) " — " (b.ask.period.to) }
+            caption {
+                (lang.t("dash.figures")) " " (b.ask.period.from) " — " (b.ask.period.to)
+                span.muted { " · " (lang.t("dash.previous")) " " (b.previous_period.from) " — " (b.previous_period.to) }
+            }
             tr {
                 th { (lang.t("dash.metric")) }
                 th.num { (lang.t("dash.current")) }
                 th.num { (lang.t("dash.sample")) }
-                th.num { (lang.t("dash.previous")) " (" (b.previous_period.from) " — " (b.previous_period.to) ")" }
+                th.num { (lang.t("dash.previous")) }
                 th.num { (lang.t("dash.change")) }
                 @if city.is_some() { th.num { (lang.t("dash.city")) } }
             }

@@ -30,7 +30,8 @@ fn values(b: &Board, metric: &str) -> Vec<Option<f64>> {
 pub fn side_by_side(lang: Lang, b: &Board) -> Markup {
     let heading = if b.dimension == "line" { lang.t("dash.lines") } else { lang.t("dash.units") };
     let names: Vec<String> = b.entries.iter().map(|e| b.name(&e.subject)).collect();
-    let volume = charts::bars(&names, &[Series { name: lang.term("metric", "received").into_owned(), values: values(b, "received") }], false);
+    let volume =
+        charts::bars(&names, &[Series { name: lang.term("metric", "received").into_owned(), values: values(b, "received") }], false);
     let rates: Vec<Series> = RATES.iter().map(|m| Series { name: lang.term("metric", m).into_owned(), values: values(b, m) }).collect();
     let rates = charts::bars(&names, &rates, true);
     html! {

@@ -25,16 +25,8 @@ pub use period::Period;
 
 /// The headline figures, in the order the city office reads them (satisfaction with the
 /// number of ratings beside it, docs/METRICS.md).
-pub const HEADLINE: [&str; 8] = [
-    "received",
-    "response_rate",
-    "resolution_rate",
-    "satisfaction_rate",
-    "rated",
-    "feedback_on_time_rate",
-    "closure_rate",
-    "overdue_now",
-];
+pub const HEADLINE: [&str; 8] =
+    ["received", "response_rate", "resolution_rate", "satisfaction_rate", "rated", "feedback_on_time_rate", "closure_rate", "overdue_now"];
 
 /// The rates drawn side by side and as trends.
 pub const RATES: [&str; 4] = ["response_rate", "resolution_rate", "satisfaction_rate", "feedback_on_time_rate"];
@@ -88,7 +80,7 @@ impl Ask {
     /// The query string of this view, with `extra` pairs replacing its own.
     pub fn query(&self, extra: &[(&str, &str)]) -> String {
         let min = self.min_sample.to_string();
-        let (from, to) = (self.period.from_s(), self.period.to_s());
+        let (from, to) = (self.period.first_day(), self.period.last_day());
         let mut pairs: Vec<(&str, &str)> = vec![("from", &from), ("to", &to), ("metric", self.metric), ("min_sample", &min)];
         if let Some(t) = &self.tenant {
             pairs.push(("tenant", t));

@@ -27,7 +27,7 @@ pub struct Picker<'a> {
 }
 
 fn link(p: &Picker, period: Period) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![("from", period.from_s()), ("to", period.to_s())];
+    let mut pairs: Vec<(&str, String)> = vec![("from", period.first_day()), ("to", period.last_day())];
     if let Some(t) = p.tenant {
         pairs.push(("tenant", t.to_owned()));
     }
@@ -68,8 +68,10 @@ pub fn picker(lang: Lang, p: &Picker, today: NaiveDate, export: Option<String>) 
 fn crumbs(lang: Lang, b: &Board) -> Markup {
     html! {
         nav.crumbs #crumbs aria-label=(lang.t("dash.scope")) {
-            @if b.city {
+            @if b.city && b.line.is_some() {
                 a href=(format!("/console/dashboard?{}", b.ask.query(&[("tenant", "")]))) { (lang.t("dash.whole_city")) }
+            } @else if b.city {
+                span #scope-city { (lang.t("dash.whole_city")) }
             }
             @if let Some(name) = b.line_name() { @if b.city { " › " } span #scope-line { (name) } }
         }
@@ -103,8 +105,8 @@ pub async fn dashboard(s: Staff, q: web::Query<DashQuery>) -> PageResult {
     };
     let b = board::load(&ctx, &p, ask).await.map_err(|e| ConsoleError::api(lang, false, e))?;
     let pick = Picker {
-        from: b.ask.period.from_s(),
-        to: b.ask.period.to_s(),
+        from: b.ask.period.first_day(),
+        to: b.ask.period.last_day(),
         tenant: b.line.as_deref().filter(|_| b.city),
         lines: &b.lines,
         city: b.city,

@@ -74,11 +74,11 @@ impl Period {
         }
     }
 
-    pub fn from_s(&self) -> String {
+    pub fn first_day(&self) -> String {
         self.from.to_string()
     }
 
-    pub fn to_s(&self) -> String {
+    pub fn last_day(&self) -> String {
         self.to.to_string()
     }
 

@@ -67,7 +67,9 @@ impl Names {
     pub async fn read(ctx: &Ctx, p: &Principal) -> Names {
         let core = &ctx.state.core;
         let mut names = Names::default();
-        let Ok(tenants) = core.list_tenants(p, TenantQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await else { return names };
+        let Ok(tenants) = core.list_tenants(p, TenantQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await else {
+            return names;
+        };
         for t in tenants.items {
             if let Ok(units) = core.list_units(p, &t.code, UnitQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await {
                 names.units.extend(units.items.into_iter().map(|u| (u.id, u.name)));
@@ -161,19 +163,19 @@ pub async fn load(ctx: &Ctx, p: &Principal, view: &str, tenant: Option<String>) 
     Ok(Loaded::Cases(rows))
 }
 
-fn tabs(ctx: &Ctx, view: &str, tenant: Option<&str>) -> Markup {
+fn tabs(ctx: &Ctx, view: &str, tenant: Option<&str>, export: bool) -> Markup {
     let lang = ctx.lang;
     let href = |v: &str| {
         let mut pairs = vec![("view", v)];
         pairs.extend(tenant.map(|t| ("tenant", t)));
         format!("/console/supervision?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
     };
-    let export = href(view).replacen("/console/supervision?", "/console/supervision/export.csv?", 1);
+    let export_href = href(view).replacen("/console/supervision?", "/console/supervision/export.csv?", 1);
     html! {
         nav.tabs #supervision-tabs {
             @for v in VIEWS { a.on[v == view] data-view=(v) href=(href(v)) { (lang.t(&format!("sup.{v}"))) } }
         }
-        p.actions { a.button #export href=(export) download { (lang.t("dash.export")) } }
+        @if export { p.actions { a.button #export href=(export_href) download { (lang.t("dash.export")) } } }
     }
 }
 
@@ -193,7 +195,7 @@ pub async fn board(s: Staff, q: web::Query<SupAsk>) -> PageResult {
         }
     };
     let body = html! {
-        (tabs(&ctx, view, tenant.as_deref()))
+        (tabs(&ctx, view, tenant.as_deref(), status.is_success()))
         section #supervision data-view=(view) { (content) }
     };
     Ok(ctx.html(status, page(&ctx, &p, title, body)))

@@ -30,10 +30,10 @@ pub struct UnitAsk {
 
 /// The first instant of a Beijing day.
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    Shanghai.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN)).earliest().map_or_else(
-        || day.and_time(chrono::NaiveTime::MIN).and_utc(),
-        |t| t.with_timezone(&Utc),
-    )
+    Shanghai
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
 }
 
 pub async fn unit_cases(s: Staff, q: web::Query<UnitAsk>) -> PageResult {
@@ -55,8 +55,8 @@ pub async fn unit_cases(s: Staff, q: web::Query<UnitAsk>) -> PageResult {
     let compare = CompareQuery {
         dimension: "unit".into(),
         tenant: Some(code.clone()),
-        from: Some(period.from_s()),
-        to: Some(period.to_s()),
+        from: Some(period.first_day()),
+        to: Some(period.last_day()),
         metrics: Some(HEADLINE.join(",")),
     };
     let compared = core.stats_compare(&p, compare).await.map_err(api)?;
