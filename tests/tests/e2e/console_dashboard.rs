@@ -24,6 +24,13 @@ fn attr_after<'a>(s: &'a str, marker: &str, attr: &str) -> Option<&'a str> {
     rest[v..].split('"').next()
 }
 
+/// The table row holding `marker`.
+fn row_of<'a>(table: &'a str, marker: &str) -> &'a str {
+    let at = table.find(marker).unwrap_or_else(|| panic!("{marker} in {table}"));
+    let start = table[..at].rfind("<tr").unwrap();
+    &table[start..at + table[at..].find("</tr>").unwrap()]
+}
+
 /// Every value of `attr` in `s`, in order.
 fn all_attrs(s: &str, attr: &str) -> Vec<String> {
     s.split(&format!("{attr}=\"")).skip(1).map(|x| x.split('"').next().unwrap().to_owned()).collect()
@@ -106,8 +113,7 @@ async fn the_city_office_sees_cases_in_the_dashboard_figures_and_drills_down_to_
     let lines = part(&page.body, "lines", "</table>");
     for entry in compare["entries"].as_array().unwrap() {
         let key = entry["subject"].as_str().unwrap();
-        let row_at = lines.find(&format!("data-key=\"{key}\"")).unwrap_or_else(|| panic!("{key} in the lines table"));
-        let row = &lines[row_at..lines[row_at..].find("</tr>").map_or(lines.len(), |e| row_at + e)];
+        let row = row_of(lines, &format!("data-key=\"{key}\""));
         for m in ["received", "response_rate", "satisfaction_rate"] {
             assert_eq!(
                 number(attr_after(row, &format!("data-metric=\"{m}\""), "data-value")),
@@ -253,8 +259,7 @@ async fn the_supervision_board_lists_overdue_cases_and_hot_spots_within_the_read
     let board = office.get("/console/supervision?view=overdue").await;
     assert_eq!(board.status, StatusCode::OK, "{}", board.body);
     let table = part(&board.body, "supervision-cases", "</table>");
-    let at = table.find(&format!("data-case=\"{ours}\"")).expect("the overdue case is listed");
-    let row = &table[table[..at].rfind("<tr").unwrap()..][..table[at..].find("</tr>").unwrap() + (at - table[..at].rfind("<tr").unwrap())];
+    let row = row_of(table, &format!("data-case=\"{ours}\""));
     assert!(row.contains("class=\"overdue\"") && row.contains("12319") && row.contains("市容环境卫生处"), "{row}");
     assert!(row.contains(&format!("href=\"/console/cases/{ours}\"")), "{row}");
     let late: i64 = attr_after(row, "overdue-by", "data-minutes").unwrap().parse().unwrap();
