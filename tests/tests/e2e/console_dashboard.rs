@@ -245,6 +245,7 @@ async fn the_supervision_board_lists_overdue_cases_and_hot_spots_within_the_read
     let mut office = Console::login(&app, "city_supervisor").await;
     let mut admin = Console::login(&app, "admin_12319").await;
     let mut handler = Console::login(&app, "handler_12319").await;
+    let mut desk = Console::login(&app, "dispatcher").await;
     let dispatcher = app.token("dispatcher").await;
     let agent = app.token("agent").await;
     let (ours, ours_number) = dispatched(&app, &dispatcher, "小区垃圾成堆。", "12319", "市容环境卫生处").await;
@@ -268,6 +269,11 @@ async fn the_supervision_board_lists_overdue_cases_and_hot_spots_within_the_read
     let csv = office.get("/console/supervision/export.csv?view=overdue").await;
     assert!(csv.body.starts_with('\u{feff}') && csv.body.contains(&ours_number), "{}", csv.body);
     assert!(csv.headers["content-disposition"].to_str().unwrap().contains("supervision-overdue.csv"));
+
+    // The front door's dispatcher names every line's units too (it dispatches to them).
+    let board = desk.get("/console/supervision?view=overdue").await;
+    let row = row_of(part(&board.body, "supervision-cases", "</table>"), &format!("data-case=\"{ours}\""));
+    assert!(row.contains("12319") && row.contains("市容环境卫生处"), "{row}");
 
     // A line's administrator sees their line's only; unit staff are refused.
     let mine = admin.get("/console/supervision?view=overdue").await;

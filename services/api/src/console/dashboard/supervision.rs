@@ -59,6 +59,8 @@ pub fn due_class(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> &'static str
 pub struct Names {
     pub lines: HashMap<Uuid, String>,
     pub units: HashMap<Uuid, String>,
+    /// The line code of each unit named.
+    pub unit_lines: HashMap<Uuid, String>,
 }
 
 impl Names {
@@ -67,12 +69,22 @@ impl Names {
     pub async fn read(ctx: &Ctx, p: &Principal) -> Names {
         let core = &ctx.state.core;
         let mut names = Names::default();
+        // The front door's dispatchers choose among every line's units, so they may name them.
+        if let Ok(targets) = core.dispatch_targets(p).await {
+            for u in targets {
+                names.unit_lines.insert(u.id, u.line);
+                names.units.insert(u.id, u.name);
+            }
+        }
         let Ok(tenants) = core.list_tenants(p, TenantQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await else {
             return names;
         };
         for t in tenants.items {
             if let Ok(units) = core.list_units(p, &t.code, UnitQuery::default(), PageRequest::first(PageRequest::MAX_LIMIT)).await {
-                names.units.extend(units.items.into_iter().map(|u| (u.id, u.name)));
+                for u in units.items {
+                    names.unit_lines.insert(u.id, t.code.clone());
+                    names.units.insert(u.id, u.name);
+                }
             }
             names.lines.insert(t.id, t.code);
         }
@@ -106,7 +118,10 @@ pub struct Row {
 
 fn row(c: CaseView, names: &Names, now: DateTime<Utc>) -> Row {
     let lead = c.participants.iter().find(|x| x.role == "lead");
-    let line = names.line(lead.map_or(c.tenant_id, |l| l.tenant_id));
+    let line = match lead {
+        Some(l) => names.unit_lines.get(&l.unit_id).cloned().unwrap_or_else(|| names.line(l.tenant_id)),
+        None => names.line(c.tenant_id),
+    };
     // Every clock still running: the lead's feedback, its sign-for while unsigned, and a
     // co-unit's sign-for or contribution while it still owes them.
     let mut clocks: Vec<DateTime<Utc>> = c.feedback_due_at.into_iter().collect();
