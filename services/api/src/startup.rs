@@ -18,10 +18,15 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// How long a stopping process waits for requests in flight, and then for the worker's pass.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Application {
     port: u16,
     server: Server,
     core: Core,
+    /// The embedded worker (`worker_embedded`), stopped after the server has drained.
+    worker: Option<hotline_core::supervision::Worker>,
 }
 
 impl Application {
@@ -40,10 +45,9 @@ impl Application {
                 tracing::error!(error = %e, "could not load the knowledge-base index; the first search retries");
             }
         });
-        if settings.worker_embedded {
-            hotline_core::supervision::spawn_sweeper(core.clone(), settings.sweep_interval);
-            hotline_core::routing::spawn_trainer(core.clone(), settings.model_training_interval);
-        }
+        let worker = settings
+            .worker_embedded
+            .then(|| hotline_core::supervision::Worker::start(&core, settings.sweep_interval, settings.model_training_interval));
         if let Some(url) = &settings.redis_url {
             // Other instances announce rule publishes and organisation changes here.
             let listener = core.clone();
@@ -54,9 +58,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = AppState { core: core.clone(), settings: Arc::new(settings) };
-        let server = HttpServer::new(move || app(state.clone())).listen(listener)?.run();
+        // SIGTERM/SIGINT: stop accepting, finish the requests in flight (each intake answered
+        // after its commit), then the worker's pass (run_until_stopped).
+        let server = HttpServer::new(move || app(state.clone())).listen(listener)?.shutdown_timeout(SHUTDOWN_GRACE.as_secs()).run();
         tracing::info!(port, "hotline-api listening");
-        Ok(Self { port, server, core })
+        Ok(Self { port, server, core, worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -68,7 +74,12 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        tracing::info!("HTTP server stopped; stopping the worker");
+        if let Some(worker) = self.worker {
+            worker.stop(SHUTDOWN_GRACE).await;
+        }
+        served
     }
 }
 

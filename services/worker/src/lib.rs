@@ -4,5 +4,4 @@
 //! deployment in production; any number of workers may run, each crossing is still handled
 //! once (see `hotline_core::supervision`).
 
-pub use hotline_core::routing::spawn_trainer;
-pub use hotline_core::supervision::spawn_sweeper;
+pub use hotline_core::supervision::Worker;

@@ -26,8 +26,14 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(&settings.log_level, settings.log_format);
     let core = hotline_api::build_core(&settings, std::sync::Arc::new(hotline_domain::SystemClock)).await?;
     tracing::info!(every = ?settings.sweep_interval, train_every = ?settings.model_training_interval, "hotline-worker started");
-    let trainer = hotline_worker::spawn_trainer(core.clone(), settings.model_training_interval);
-    hotline_worker::spawn_sweeper(core, settings.sweep_interval).await?;
-    trainer.abort();
+    let worker = hotline_worker::Worker::start(&core, settings.sweep_interval, settings.model_training_interval);
+    // SIGTERM (Kubernetes, a rolling restart) or Ctrl-C: finish the pass under way, then exit.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: finishing the pass under way"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: finishing the pass under way"),
+    }
+    let finished = worker.stop(std::time::Duration::from_secs(30)).await;
+    tracing::info!(finished, "hotline-worker stopped");
     Ok(())
 }

@@ -104,7 +104,7 @@ pub async fn home(s: Staff) -> HttpResponse {
             "/console/supervision",
             "nav.supervision",
             "home.supervision",
-            p.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::Dispatcher]),
+            p.has_any(&[Role::CitySupervisor, Role::Dispatcher, Role::TenantAdmin, Role::UnitLead]),
         ),
         ("/console/cases", "nav.cases", "home.cases", !p.has(Role::Integrator)),
     ];

@@ -54,7 +54,11 @@ fn nav(lang: Lang, p: &Principal) -> Markup {
         ("/console/cases", "nav.cases", !p.has(Role::Integrator)),
         ("/console/admin", "nav.admin", p.has_any(&[Role::TenantAdmin, Role::CityAdmin])),
         ("/console/dashboard", "nav.dashboard", p.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::TenantAdmin])),
-        ("/console/supervision", "nav.supervision", p.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::Dispatcher])),
+        (
+            "/console/supervision",
+            "nav.supervision",
+            p.has_any(&[Role::CitySupervisor, Role::Dispatcher, Role::TenantAdmin, Role::UnitLead]),
+        ),
     ];
     html! {
         nav.main {

@@ -215,14 +215,21 @@ impl Core {
     }
 }
 
-/// Retrains the models every `every` until the process ends (the worker's loop; the first run
-/// is at start). A failed run is logged and retried at the next tick.
-pub fn spawn_trainer(core: Core, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Retrains the models every `every` until `stop` turns true (the worker's loop; the first run
+/// is at start; a stop lets a training under way finish). A failed run is logged and retried
+/// at the next tick.
+pub fn spawn_trainer(core: Core, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
             match core.retrain_models().await {
                 Ok(r) if r.trained > 0 => tracing::info!(trained = r.trained, unchanged = r.unchanged, "routing models retrained"),
                 Ok(_) => {}

@@ -40,15 +40,59 @@ impl Core {
     }
 }
 
-/// Sweeps deadlines every `every` until the process ends (the worker's loop, embedded in the
-/// API or run by `hotline-worker`). A failed tick is logged; the next one retries the same
-/// window, since the watermark moves only after a successful sweep.
-pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+/// The worker's loops running in this process (sweeps, relay, hot spots, digest, training).
+pub struct Worker {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Worker {
+    pub fn start(core: &Core, sweep_every: std::time::Duration, train_every: std::time::Duration) -> Worker {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let tasks =
+            vec![spawn_sweeper(core.clone(), sweep_every, rx.clone()), crate::routing::spawn_trainer(core.clone(), train_every, rx)];
+        Worker { stop, tasks }
+    }
+
+    /// Asks the loops to stop and waits up to `grace` for the passes under way to finish
+    /// (SIGTERM: a rolling restart loses no sweep). `false` when one had to be abandoned.
+    pub async fn stop(self, grace: std::time::Duration) -> bool {
+        let _ = self.stop.send(true);
+        let all = futures_join(self.tasks);
+        match tokio::time::timeout(grace, all).await {
+            Ok(()) => true,
+            Err(_) => {
+                tracing::warn!(?grace, "the worker did not finish its pass in time; its transactions roll back");
+                false
+            }
+        }
+    }
+}
+
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for t in tasks {
+        if let Err(e) = t.await {
+            tracing::error!(error = %e, "a worker loop ended abnormally");
+        }
+    }
+}
+
+/// Sweeps deadlines every `every` until `stop` turns true (the worker's loop, embedded in the
+/// API or run by `hotline-worker`). A stop lets the pass under way finish: its transactions
+/// commit or roll back whole, never cut off. A failed tick is logged; the next one retries the
+/// same window, since the watermark moves only after a successful sweep.
+pub fn spawn_sweeper(core: Core, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
             match core.relay_outbox().await {
                 Ok(r) if r.sent + r.retried + r.dead > 0 => {
                     tracing::info!(sent = r.sent, retried = r.retried, dead = r.dead, "outbox relay")
@@ -77,5 +121,6 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration) -> tokio::task::Joi
                 Err(e) => tracing::error!(error = %e, "deadline sweep failed; retrying next tick"),
             }
         }
+        tracing::info!("worker loop stopped");
     })
 }

@@ -7,9 +7,21 @@ pub const MAX_TITLE: usize = 200;
 
 /// Refuses markup: a `<` followed by a letter, `/`, `!` or `?` starts a tag. Plain text such as
 /// "温度 < 5 度" passes; "<script>" does not.
+/// Whether `text` holds an HTML (or XML) tag, comment or declaration. Citizens write `<` as a
+/// book-title mark (`《<A市物业管理条例>实施细则》`, `<<西地省物业管理条例>>`) and as "less
+/// than"; a tag is `<`, an optional `/`, an ASCII name, then a space, `/` or `>` (or the end),
+/// which Chinese titles never are.
 fn has_markup(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
-    chars.windows(2).any(|w| w[0] == '<' && (w[1].is_ascii_alphabetic() || matches!(w[1], '/' | '!' | '?')))
+    (0..chars.len()).filter(|&i| chars[i] == '<').any(|i| {
+        let rest = &chars[i + 1..];
+        if matches!(rest.first(), Some('!' | '?')) {
+            return true;
+        }
+        let name = if rest.first() == Some(&'/') { &rest[1..] } else { rest };
+        let len = name.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '-').count();
+        len > 0 && name[0].is_ascii_alphabetic() && name.get(len).is_none_or(|c| c.is_whitespace() || matches!(c, '>' | '/'))
+    })
 }
 
 fn check_text(field: &str, text: &str, max: usize, required: bool) -> Result<String, ValidationError> {
@@ -60,6 +72,21 @@ mod tests {
         assert!(check_description("温度 < 5 度，暖气不热").is_ok());
         assert_eq!(check_description("<script>alert(1)</script>").unwrap_err().code, "markup_not_allowed");
         assert_eq!(check_description("<b>粗体</b>").unwrap_err().code, "markup_not_allowed");
+        for tag in
+            ["<img src=x onerror=alert(1)>", "</div>", "<!-- x -->", "<svg/onload=alert(1)>", "a <br> b", "<iframe", "<?xml version>"]
+        {
+            assert_eq!(check_description(tag).unwrap_err().code, "markup_not_allowed", "{tag}");
+        }
+        // Real messages (TipDM 2020, Fujian) use angle brackets as book-title marks.
+        for text in [
+            "按《关于印发<A市新建商品住宅全装修建设实施细则>的通知》办理",
+            "依据<<西地省物业管理条例>>第15条",
+            "温度<5度",
+            "a<b且b>c",
+            "<A3区>",
+        ] {
+            assert!(check_description(text).is_ok(), "{text}");
+        }
         assert_eq!(check_description("   ").unwrap_err().code, "required");
         assert!(check_description(&"字".repeat(4000)).is_ok());
         assert_eq!(check_description(&"字".repeat(4001)).unwrap_err().code, "too_long");

@@ -1,0 +1,207 @@
+"""Shared parts of the load, durability and scale-out scripts: a real hotline-api process (release
+build) on a database of its own (a fresh PostgreSQL database + Redis key prefix, or a SQLite
+file in a temporary folder), the demo city, an integrator key, and direct reads of what the
+database holds. Loopback only; everything made here is removed by `cleanup()`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/hotline-target"))
+PROFILE = os.environ.get("HOTLINE_LOAD_BUILD", "release")
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/0"
+PASSWORD = "load-test-password"
+
+
+def binary(name: str = "hotline-api") -> Path:
+    return TARGET / PROFILE / name
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+class Database:
+    """A database of the run's own: PostgreSQL (with a Redis key prefix) or a SQLite file."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind = kind
+        self.name = f"hotline_{name}_{os.getpid()}_{secrets.token_hex(3)}"
+        self.tmp = Path(tempfile.mkdtemp(prefix="hotline-load-"))
+        if kind == "postgres":
+            psql(f"CREATE DATABASE {self.name}")
+            self.url = f"{PG}/{self.name}"
+            self.kv_prefix = f"{self.name}:"
+        else:
+            self.url = f"sqlite://{self.tmp}/hotline.db"
+            self.kv_prefix = "hotline:"
+
+    def env(self) -> dict:
+        env = {"HOTLINE_DATABASE_URL": self.url}
+        if self.kind == "postgres":
+            env.update({"HOTLINE_REDIS_URL": REDIS, "HOTLINE_KV_PREFIX": self.kv_prefix})
+        return env
+
+    def query(self, sql: str) -> str:
+        if self.kind == "postgres":
+            return psql(sql, self.name)
+        out = subprocess.run(["sqlite3", str(self.tmp / "hotline.db"), sql], check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def rows(self, sql: str) -> list[list[str]]:
+        text = self.query(sql)
+        return [line.split("|") for line in text.splitlines()] if text else []
+
+    def cleanup(self) -> None:
+        if self.kind == "postgres":
+            try:
+                psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            except subprocess.CalledProcessError:
+                pass
+            redis_cli("EVAL", "for _,k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 0", "0", f"{self.kv_prefix}*")
+        subprocess.run(["rm", "-rf", str(self.tmp)], check=False)
+
+
+def redis_cli(*args: str) -> str:
+    out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", "6379", *args], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+class Server:
+    """One hotline-api (or hotline-worker) process on the database."""
+
+    def __init__(self, db: Database, name: str = "api", extra: dict | None = None, program: str = "hotline-api"):
+        self.db = db
+        self.name = name
+        self.program = program
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = db.tmp / f"{name}.log"
+        self.extra = extra or {}
+        self.proc: subprocess.Popen | None = None
+
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+        env.update(self.db.env())
+        env.update({
+            "HOTLINE_BIND": f"127.0.0.1:{self.port}",
+            "HOTLINE_DEMO": "true",
+            "HOTLINE_DEMO_PASSWORD": PASSWORD,
+            "HOTLINE_LOG_LEVEL": os.environ.get("HOTLINE_LOAD_LOG", "warn"),
+            # Shared by every process of a run (replicas must agree on both).
+            "HOTLINE_JWT_KEYS": "load:" + "k" * 40,
+            "HOTLINE_PII_KEY": "p" * 40,
+        })
+        env.update(self.extra)
+        return env
+
+    def start(self, wait: bool = True) -> "Server":
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([str(binary(self.program))], env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.db.tmp)
+        if wait and self.program == "hotline-api":
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        """Seconds until /readyz answers 200."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.proc and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return time.monotonic() - start
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} not ready after {timeout} s:\n{self.log_tail()}")
+
+    def kill9(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then the exit code (SIGKILL after `timeout`)."""
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            return -9
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+def call(base: str, method: str, path: str, token: str | None = None, body=None, headers: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", f"Bearer {token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def token(base: str, user: str) -> str:
+    status, body = call(base, "POST", "/api/v1/auth/login", body={"username": user, "password": PASSWORD})
+    assert status == 200, body
+    return body["access_token"]
+
+
+def api_key(base: str, tenant: str = "12345") -> str:
+    """A new integrator key of `tenant` (made by the city admin)."""
+    status, body = call(base, "POST", f"/api/v1/tenants/{tenant}/api-keys", token(base, "city_admin"), {"name": f"load {secrets.token_hex(3)}"})
+    assert status == 201, body
+    return body["secret"]
+
+
+def bodies_file(tmp: Path) -> Path:
+    out = tmp / "bodies.txt"
+    subprocess.run(["python3", str(ROOT / "tests/load/bodies.py"), str(out)], check=True, capture_output=True)
+    return out
+
+
+def load_bodies(tmp: Path) -> list[str]:
+    return bodies_file(tmp).read_text(encoding="utf-8").splitlines()
+
+
+def verify_stats(db: Database) -> tuple[int, str]:
+    """`hotline-api verify-stats` on the database: (exit code, output). 0 = no drift."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(db.env())
+    env.update({"HOTLINE_PII_KEY": "p" * 40, "HOTLINE_JWT_KEYS": "load:" + "k" * 40, "HOTLINE_LOG_LEVEL": "warn"})
+    out = subprocess.run([str(binary()), "verify-stats"], env=env, capture_output=True, text=True, cwd=db.tmp)
+    return out.returncode, (out.stdout + out.stderr).strip()
