@@ -66,6 +66,30 @@ pub async fn record_answers(db: &impl ConnectionTrait, rows: &[idempotency_key::
     stored.iter().map(|row| Ok((row.try_get::<String>("", "scope")?, row.try_get::<String>("", "key")?))).collect()
 }
 
+/// The `(scope, key)` pairs among `keys` that already have a committed answer (a request
+/// carrying one is a repeat; it must not take a tracking number).
+pub async fn existing_answers(db: &impl ConnectionTrait, keys: &[(String, String)]) -> StoreResult<HashSet<(String, String)>> {
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+    let mut found = HashSet::new();
+    for chunk in keys.chunks(bulk::CHUNK / 2) {
+        let any = chunk.iter().fold(Condition::any(), |c, (scope, key)| {
+            c.add(
+                Condition::all().add(idempotency_key::Column::Scope.eq(scope.as_str())).add(idempotency_key::Column::Key.eq(key.as_str())),
+            )
+        });
+        let rows: Vec<(String, String)> = idempotency_key::Entity::find()
+            .select_only()
+            .column(idempotency_key::Column::Scope)
+            .column(idempotency_key::Column::Key)
+            .filter(any)
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 const DECISIONS: bulk::Table = bulk::Table {
     name: "routing_decisions",
     cols: &[

@@ -146,6 +146,8 @@ enum Failure {
     /// The commit itself (logged where it failed): the outcome is unknown to us, so nothing
     /// is acknowledged.
     Commit,
+    /// A concurrent writer stored a key of this batch first (rolled back, to be retried).
+    Raced,
 }
 
 impl Failure {
@@ -153,15 +155,27 @@ impl Failure {
     fn error(&self) -> CoreError {
         match self {
             Failure::Statement(e) => CoreError::Internal(e.to_string()),
-            Failure::Commit => CoreError::Unavailable("the intake could not be committed; retry with the same Idempotency-Key".into()),
+            Failure::Commit | Failure::Raced => {
+                CoreError::Unavailable("the intake could not be committed; retry with the same Idempotency-Key".into())
+            }
         }
     }
 }
 
+/// Tries to store the batch; a race on a key is retried (bounded: the last try keeps the
+/// gap rather than fail the intakes).
 async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Prepared>) -> Result<Vec<Written>, (Failure, Vec<Prepared>)> {
-    match store(db, &mut batch).await {
-        Ok(written) => Ok(written),
-        Err(f) => Err((f, batch)),
+    const TRIES: usize = 3;
+    let mut attempt = 1;
+    loop {
+        match store(db, &mut batch, attempt == TRIES).await {
+            Ok(written) => return Ok(written),
+            Err(Failure::Raced) if attempt < TRIES => {
+                tracing::info!(attempt, "an intake key was stored concurrently; retrying the batch");
+                attempt += 1;
+            }
+            Err(f) => return Err((f, batch)),
+        }
     }
 }
 
@@ -183,39 +197,41 @@ fn twins<'a>(keys: impl Iterator<Item = Option<(&'a str, &'a str)>>) -> Vec<Opti
         .collect()
 }
 
-async fn store(db: &DatabaseConnection, batch: &mut [Prepared]) -> Result<Vec<Written>, Failure> {
+async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) -> Result<Vec<Written>, Failure> {
     let twin_of = twins(batch.iter().map(|p| p.key.as_ref().map(|(s, k, _)| (s.as_str(), k.as_str()))));
     let statement = Failure::Statement;
     let txn = db.begin().await.map_err(|e| statement(e.into()))?;
 
+    // Repeats of a key already answered take no tracking number (numbers run without gaps).
+    let keys: Vec<(String, String)> = batch.iter().filter_map(|p| p.key.as_ref().map(|(s, k, _)| (s.clone(), k.clone()))).collect();
+    let known = if keys.is_empty() { Default::default() } else { intake::existing_answers(&txn, &keys).await.map_err(statement)? };
+    let repeat = |p: &Prepared| p.key.as_ref().is_some_and(|(s, k, _)| known.contains(&(s.clone(), k.clone())));
+    let fresh: Vec<bool> = batch.iter().zip(&twin_of).map(|(p, twin)| twin.is_none() && !repeat(p)).collect();
+
     // Tracking numbers: one sequence update per tenant and day, in a fixed order (two writers
     // lock the same rows in the same order, so they cannot deadlock).
     let mut wanted: BTreeMap<String, i64> = BTreeMap::new();
-    for (p, twin) in batch.iter().zip(&twin_of) {
-        if twin.is_none() {
-            *wanted.entry(p.sequence()).or_default() += 1;
-        }
+    for (p, _) in batch.iter().zip(&fresh).filter(|(_, f)| **f) {
+        *wanted.entry(p.sequence()).or_default() += 1;
     }
     let mut next: HashMap<String, i64> = HashMap::new();
     for (scope, n) in wanted {
         let last = intake::take_sequence(&txn, &scope, n).await.map_err(statement)?;
         next.insert(scope, last - n + 1);
     }
-    for (p, twin) in batch.iter_mut().zip(&twin_of) {
-        if twin.is_none() {
-            let seq = next.get_mut(&p.sequence()).expect("every scope was taken");
-            let number = tracking_number(&p.code, p.day, *seq as u64);
-            *seq += 1;
-            p.row.tracking_number = number.clone();
-            p.receipt.tracking_number = number;
-        }
+    for (p, _) in batch.iter_mut().zip(&fresh).filter(|(_, f)| **f) {
+        let seq = next.get_mut(&p.sequence()).expect("every scope was taken");
+        let number = tracking_number(&p.code, p.day, *seq as u64);
+        *seq += 1;
+        p.row.tracking_number = number.clone();
+        p.receipt.tracking_number = number;
     }
 
     // First answers: a key someone else stored first makes this request its twin.
     let records: Vec<idempotency_key::Model> = batch
         .iter()
-        .zip(&twin_of)
-        .filter(|(_, twin)| twin.is_none())
+        .zip(&fresh)
+        .filter(|(_, f)| **f)
         .filter_map(|(p, _)| {
             let (scope, key, hash) = p.key.clone()?;
             let response = serde_json::to_string(&p.receipt).ok()?;
@@ -232,7 +248,13 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared]) -> Result<Vec<Wr
         .collect();
     let recorded = intake::record_answers(&txn, &records).await.map_err(statement)?;
     let lost = |p: &Prepared| p.key.as_ref().is_some_and(|(s, k, _)| !recorded.contains(&(s.clone(), k.clone())));
-    let kept: Vec<usize> = (0..batch.len()).filter(|&i| twin_of[i].is_none() && !lost(&batch[i])).collect();
+    let raced = (0..batch.len()).any(|i| fresh[i] && lost(&batch[i]));
+    if raced && !last_try {
+        // Another instance stored one of these keys while we numbered: its number would be a
+        // gap. Roll back (the numbers go back) and try again; the repeat is now known.
+        return Err(Failure::Raced);
+    }
+    let kept: Vec<usize> = (0..batch.len()).filter(|&i| fresh[i] && !lost(&batch[i])).collect();
 
     let rows: Vec<case::Model> = kept.iter().map(|&i| batch[i].row.clone()).collect();
     intake::insert_cases(&txn, &rows).await.map_err(statement)?;
@@ -268,7 +290,7 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared]) -> Result<Vec<Wr
                 receipt: kept.contains(&first).then(|| batch[first].receipt.clone()),
                 request_hash: batch[first].key.as_ref().map(|(_, _, h)| h.clone()).unwrap_or_default(),
             },
-            None if lost(p) => Written::Twin { receipt: None, request_hash: String::new() },
+            None if !kept.contains(&i) => Written::Twin { receipt: None, request_hash: String::new() },
             None => Written::Stored(p.receipt.clone()),
         })
         .collect())
