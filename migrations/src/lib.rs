@@ -36,6 +36,7 @@ mod m20261123_000029_create_routing_models;
 mod m20261123_000030_create_hot_spots;
 mod m20261123_000031_create_knowledge_base;
 mod m20261123_000032_add_answered_from_knowledge;
+mod m20261206_000033_index_cases_created_by;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000030_create_hot_spots::Migration),
             Box::new(m20261123_000031_create_knowledge_base::Migration),
             Box::new(m20261123_000032_add_answered_from_knowledge::Migration),
+            Box::new(m20261206_000033_index_cases_created_by::Migration),
         ]
     }
 }

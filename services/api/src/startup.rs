@@ -122,6 +122,7 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         suggestions: Default::default(),
         kb_index: Default::default(),
         intake_writer: Arc::new(hotline_core::cases::IntakeWriter::start(store.db.clone())),
+        api_key_cache: Default::default(),
         routing: Arc::new(hotline_core::routing::RoutingCache::default()),
         mailer: match settings.smtp_url_exposed() {
             Some(url) => Arc::new(hotline_notify::SmtpMailer::new(url, &settings.mail_from).context("smtp_url or mail_from")?),

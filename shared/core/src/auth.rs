@@ -6,7 +6,7 @@ use std::time::Duration;
 use hotline_auth::{TokenError, hash_secret, new_refresh_token, parse_api_key};
 use hotline_domain::{Role, RoleSet, TenantCode, TenantId, TenantKind, UnitId};
 use hotline_store::entities::{refresh_token, session, tenant, user};
-use hotline_store::{TransactionTrait, api_keys, sessions, tenants, users};
+use hotline_store::{TransactionTrait, api_keys, sessions, users};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -182,7 +182,7 @@ impl Core {
         }
         let user = users::find_for_token(&self.store.db, claims.sub).await?;
         let user = user.filter(|u| u.status == "active" && u.tenant_id == claims.tid).ok_or_else(revoked)?;
-        let tenant = tenants::find_by_id(&self.store.db, user.tenant_id).await?.ok_or_else(revoked)?;
+        let tenant = self.cached_tenant(&self.store.db, user.tenant_id).await?.ok_or_else(revoked)?;
         Ok(Principal {
             kind: PrincipalKind::User,
             id: user.id,
@@ -198,16 +198,20 @@ impl Core {
     pub async fn authenticate_api_key(&self, presented: &str) -> CoreResult<Principal> {
         let refused = || unauthorized("invalid_api_key", "the API key is invalid or revoked");
         let prefix = parse_api_key(presented).ok_or_else(refused)?;
-        let key = api_keys::find_by_prefix(&self.store.db, prefix).await?.ok_or_else(refused)?;
+        let key = match self.api_key_cache.get(prefix) {
+            Some(key) => key,
+            None => self.api_key_cache.put(api_keys::find_by_prefix(&self.store.db, prefix).await?.ok_or_else(refused)?),
+        };
         let matches: bool = hash_secret(presented).as_bytes().ct_eq(key.key_hash.as_bytes()).into();
         if !matches || key.revoked_at.is_some() {
             return Err(refused());
         }
-        let tenant = tenants::find_by_id(&self.store.db, key.tenant_id).await?.ok_or_else(refused)?;
+        let tenant = self.cached_tenant(&self.store.db, key.tenant_id).await?.ok_or_else(refused)?;
         let now = self.now();
         // One write per minute at most: the timestamp is for "is this key still used?".
         if key.last_used_at.is_none_or(|t| now - t > chrono::TimeDelta::minutes(1)) {
             api_keys::touch(&self.store.db, key.id, now).await?;
+            self.api_key_cache.touched(prefix, now);
         }
         Ok(Principal {
             kind: PrincipalKind::ApiKey,

@@ -13,6 +13,7 @@ mod desk;
 mod digest;
 mod error;
 pub mod kb;
+pub mod key_cache;
 pub mod notifications;
 pub mod open311;
 mod principal;
@@ -58,6 +59,8 @@ pub struct Core {
     pub kb_index: Arc<kb::KbIndex>,
     /// Stores intakes in batches, one transaction each (group commit).
     pub intake_writer: Arc<cases::IntakeWriter>,
+    /// Integrator keys recently read (see [`key_cache`]).
+    pub api_key_cache: Arc<key_cache::ApiKeyCache>,
 }
 
 impl Core {
@@ -70,10 +73,27 @@ impl Core {
         }
     }
 
+    /// A tenant row from the organisation snapshot (kept until a tenant or unit changes, here
+    /// or on another instance), read from the database when the snapshot lacks it. Intake and
+    /// every authenticated request need it: the snapshot saves a query each time.
+    pub async fn cached_tenant(
+        &self,
+        db: &impl hotline_store::ConnectionTrait,
+        id: uuid::Uuid,
+    ) -> CoreResult<Option<Arc<hotline_store::entities::tenant::Model>>> {
+        if let Some(t) = self.routing.org(db).await?.tenants.get(&id) {
+            return Ok(Some(t.clone()));
+        }
+        Ok(hotline_store::tenants::find_by_id(db, id).await?.map(Arc::new))
+    }
+
     /// Applies a message of the routing channel from another instance.
     pub fn on_routing_message(&self, message: &str) {
         if let Some(Ok(article)) = message.strip_prefix("kb:").map(|t| t.parse::<uuid::Uuid>()) {
             return self.kb_index.mark_changed(article);
+        }
+        if let Some(prefix) = message.strip_prefix("apikey:") {
+            return self.api_key_cache.forget(prefix);
         }
         if let Some(Ok(tenant)) = message.strip_prefix("model:").map(|t| t.parse::<uuid::Uuid>()) {
             return self.suggestions.invalidate(tenant);

@@ -195,6 +195,28 @@ pub async fn participants(db: &impl ConnectionTrait, case_id: Uuid) -> StoreResu
         .await?)
 }
 
+/// The participants of several cases in one query (a list page), each case's in the order of
+/// [`participants`]; a case without participants has no entry.
+pub async fn participants_of(
+    db: &impl ConnectionTrait,
+    case_ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, Vec<case_participant::Model>>> {
+    let mut by_case: std::collections::HashMap<Uuid, Vec<case_participant::Model>> = std::collections::HashMap::new();
+    if case_ids.is_empty() {
+        return Ok(by_case);
+    }
+    let rows = case_participant::Entity::find()
+        .filter(case_participant::Column::CaseId.is_in(case_ids.iter().copied()))
+        .order_by_asc(case_participant::Column::CreatedAt)
+        .order_by_asc(case_participant::Column::Id)
+        .all(db)
+        .await?;
+    for r in rows {
+        by_case.entry(r.case_id).or_default().push(r);
+    }
+    Ok(by_case)
+}
+
 pub async fn insert_event(db: &impl ConnectionTrait, row: case_event::Model) -> StoreResult<()> {
     case_event::Entity::insert(case_event::ActiveModel::from(row)).exec_without_returning(db).await?;
     Ok(())
@@ -256,12 +278,17 @@ pub async fn events(db: &impl ConnectionTrait, case_id: Uuid, page: PageRequest)
 
 /// Earlier contacts from the same caller (by the keyed phone hash), for the `caller_history` fact.
 pub async fn count_by_caller(db: &impl ConnectionTrait, phone_hash: &str, before: DateTime<Utc>) -> StoreResult<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(case::Entity::find()
+    // A plain COUNT: every intake with a phone number asks (routing's caller history), and the
+    // paginator's count wraps and clones the whole 52-column select first.
+    let n: Option<i64> = case::Entity::find()
+        .select_only()
+        .column_as(case::Column::Id.count(), "n")
         .filter(case::Column::CallerPhoneHash.eq(phone_hash))
         .filter(case::Column::CreatedAt.lt(before))
-        .count(db)
-        .await?)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
 
 /// When the latest event with `action` happened on a case.

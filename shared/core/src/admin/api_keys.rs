@@ -76,6 +76,11 @@ impl Core {
         let key = api_keys::find(&txn, t.id, id).await?.ok_or(CoreError::NotFound("API key"))?;
         self.audit_on(&txn, Entry::by(p, "api_key.revoke", &id.to_string(), Outcome::Success).tenant(Some(t.id))).await?;
         txn.commit().await?;
+        // Refused at once here; the other instances drop their cached copy on the message.
+        self.api_key_cache.forget(&key.prefix);
+        if let Err(e) = self.kv.publish(crate::routing::CHANNEL, &format!("apikey:{}", key.prefix)).await {
+            tracing::warn!(error = %e, "could not announce a revoked API key (other instances refuse it within the cache's lifetime)");
+        }
         Ok(view(&t.code, key))
     }
 }

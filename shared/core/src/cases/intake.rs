@@ -7,7 +7,7 @@ use hotline_domain::rules::{RoutingDecision, RuleAction, RuleEvent};
 use hotline_domain::{Role, RoleSet, TenantId, ValidationError};
 use hotline_notify::templates::Kind;
 use hotline_store::entities::{case, case_event, idempotency_key, routing_decision};
-use hotline_store::{ConnectionTrait, support, tenants, units, users};
+use hotline_store::{ConnectionTrait, support, units, users};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -126,15 +126,12 @@ impl Core {
             )
             .into());
         }
+        // No lookup of the key here: the writer looks up the batch's keys before numbering it
+        // (one query per batch, not per request) and answers a repeat as a twin, replayed below.
         let hash = request_hash(&input);
-        if let Some(k) = key
-            && let Some(done) = support::find_idempotent(&self.store.db, scope, k).await?
-        {
-            return replay(done, &hash);
-        }
         let checked = check(&input)?;
         let db = &self.store.db;
-        let t = tenants::find_by_id(db, tenant.0).await?.ok_or(CoreError::NotFound("tenant"))?;
+        let t = self.cached_tenant(db, tenant.0).await?.ok_or(CoreError::NotFound("tenant"))?;
         if let Some(unit) = checked.reported_unit
             && units::find_any(db, unit).await?.is_none()
         {

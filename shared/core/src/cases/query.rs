@@ -77,11 +77,17 @@ impl Core {
             has_lead: false,
         };
         let page = cases::list(&self.store.db, scope, &filter, page).await?;
-        let mut items = Vec::with_capacity(page.items.len());
-        for c in page.items {
-            let parts = cases::participants(&self.store.db, c.id).await?;
-            items.push(case_view(c, parts, p));
-        }
+        // One query for the page's participants, not one per case.
+        let ids: Vec<uuid::Uuid> = page.items.iter().map(|c| c.id).collect();
+        let mut parts = cases::participants_of(&self.store.db, &ids).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|c| {
+                let mine = parts.remove(&c.id).unwrap_or_default();
+                case_view(c, mine, p)
+            })
+            .collect();
         Ok(Page { items, next: page.next })
     }
 

@@ -13,6 +13,8 @@ pub struct Org {
     /// code → tenant id, for lines.
     pub lines: HashMap<String, Uuid>,
     pub code_of: HashMap<Uuid, String>,
+    /// Every tenant row (a hot path reads its time zone and code on each request).
+    pub tenants: HashMap<Uuid, Arc<hotline_store::entities::tenant::Model>>,
     /// number → code of a `parallel` line that answers it.
     pub parallel_numbers: HashMap<String, String>,
     /// (code, unit id) of every active unit.
@@ -139,6 +141,7 @@ async fn load_org(db: &impl ConnectionTrait) -> StoreResult<Org> {
     let numbers = tenants::numbers_of(db, &ids).await?;
     for t in &all {
         org.code_of.insert(t.id, t.code.clone());
+        org.tenants.insert(t.id, Arc::new(t.clone()));
         if t.kind == "platform" {
             org.platform = Some((t.id, t.code.clone()));
             continue;

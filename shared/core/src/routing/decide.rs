@@ -8,7 +8,7 @@ use hotline_domain::Role;
 use hotline_domain::rules::{CompiledRuleSet, Facts, RoutingDecision, RuleEvent, decide};
 use hotline_store::cases::{self, CaseFilter, CaseScope};
 use hotline_store::entities::{case, routing_decision};
-use hotline_store::{ConnectionTrait, PageRequest, rules, tenants};
+use hotline_store::{ConnectionTrait, PageRequest, rules};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -125,7 +125,7 @@ impl Core {
     }
 
     pub(crate) async fn tenant_tz(&self, db: &impl ConnectionTrait, tenant: Uuid) -> CoreResult<chrono_tz::Tz> {
-        let t = tenants::find_by_id(db, tenant).await?;
+        let t = self.cached_tenant(db, tenant).await?;
         Ok(t.and_then(|t| t.time_zone.parse().ok()).unwrap_or(chrono_tz::Asia::Shanghai))
     }
 

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hotline_domain::Role;
-use hotline_domain::duplicates::{Contact, Weights, hot_spot};
+use hotline_domain::duplicates::{Contact, Prepared, Weights, hot_spot_prepared, prepare};
 use hotline_notify::templates::Kind;
 use hotline_store::cases::{self, CaseFilter, CaseScope};
 use hotline_store::entities::{case, hot_spot};
@@ -45,6 +45,26 @@ pub struct HotSpotView {
     pub cases: Vec<case::Model>,
 }
 
+/// Each new contact is compared with at most this many contacts before it (newest first): a
+/// storm's burst is among its latest contacts, and the pass stays linear in the new cases.
+const BEHIND: usize = 1000;
+
+/// The bursts of the `fresh` contacts (indices into `contacts`, sorted by time), each with the
+/// indices of the earlier contacts it is alike to.
+fn find_bursts(contacts: &[Contact], fresh: &[usize], span: Duration) -> Vec<(usize, Vec<usize>)> {
+    let prepared: Vec<Prepared> = contacts.iter().map(prepare).collect();
+    let weights = Weights::default();
+    let mut out = Vec::new();
+    for &i in fresh {
+        let start = i.saturating_sub(BEHIND);
+        let burst = hot_spot_prepared(&prepared[i], &prepared[start..i], &weights, MIN_SCORE, MIN_CASES, span);
+        if !burst.is_empty() {
+            out.push((i, burst.into_iter().map(|j| j + start).collect()));
+        }
+    }
+    out
+}
+
 impl Core {
     /// The worker's hot-spot pass over the cases received since the last one.
     pub async fn scan_hot_spots(&self) -> CoreResult<HotSpotReport> {
@@ -56,13 +76,14 @@ impl Core {
         let mut rows = cases::list(db, CaseScope::All, &filter, PageRequest { after: None, limit: COMPARED }).await?.items;
         rows.sort_by_key(|c| (c.created_at, c.id));
         let contacts: Vec<Contact> = rows.iter().map(contact).collect();
-        let weights = Weights::default();
+        let fresh: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].created_at > from).collect();
+        // Comparing is CPU work (quadratic in a storm): off the async threads, which serve requests.
+        let bursts = tokio::task::spawn_blocking(move || find_bursts(&contacts, &fresh, span))
+            .await
+            .map_err(|e| CoreError::Internal(format!("hot-spot comparison: {e}")))?;
         let mut report = HotSpotReport::default();
-        for (i, newest) in rows.iter().enumerate().filter(|(_, c)| c.created_at > from) {
-            let burst = hot_spot(&contacts[i], &contacts[..i], &weights, MIN_SCORE, MIN_CASES, span);
-            if burst.is_empty() {
-                continue;
-            }
+        for (i, burst) in bursts {
+            let newest = &rows[i];
             let members: Vec<&case::Model> = burst.iter().map(|&j| &rows[j]).chain([newest]).collect();
             match self.record_burst(&members, now).await {
                 Ok(r) => {
