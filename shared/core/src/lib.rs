@@ -21,7 +21,9 @@ mod stats;
 pub mod stats_read;
 pub mod stats_verify;
 pub mod supervision;
+pub mod telemetry;
 mod throttle;
+pub mod transfer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +60,8 @@ pub struct Core {
     pub kb_index: Arc<kb::KbIndex>,
     /// Stores intakes in batches, one transaction each (group commit).
     pub intake_writer: Arc<cases::IntakeWriter>,
+    /// This process's operational counters (`/metrics`).
+    pub telemetry: Arc<telemetry::Telemetry>,
 }
 
 impl Core {
