@@ -74,7 +74,7 @@ is HOTLINE_<K>. Secret keys never go through a ConfigMap, and the keys the chart
 (bind, run_migrations, worker_embedded, trust_proxy_headers) cannot be overridden by values.
 */}}
 {{- define "hotline.secretKeys" -}}
-database_url redis_url smtp_url jwt_keys pii_key bootstrap_password demo_password
+database_url redis_url smtp_url jwt_keys pii_key bootstrap_password demo_password metrics_token
 {{- end -}}
 
 {{- define "hotline.chartKeys" -}}

@@ -51,7 +51,10 @@ impl FromRequest for Auth {
                 Credential::ApiKey(key) => state.core.authenticate_api_key(key).await,
             };
             match result {
-                Ok(p) => Ok(Auth(p)),
+                Ok(p) => {
+                    crate::request_log::record_tenant(p.tenant.id.0, p.tenant.code.as_str());
+                    Ok(Auth(p))
+                }
                 Err(e) => {
                     let err = ApiError::from(e);
                     if err.status == actix_web::http::StatusCode::UNAUTHORIZED {

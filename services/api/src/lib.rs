@@ -4,6 +4,7 @@ mod console;
 mod csv;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod open311;
 pub mod openapi;
 mod paging;
@@ -12,5 +13,6 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod suggest_cli;
+pub mod transfer_cli;
 
 pub use startup::{Application, build_core};

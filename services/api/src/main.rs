@@ -41,6 +41,27 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Write one or more lines (tenants) to standard output as versioned JSON lines, to move
+    /// them to another platform with `import` (docs/OPERATIONS.md). Exits with 1 when refused.
+    Export {
+        /// A tenant code to export; repeat for lines that share joint cases.
+        #[arg(long = "tenant", value_name = "CODE", required_unless_present = "all")]
+        tenants: Vec<String>,
+        /// Every tenant of the platform (moving a whole platform).
+        #[arg(long, conflicts_with = "tenants")]
+        all: bool,
+    },
+    /// Read an export into this platform in one transaction; refuses a tenant it already has.
+    /// Exits with 1 when refused (nothing is written then).
+    Import {
+        /// The export file (default: standard input).
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// The exporting platform's pii_key, when it differs from this one's: the personal
+        /// data is re-encrypted under this platform's key.
+        #[arg(long, value_name = "FILE")]
+        source_pii_key_file: Option<PathBuf>,
+    },
     /// Learned routing suggestions.
     Suggest {
         #[command(subcommand)]
@@ -82,6 +103,23 @@ fn load(cli: &Cli) -> anyhow::Result<Settings> {
         env.push(("HOTLINE_DEMO".into(), "true".into()));
     }
     Ok(Settings::load(cli.config.as_deref(), env)?)
+}
+
+/// The summary or the refusal on standard error (standard output carries the export).
+fn transfer_outcome(
+    verb: &str,
+    done: Result<hotline_core::transfer::Summary, hotline_core::transfer::TransferError>,
+) -> anyhow::Result<()> {
+    match done {
+        Ok(summary) => {
+            eprintln!("{}", hotline_api::transfer_cli::describe(verb, &summary));
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("hotline-api: {} refused: {e}", if verb == "exported" { "export" } else { "import" });
+            std::process::exit(1);
+        }
+    }
 }
 
 #[tokio::main]
@@ -168,6 +206,14 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Some(Command::Export { ref tenants, all }) => {
+            let done = hotline_api::transfer_cli::export(&settings, tenants, all).await;
+            transfer_outcome("exported", done)
+        }
+        Some(Command::Import { ref file, ref source_pii_key_file }) => {
+            let done = hotline_api::transfer_cli::import(&settings, file.as_deref(), source_pii_key_file.as_deref()).await;
+            transfer_outcome("imported", done)
         }
         Some(Command::Migrate) => {
             let store = hotline_store::connect(&settings.database_url, 2).await.context("cannot connect to the database")?;

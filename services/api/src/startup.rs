@@ -57,7 +57,7 @@ impl Application {
         }
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = AppState { core: core.clone(), settings: Arc::new(settings) };
+        let state = AppState { core: core.clone(), settings: Arc::new(settings), http: Default::default() };
         // SIGTERM/SIGINT: stop accepting, finish the requests in flight (each intake answered
         // after its commit), then the worker's pass (run_until_stopped).
         let server = HttpServer::new(move || app(state.clone())).listen(listener)?.shutdown_timeout(SHUTDOWN_GRACE.as_secs()).run();
@@ -101,28 +101,15 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         let active = settings.jwt_active_kid.clone().unwrap_or_else(|| settings.jwt_keys[0].kid.clone());
         KeySet::new(pairs, &active, &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl)
     };
-    let pii_secret = match &settings.pii_key {
-        Some(k) => k.expose_secret().as_bytes().to_vec(),
-        None => {
-            // Embedded profile only (the configuration refuses PostgreSQL without pii_key).
-            tracing::warn!("pii_key is not set: a generated key kept in the database protects caller data");
-            let generated = hotline_store::support::secret(
-                &store.db,
-                "pii_key",
-                || hotline_core::bootstrap::random_password() + &hotline_core::bootstrap::random_password(),
-                clock.now(),
-            )
-            .await?;
-            generated.into_bytes()
-        }
-    };
+    let pii = pii_cipher(settings, &store, clock.now()).await?;
     Ok(Core {
-        pii: Arc::new(hotline_auth::PiiCipher::new(&pii_secret)),
+        pii: Arc::new(pii),
         public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
         suggestions: Default::default(),
         kb_index: Default::default(),
         intake_writer: Arc::new(hotline_core::cases::IntakeWriter::start(store.db.clone())),
         api_key_cache: Default::default(),
+        telemetry: Default::default(),
         routing: Arc::new(hotline_core::routing::RoutingCache::default()),
         mailer: match settings.smtp_url_exposed() {
             Some(url) => Arc::new(hotline_notify::SmtpMailer::new(url, &settings.mail_from).context("smtp_url or mail_from")?),
@@ -135,6 +122,30 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         clock,
         refresh_ttl: settings.refresh_token_ttl,
     })
+}
+
+/// The cipher of callers' personal data: from `pii_key`, or (embedded profile only; the
+/// configuration refuses PostgreSQL without it) from a key generated once into the database.
+pub async fn pii_cipher(
+    settings: &Settings,
+    store: &hotline_store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<hotline_auth::PiiCipher> {
+    let secret = match &settings.pii_key {
+        Some(k) => k.expose_secret().as_bytes().to_vec(),
+        None => {
+            tracing::warn!("pii_key is not set: a generated key kept in the database protects caller data");
+            let generated = hotline_store::support::secret(
+                &store.db,
+                "pii_key",
+                || hotline_core::bootstrap::random_password() + &hotline_core::bootstrap::random_password(),
+                now,
+            )
+            .await?;
+            generated.into_bytes()
+        }
+    };
+    Ok(hotline_auth::PiiCipher::new(&secret))
 }
 
 /// The platform and its first administrator, and the demo city when asked. Generated
@@ -223,6 +234,8 @@ fn app(
         .app_data(path_config())
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .route("/docs", web::get().to(docs_redirect))
+        // Operators' endpoint, outside the REST API and its OpenAPI document.
+        .route("/metrics", web::get().to(crate::metrics::scrape))
         .configure(crate::console::configure)
         .default_service(web::to(not_found))
         .wrap(

@@ -8,4 +8,6 @@ use hotline_core::Core;
 pub struct AppState {
     pub core: Core,
     pub settings: Arc<Settings>,
+    /// Request counts and latencies for `/metrics`.
+    pub http: Arc<crate::metrics::HttpMetrics>,
 }

@@ -67,3 +67,43 @@ fn the_readme_configuration_table_is_current() {
     let table = &readme[start + "<!-- config-table:start -->\n".len()..end];
     assert!(table == hotline_config::markdown_table(), "README config table is stale: regenerate with `hotline-api config`");
 }
+
+#[test]
+fn export_and_import_refuse_with_a_code_and_exit_1() {
+    let dir = std::env::temp_dir().join(format!("hotline-cli-transfer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/h.db", dir.display());
+    let run = |args: &[&str], stdin: &[u8]| {
+        use std::io::Write;
+        let mut child = bin()
+            .args(args)
+            .env("HOTLINE_DATABASE_URL", &db)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // A database without the schema: export says to migrate first.
+    let (code, stdout, stderr) = run(&["export", "--tenant", "12345"], b"");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("schema_mismatch") && stdout.is_empty(), "{stderr}");
+    assert_eq!(run(&["migrate"], b"").0, Some(0));
+    let (code, _, stderr) = run(&["export", "--tenant", "99999"], b"");
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("export refused") && stderr.contains("99999") && stderr.contains("unknown_tenant"), "{stderr}");
+    // Naming no tenant is a usage error.
+    assert_eq!(run(&["export"], b"").0, Some(2));
+    for (input, words) in [(&b""[..], "the file is empty"), (&b"not json\n"[..], "bad_format")] {
+        let (code, _, stderr) = run(&["import"], input);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("import refused") && stderr.contains(words), "{stderr}");
+    }
+    let (code, _, stderr) = run(&["import", "--source-pii-key-file", "/nonexistent/key"], b"");
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("cannot read the source key file"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

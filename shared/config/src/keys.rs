@@ -89,6 +89,10 @@ pub const KEYS: &[KeySpec] = &[
     key("demo", "false", "Seed the demo city (12345 and eight lines, units and one user per role) into an empty database."),
     secret("demo_password", "Password of every demo user; empty = a random one, printed once."),
     secret("bootstrap_password", "Password of the first city_admin created on an empty database; empty = a random one, printed once."),
+    secret(
+        "metrics_token",
+        "Bearer token a Prometheus scraper sends to GET /metrics (Authorization: Bearer TOKEN). Empty = /metrics is off (404).",
+    ),
     key("log_level", "info", "Log filter: error, warn, info, debug, trace, or a tracing directive list."),
     key("log_format", "text", "Log output: text (for people) or json (for log shippers)."),
 ];

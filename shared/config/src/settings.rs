@@ -95,6 +95,8 @@ pub struct Settings {
     pub demo: bool,
     pub demo_password: Option<SecretString>,
     pub bootstrap_password: Option<SecretString>,
+    /// `/metrics` answers only with this bearer token; `None` = off.
+    pub metrics_token: Option<SecretString>,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -254,6 +256,11 @@ impl Raw {
         if refresh_token_ttl <= access_token_ttl {
             return Err(self.invalid("refresh_token_ttl", "must be longer than access_token_ttl"));
         }
+        let metrics_token = self.optional("metrics_token");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control())) {
+            // A scraper's credential: long enough not to be guessed, and sendable in a header.
+            return Err(self.invalid("metrics_token", "must have at least 16 characters and no spaces"));
+        }
         let secret = |name: &'static str| self.optional(name).map(SecretString::from);
         Ok(Settings {
             bind,
@@ -282,6 +289,7 @@ impl Raw {
             demo: self.typed("demo", parse::boolean)?,
             demo_password: secret("demo_password"),
             bootstrap_password: secret("bootstrap_password"),
+            metrics_token: metrics_token.map(SecretString::from),
             log_level: self.string("log_level"),
             log_format,
         })
@@ -401,6 +409,16 @@ mod tests {
         assert_eq!(err.key(), "jwt_active_kid");
         let dup = format!("{KEY},{KEY}");
         assert_eq!(Settings::load(None, env(&[("HOTLINE_JWT_KEYS", &dup)])).unwrap_err().key(), "jwt_keys");
+    }
+
+    #[test]
+    fn a_metrics_token_is_long_and_never_echoed() {
+        assert!(Settings::defaults().metrics_token.is_none());
+        let err = Settings::load(None, env(&[("HOTLINE_METRICS_TOKEN", "short-token")])).unwrap_err();
+        assert_eq!(err.key(), "metrics_token");
+        assert!(!err.to_string().contains("short-token"));
+        let ok = Settings::load(None, env(&[("HOTLINE_METRICS_TOKEN", "scrape-token-0123456789")])).unwrap();
+        assert_eq!(ok.metrics_token.unwrap().expose_secret(), "scrape-token-0123456789");
     }
 
     #[test]

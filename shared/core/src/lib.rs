@@ -22,7 +22,9 @@ mod stats;
 pub mod stats_read;
 pub mod stats_verify;
 pub mod supervision;
+pub mod telemetry;
 mod throttle;
+pub mod transfer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +63,8 @@ pub struct Core {
     pub intake_writer: Arc<cases::IntakeWriter>,
     /// Integrator keys recently read (see [`key_cache`]).
     pub api_key_cache: Arc<key_cache::ApiKeyCache>,
+    /// This process's operational counters (`/metrics`).
+    pub telemetry: Arc<telemetry::Telemetry>,
 }
 
 impl Core {

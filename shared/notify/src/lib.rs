@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
-    #[error("bad address {0}")]
+    /// The address, masked: the error reaches logs and the outbox's `last_error`.
+    #[error("bad address {}", mask_address(.0))]
     Address(String),
     #[error("sending failed: {0}")]
     Send(String),
@@ -73,14 +74,24 @@ impl Mailer for SmtpMailer {
     }
 }
 
-/// The embedded profile without SMTP: e-mails are logged (recipient and subject only).
+/// An e-mail address as logs may show it: the local part's first character and the domain
+/// (`z***@example.org`), enough to tell recipients apart, not to write to them.
+pub fn mask_address(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().map(String::from).unwrap_or_default()),
+        None => "***".into(),
+    }
+}
+
+/// The embedded profile without SMTP: e-mails are logged (masked recipient and subject only).
 #[derive(Debug, Default)]
 pub struct LogMailer;
 
 #[async_trait::async_trait]
 impl Mailer for LogMailer {
     async fn send(&self, email: &Email) -> Result<(), NotifyError> {
-        tracing::info!(to = %email.to, subject = %email.subject, message_id = %email.message_id(), "e-mail (no SMTP configured)");
+        // No personal data in logs: staff addresses are masked (docs/OPERATIONS.md, "Logs").
+        tracing::info!(to = %mask_address(&email.to), subject = %email.subject, message_id = %email.message_id(), "e-mail (no SMTP configured)");
         Ok(())
     }
 }
@@ -99,5 +110,17 @@ impl Sms for LogSms {
             to.chars().enumerate().map(|(i, c)| if (3..to.len().saturating_sub(4)).contains(&i) { '*' } else { c }).collect();
         tracing::info!(to = %masked, chars = text.chars().count(), "SMS (logging gateway)");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_masked_for_logs() {
+        assert_eq!(mask_address("zhang.san@example.org"), "z***@example.org");
+        assert_eq!(mask_address("nonsense"), "***");
+        assert_eq!(NotifyError::Address("li.si@example.org".into()).to_string(), "bad address l***@example.org");
     }
 }

@@ -38,6 +38,39 @@ impl Col {
         }
     }
 
+    /// A cell read back as JSON: the form `bind` takes (uuid and time as text, RFC 3339 with
+    /// the stored precision), NULL as `null`.
+    pub(crate) fn read(self, row: &QueryResult, name: &str) -> Result<Json, sea_orm::DbErr> {
+        let v = match self {
+            Col::Uuid => row.try_get::<Option<Uuid>>("", name)?.map(|v| Json::String(v.to_string())),
+            Col::Text => row.try_get::<Option<String>>("", name)?.map(Json::String),
+            Col::Time => row
+                .try_get::<Option<DateTime<Utc>>>("", name)?
+                .map(|t| Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+            Col::Int => row.try_get::<Option<i32>>("", name)?.map(Json::from),
+            Col::BigInt => row.try_get::<Option<i64>>("", name)?.map(Json::from),
+            Col::Bool => row.try_get::<Option<bool>>("", name)?.map(Json::Bool),
+            Col::Double => row.try_get::<Option<f64>>("", name)?.and_then(serde_json::Number::from_f64).map(Json::Number),
+        };
+        Ok(v.unwrap_or(Json::Null))
+    }
+
+    /// Whether a JSON cell is a value of this column (`null` always is; NOT NULL is the
+    /// database's to enforce).
+    pub fn accepts(self, v: &Json) -> bool {
+        match (self, v) {
+            (_, Json::Null) => true,
+            (Col::Uuid, Json::String(s)) => s.parse::<Uuid>().is_ok(),
+            (Col::Text, Json::String(_)) => true,
+            (Col::Time, Json::String(s)) => DateTime::parse_from_rfc3339(s).is_ok(),
+            (Col::Int, Json::Number(n)) => n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+            (Col::BigInt, Json::Number(n)) => n.as_i64().is_some(),
+            (Col::Bool, Json::Bool(_)) => true,
+            (Col::Double, Json::Number(n)) => n.as_f64().is_some(),
+            _ => false,
+        }
+    }
+
     /// The bind value of a JSON cell (`null` stays NULL of the column's type).
     fn bind(self, v: &Json) -> Value {
         match self {

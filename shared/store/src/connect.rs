@@ -26,9 +26,39 @@ impl Store {
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
+    /// How many of the code's migrations this database has not applied.
+    pub async fn pending_migrations(&self) -> Result<usize, DbErr> {
+        Ok(hotline_migrations::Migrator::get_pending_migrations(&self.db).await?.len())
+    }
+
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.db.ping().await
     }
+
+    /// The connection pool's state, for monitoring: connections open, idle among them, and
+    /// the configured maximum. A pool that stays at its maximum with none idle makes requests
+    /// wait for a connection (`acquire_timeout`).
+    pub fn pool_stats(&self) -> PoolStats {
+        match self.backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                PoolStats { open: pool.size(), idle: pool.num_idle() as u32, max: pool.options().get_max_connections() }
+            }
+            DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                PoolStats { open: pool.size(), idle: pool.num_idle() as u32, max: pool.options().get_max_connections() }
+            }
+            _ => PoolStats::default(),
+        }
+    }
+}
+
+/// See [`Store::pool_stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Connects to `sqlite:…` (creating the file and its folder, WAL journal) or `postgres://…`.

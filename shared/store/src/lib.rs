@@ -22,10 +22,11 @@ pub mod stats;
 pub mod support;
 pub mod sweep;
 pub mod tenants;
+pub mod transfer;
 pub mod units;
 pub mod users;
 
-pub use connect::{Store, connect};
+pub use connect::{PoolStats, Store, connect};
 pub use error::{StoreError, StoreResult};
 pub use page::{Page, PageRequest};
 pub use sea_orm;

@@ -82,3 +82,27 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<out
 pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<outbox::Model>> {
     Ok(outbox::Entity::find().order_by_asc(outbox::Column::Id).all(db).await?)
 }
+
+/// The relay's backlog, for monitoring: messages waiting (and the oldest one's age), and
+/// dead letters. Both counts read the `(status, next_attempt_at)` index; the oldest pending
+/// message is found among the pending rows only, which a healthy relay keeps few.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backlog {
+    pub pending: i64,
+    pub dead: i64,
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
+pub async fn backlog(db: &impl ConnectionTrait) -> StoreResult<Backlog> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT \
+                 (SELECT COUNT(*) FROM outbox WHERE status = 'pending') AS pending, \
+                 (SELECT COUNT(*) FROM outbox WHERE status = 'dead') AS dead, \
+                 (SELECT MIN(created_at) FROM outbox WHERE status = 'pending') AS oldest";
+    let Some(row) = db.query_one_raw(Statement::from_string(backend, sql)).await? else { return Ok(Backlog::default()) };
+    Ok(Backlog {
+        pending: row.try_get::<i64>("", "pending")?,
+        dead: row.try_get::<i64>("", "dead")?,
+        oldest_pending: row.try_get::<Option<DateTime<Utc>>>("", "oldest")?,
+    })
+}

@@ -133,6 +133,19 @@ const KEY: [(&str, Col); 10] = [
     ("district", Col::Text),
 ];
 
+/// The key columns in index order (exports write rows in this order).
+pub(crate) const KEY_ORDER: &str = "level, scope, tenant_id, day, unit_id, category, contact_type, urgency, channel, district";
+pub(crate) const HANDLING_KEY_ORDER: &str =
+    "level, scope, tenant_id, day, unit_id, category, contact_type, urgency, channel, district, bucket";
+
+pub(crate) fn counter_columns() -> &'static [(&'static str, Col)] {
+    &COUNTER_COLS
+}
+
+pub(crate) fn handling_columns() -> &'static [(&'static str, Col)] {
+    &HANDLING_COLS
+}
+
 /// The key, then one column per counter.
 static COUNTER_COLS: LazyLock<Vec<(&'static str, Col)>> =
     LazyLock::new(|| KEY.iter().copied().chain(Counter::ALL.iter().map(|c| (c.as_str(), Col::BigInt))).collect());

@@ -110,6 +110,11 @@ pub async fn count(db: &impl ConnectionTrait) -> StoreResult<u64> {
     Ok(tenant::Entity::find().count(db).await?)
 }
 
+/// Every tenant, whatever its status, by code (a whole-platform export).
+pub async fn all(db: &impl ConnectionTrait) -> StoreResult<Vec<tenant::Model>> {
+    Ok(tenant::Entity::find().order_by_asc(tenant::Column::Code).all(db).await?)
+}
+
 /// Every active tenant (a city has tens, not thousands), by code.
 pub async fn all_active(db: &impl ConnectionTrait) -> StoreResult<Vec<tenant::Model>> {
     Ok(tenant::Entity::find().filter(tenant::Column::Status.eq("active")).order_by_asc(tenant::Column::Code).all(db).await?)

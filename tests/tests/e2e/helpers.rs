@@ -176,7 +176,9 @@ fn capture_logs() {
     LOGS.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let writer = buf.clone();
-        let _ = tracing_subscriber::fmt().with_env_filter("info").with_ansi(false).with_writer(move || Capture(writer.clone())).try_init();
+        // JSON, as production ships it (`log_format = json`): every line carries its spans'
+        // fields, so tests can check what a request's lines say and what they must not.
+        let _ = tracing_subscriber::fmt().json().with_env_filter("info").with_writer(move || Capture(writer.clone())).try_init();
         buf
     });
 }

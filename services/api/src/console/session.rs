@@ -228,7 +228,10 @@ impl FromRequest for Staff {
         Box::pin(async move {
             let mut ctx = Ctx::read(&req)?;
             match principal(&mut ctx, &req).await {
-                Some(p) => Ok(Staff { ctx, p }),
+                Some(p) => {
+                    crate::request_log::record_tenant(p.tenant.id.0, p.tenant.code.as_str());
+                    Ok(Staff { ctx, p })
+                }
                 None => Err(ConsoleError::SignIn { next: ctx.here.clone(), htmx: ctx.htmx }),
             }
         })

@@ -306,6 +306,7 @@ pub async fn create_request(req: HttpRequest, state: Data<AppState>, path: Path<
     let format = format_of(&path)?;
     let mut f = form(&req, &body, format, REQUEST_FIELDS)?;
     let p = integrator(&state, format, f.get("api_key")).await?;
+    crate::request_log::record_tenant(p.tenant.id.0, p.tenant.code.as_str());
     let mut attributes: Vec<(String, String)> = Vec::new();
     for (k, v) in &f {
         if let Some(rest) = k.strip_prefix("attribute[") {
@@ -335,6 +336,9 @@ pub async fn create_request(req: HttpRequest, state: Data<AppState>, path: Path<
     let account_id = input.account_id.clone();
     let key = crate::routes::cases::idempotency_key(&req);
     let c = state.core.open311_create(&p, input, key.as_deref()).await.map_err(core(format))?;
+    if let Ok(id) = c.token.parse() {
+        crate::request_log::record_case(id);
+    }
     let out = vec![CreatedDto { service_request_id: c.service_request_id, token: c.token, service_notice: c.service_notice, account_id }];
     ok(format, &out, ("service_requests", "request"))
 }

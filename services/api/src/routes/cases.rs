@@ -16,6 +16,7 @@ pub fn idempotency_key(req: &HttpRequest) -> Option<String> {
 }
 
 pub fn intake_response(result: hotline_core::cases::IntakeResult) -> HttpResponse {
+    crate::request_log::record_case(result.receipt.case_id);
     let mut res = HttpResponse::Created();
     if result.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));

@@ -216,8 +216,12 @@ impl Core {
             key: key.map(|k| (scope.to_owned(), k.to_owned(), hash.clone())),
             receipt,
         };
+        let channel = prepared.row.channel.clone();
         match self.intake_writer.write(prepared).await? {
-            Written::Stored(receipt) => Ok(IntakeResult { receipt, replayed: false }),
+            Written::Stored(receipt) => {
+                self.telemetry.intake_stored(&channel);
+                Ok(IntakeResult { receipt, replayed: false })
+            }
             // A twin in the same batch: the same answer, or the key's misuse.
             Written::Twin { receipt: Some(receipt), request_hash } => {
                 if request_hash != hash {

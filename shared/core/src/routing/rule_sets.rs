@@ -212,6 +212,7 @@ impl Core {
             Entry::by(p, "rule_set.publish", &format!("{}#{}", t.code, row.version), Outcome::Success).tenant(Some(t.id)).detail(detail);
         self.audit_on(&txn, entry).await?;
         txn.commit().await?;
+        self.telemetry.rule_set_published(&t.code);
         self.routing.install(t.id, Some(compiled));
         if let Err(e) = self.kv.publish(super::CHANNEL, &format!("rules:{}", t.id)).await {
             tracing::warn!(error = %e, "could not announce a rule-set publish; other instances keep their rules until they restart");

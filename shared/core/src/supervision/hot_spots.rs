@@ -26,7 +26,7 @@ pub const SPAN_HOURS: i64 = 24;
 pub const MIN_SCORE: f64 = 0.6;
 /// At most this many cases of a span are compared (newest first): bounds a storm's cost.
 const COMPARED: u64 = 5000;
-const WATERMARK: &str = "hot_spots";
+pub(crate) const WATERMARK: &str = "hot_spots";
 /// Each pass looks this far behind its watermark again: a case stamped before the last pass
 /// may commit after it read. Looking twice is harmless (a case joins one hot spot once).
 const OVERLAP_MINUTES: i64 = 5;

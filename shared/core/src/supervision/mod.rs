@@ -11,6 +11,9 @@ mod sweep;
 
 pub use hot_spots::{HotSpotReport, HotSpotView};
 
+/// The periodic jobs that keep a watermark: how far behind now it is, is the job's lag.
+pub(crate) const WATERMARKS: [&str; 2] = [sweep::WATERMARK, hot_spots::WATERMARK];
+
 use hotline_store::ConnectionTrait;
 use uuid::Uuid;
 

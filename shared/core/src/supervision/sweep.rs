@@ -19,7 +19,7 @@ use super::SweepReport;
 use crate::notifications::About;
 use crate::{Core, CoreResult};
 
-const WATERMARK: &str = "deadline_sweep";
+pub(crate) const WATERMARK: &str = "deadline_sweep";
 /// On the very first sweep, look back this far (older crossings are history, not news).
 const FIRST_LOOKBACK: i64 = 7;
 /// Crossings per page (and per transaction).
