@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use hotline_core::Principal;
 use hotline_core::auth::ClientInfo;
 
@@ -51,7 +51,11 @@ impl FromRequest for Auth {
                 Credential::ApiKey(key) => state.core.authenticate_api_key(key).await,
             };
             match result {
-                Ok(p) => Ok(Auth(p)),
+                Ok(p) => {
+                    // For the edge's audit of refusals and exports (audit_edge).
+                    req.extensions_mut().insert(p.clone());
+                    Ok(Auth(p))
+                }
                 Err(e) => {
                     let err = ApiError::from(e);
                     if err.status == actix_web::http::StatusCode::UNAUTHORIZED {

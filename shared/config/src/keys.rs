@@ -89,6 +89,16 @@ pub const KEYS: &[KeySpec] = &[
     key("demo", "false", "Seed the demo city (12345 and eight lines, units and one user per role) into an empty database."),
     secret("demo_password", "Password of every demo user; empty = a random one, printed once."),
     secret("bootstrap_password", "Password of the first city_admin created on an empty database; empty = a random one, printed once."),
+    key(
+        "audit_retention",
+        "183d",
+        "How long audit records are kept (at least 183d: the Cybersecurity Law asks for six months). The worker prunes older ones; the chain stays verifiable from its anchor.",
+    ),
+    key(
+        "mfa_required_roles",
+        "auto",
+        "Roles whose accounts must sign in with a TOTP second factor: a comma list of roles, none, or auto = city_admin, security_admin, tenant_admin and auditor, except with demo = true (none, so the quick start signs in with a password).",
+    ),
     key("log_level", "info", "Log filter: error, warn, info, debug, trace, or a tracing directive list."),
     key("log_format", "text", "Log output: text (for people) or json (for log shippers)."),
 ];

@@ -97,7 +97,22 @@ pub struct Settings {
     pub bootstrap_password: Option<SecretString>,
     pub log_level: String,
     pub log_format: LogFormat,
+    /// How long audit records are kept (≥ 183 days).
+    pub audit_retention: Duration,
+    /// Roles (by name) whose accounts need a second factor; `auto` already resolved.
+    pub mfa_required_roles: Vec<String>,
 }
+
+/// The shortest retention accepted: six months, as 网络安全法 art. 21 asks of network logs.
+pub const MIN_AUDIT_RETENTION: Duration = Duration::from_secs(183 * 86_400);
+
+/// The roles a second factor can be required of (the staff roles; kept in step with
+/// `hotline_domain::Role` by a test in hotline-api).
+pub const STAFF_ROLE_NAMES: &[&str] =
+    &["city_admin", "security_admin", "city_supervisor", "agent", "dispatcher", "tenant_admin", "unit_lead", "unit_handler", "auditor"];
+
+/// What `mfa_required_roles = auto` means outside the demo: the administrators and auditors.
+pub const MFA_AUTO_ROLES: &[&str] = &["city_admin", "security_admin", "tenant_admin", "auditor"];
 
 /// Environment variables with this prefix belong to the test harness, not to the service.
 const TEST_ENV_PREFIX: &str = "HOTLINE_TEST_";
@@ -255,6 +270,12 @@ impl Raw {
             return Err(self.invalid("refresh_token_ttl", "must be longer than access_token_ttl"));
         }
         let secret = |name: &'static str| self.optional(name).map(SecretString::from);
+        let demo = self.typed("demo", parse::boolean)?;
+        let audit_retention = self.typed("audit_retention", parse::duration)?;
+        if audit_retention < MIN_AUDIT_RETENTION {
+            return Err(self.invalid("audit_retention", "must be at least 183d (six months)"));
+        }
+        let mfa_required_roles = self.typed("mfa_required_roles", |v| mfa_roles(v, demo))?;
         Ok(Settings {
             bind,
             database_url,
@@ -279,11 +300,13 @@ impl Raw {
             password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
             trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
             console_secure_cookies: self.typed("console_secure_cookies", parse::boolean)?,
-            demo: self.typed("demo", parse::boolean)?,
+            demo,
             demo_password: secret("demo_password"),
             bootstrap_password: secret("bootstrap_password"),
             log_level: self.string("log_level"),
             log_format,
+            audit_retention,
+            mfa_required_roles,
         })
     }
 
@@ -312,6 +335,27 @@ impl Raw {
             keys.push(JwtKeySpec { kid: kid.to_owned(), secret: SecretString::from(secret.to_owned()) });
         }
         Ok(keys)
+    }
+}
+
+/// `auto`, `none`, or a comma list of staff roles.
+fn mfa_roles(value: &str, demo: bool) -> Result<Vec<String>, String> {
+    match value.trim() {
+        "auto" if demo => Ok(Vec::new()),
+        "auto" => Ok(MFA_AUTO_ROLES.iter().map(|r| r.to_string()).collect()),
+        "none" | "" => Ok(Vec::new()),
+        list => list
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                if STAFF_ROLE_NAMES.contains(&r) {
+                    Ok(r.to_owned())
+                } else {
+                    Err(format!("'{r}' is not a staff role (one of {}), auto or none", STAFF_ROLE_NAMES.join(", ")))
+                }
+            })
+            .collect(),
     }
 }
 
@@ -437,6 +481,26 @@ mod tests {
         let missing = dir.join("missing.toml");
         assert_eq!(Settings::load(Some(&missing), env(&[])).unwrap_err().key(), "config");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn audit_retention_keeps_six_months_at_least() {
+        assert_eq!(Settings::defaults().audit_retention, MIN_AUDIT_RETENTION);
+        assert_eq!(Settings::load(None, env(&[("HOTLINE_AUDIT_RETENTION", "365d")])).unwrap().audit_retention.as_secs(), 365 * 86_400);
+        let err = Settings::load(None, env(&[("HOTLINE_AUDIT_RETENTION", "30d")])).unwrap_err();
+        assert_eq!(err.key(), "audit_retention");
+    }
+
+    #[test]
+    fn second_factors_are_required_of_officers_except_in_the_demo() {
+        assert_eq!(Settings::defaults().mfa_required_roles, MFA_AUTO_ROLES);
+        assert!(Settings::load(None, env(&[("HOTLINE_DEMO", "true")])).unwrap().mfa_required_roles.is_empty());
+        let demo_but_asked = Settings::load(None, env(&[("HOTLINE_DEMO", "true"), ("HOTLINE_MFA_REQUIRED_ROLES", "auditor, agent")]));
+        assert_eq!(demo_but_asked.unwrap().mfa_required_roles, ["auditor", "agent"]);
+        assert!(Settings::load(None, env(&[("HOTLINE_MFA_REQUIRED_ROLES", "none")])).unwrap().mfa_required_roles.is_empty());
+        let err = Settings::load(None, env(&[("HOTLINE_MFA_REQUIRED_ROLES", "king")])).unwrap_err();
+        assert_eq!(err.key(), "mfa_required_roles");
+        assert!(err.to_string().contains("king"), "{err}");
     }
 
     #[test]

@@ -228,7 +228,11 @@ impl FromRequest for Staff {
         Box::pin(async move {
             let mut ctx = Ctx::read(&req)?;
             match principal(&mut ctx, &req).await {
-                Some(p) => Ok(Staff { ctx, p }),
+                Some(p) => {
+                    // For the edge's audit of refusals and exports (audit_edge).
+                    actix_web::HttpMessage::extensions_mut(&req).insert(p.clone());
+                    Ok(Staff { ctx, p })
+                }
                 None => Err(ConsoleError::SignIn { next: ctx.here.clone(), htmx: ctx.htmx }),
             }
         })

@@ -53,7 +53,7 @@ pub struct UserQuery {
     pub q: Option<String>,
 }
 
-fn view(code: &str, u: user::Model) -> CoreResult<UserView> {
+pub(crate) fn view(code: &str, u: user::Model) -> CoreResult<UserView> {
     let corrupt = |e: ValidationError| CoreError::Internal(format!("user {}: {e}", u.id));
     Ok(UserView {
         id: u.id,
@@ -69,7 +69,7 @@ fn view(code: &str, u: user::Model) -> CoreResult<UserView> {
     })
 }
 
-fn parse_roles(roles: &[String]) -> Result<RoleSet, ValidationError> {
+pub(crate) fn parse_roles(roles: &[String]) -> Result<RoleSet, ValidationError> {
     roles.iter().enumerate().map(|(i, r)| Role::parse(r).map_err(|e| e.at(format!("roles[{i}]")))).collect()
 }
 
@@ -78,7 +78,7 @@ fn password_ok(password: &str, username: &str) -> Result<(), ValidationError> {
 }
 
 /// Who may read a tenant's accounts.
-const USER_READERS: &[Role] = &[Role::CityAdmin, Role::CitySupervisor, Role::TenantAdmin, Role::Auditor];
+const USER_READERS: &[Role] = &[Role::CityAdmin, Role::SecurityAdmin, Role::CitySupervisor, Role::TenantAdmin, Role::Auditor];
 
 impl Core {
     async fn unit_in(&self, t: &tenant::Model, unit: &str) -> CoreResult<Uuid> {
@@ -120,6 +120,7 @@ impl Core {
         let display_name = parse_name("display_name", &input.display_name, 128)?;
         let email = input.email.as_deref().filter(|e| !e.trim().is_empty()).map(parse_email).transpose()?;
         let roles = parse_roles(&input.roles)?;
+        self.require_grant(p, &RoleSet::default(), &roles, "user.create", username.as_str()).await?;
         let unit_id = match &input.unit_id {
             Some(u) => Some(self.unit_in(&t, u).await?),
             None => None,
@@ -178,13 +179,18 @@ impl Core {
         }
         let mut roles = RoleSet::from_storage(&u.roles)?;
         if let Some(new_roles) = &input.roles {
-            roles = parse_roles(new_roles)?;
+            let new_roles = parse_roles(new_roles)?;
+            self.require_grant(p, &roles, &new_roles, "user.update", &u.username).await?;
+            roles = new_roles;
             changes.push("roles");
         }
         roles.check_for_staff(TenantKind::parse(&t.kind)?, u.unit_id.is_some())?;
         u.roles = roles.to_storage();
         if let Some(status) = &input.status {
             let status = UserStatus::parse(status)?;
+            if status == UserStatus::Disabled && u.status == "active" {
+                self.keep_an_officer(&t, &roles, u.id).await?;
+            }
             end_sessions |= status == UserStatus::Disabled;
             u.status = status.as_str().to_owned();
             changes.push("status");
