@@ -160,15 +160,25 @@ impl KeySet {
         encode(&header, &claims, key).expect("HMAC signing of serialisable claims cannot fail")
     }
 
-    pub fn verify_challenge(&self, token: &str) -> Result<ChallengeClaims, TokenError> {
-        self.decode_for(token, &self.challenge_audience())
+    /// Verifies a challenge at `now`: its times are checked against the caller's clock (the
+    /// challenge lives minutes, and the second step is tested by moving an injected clock).
+    pub fn verify_challenge(&self, token: &str, now: DateTime<Utc>) -> Result<ChallengeClaims, TokenError> {
+        let claims: ChallengeClaims = self.decode_for(token, &self.challenge_audience(), false)?;
+        let now = now.timestamp();
+        if claims.exp + (LEEWAY_SECS as i64) <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf > now + LEEWAY_SECS as i64 {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(claims)
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        self.decode_for(token, &self.audience)
+        self.decode_for(token, &self.audience, true)
     }
 
-    fn decode_for<T: serde::de::DeserializeOwned>(&self, token: &str, audience: &str) -> Result<T, TokenError> {
+    fn decode_for<T: serde::de::DeserializeOwned>(&self, token: &str, audience: &str, check_times: bool) -> Result<T, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != ALGORITHM {
             return Err(TokenError::WrongAlgorithm);
@@ -177,7 +187,8 @@ impl KeySet {
         let (_, key) = self.keys.get(&kid).ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(ALGORITHM);
         validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
+        validation.validate_nbf = check_times;
+        validation.validate_exp = check_times;
         validation.set_audience(&[audience]);
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
@@ -290,13 +301,15 @@ mod tests {
         let k = keys();
         let (u, t) = (Uuid::now_v7(), Uuid::now_v7());
         let challenge = k.issue_challenge(u, t, "verify", Utc::now(), Duration::from_secs(300));
-        let c = k.verify_challenge(&challenge).unwrap();
+        let c = k.verify_challenge(&challenge, Utc::now()).unwrap();
         assert_eq!((c.sub, c.tid, c.purpose.as_str()), (u, t, "verify"));
         assert!(k.verify(&challenge).is_err(), "a challenge is no access token");
         let access = k.issue(u, t, Uuid::now_v7(), Utc::now());
-        assert!(k.verify_challenge(&access).is_err(), "an access token is no challenge");
-        let old = k.issue_challenge(u, t, "verify", Utc::now() - chrono::TimeDelta::seconds(400), Duration::from_secs(300));
-        assert_eq!(k.verify_challenge(&old).unwrap_err(), TokenError::Expired);
+        assert!(k.verify_challenge(&access, Utc::now()).is_err(), "an access token is no challenge");
+        let then = Utc::now() - chrono::TimeDelta::seconds(400);
+        let old = k.issue_challenge(u, t, "verify", then, Duration::from_secs(300));
+        assert_eq!(k.verify_challenge(&old, Utc::now()).unwrap_err(), TokenError::Expired);
+        assert!(k.verify_challenge(&old, then).is_ok(), "times are the caller's clock");
     }
 
     #[test]

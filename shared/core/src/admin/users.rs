@@ -120,12 +120,12 @@ impl Core {
         let display_name = parse_name("display_name", &input.display_name, 128)?;
         let email = input.email.as_deref().filter(|e| !e.trim().is_empty()).map(parse_email).transpose()?;
         let roles = parse_roles(&input.roles)?;
-        self.require_grant(p, &RoleSet::default(), &roles, "user.create", username.as_str()).await?;
         let unit_id = match &input.unit_id {
             Some(u) => Some(self.unit_in(&t, u).await?),
             None => None,
         };
         roles.check_for_staff(TenantKind::parse(&t.kind)?, unit_id.is_some())?;
+        self.require_grant(p, &RoleSet::default(), &roles, "user.create", username.as_str()).await?;
         password_ok(&input.password, username.as_str())?;
         if users::find_by_username(&self.store.db, username.as_str()).await?.is_some() {
             return Err(CoreError::conflict("username_taken", format!("the user name {} is taken", username.as_str())));
@@ -177,14 +177,14 @@ impl Core {
             };
             changes.push("unit_id");
         }
-        let mut roles = RoleSet::from_storage(&u.roles)?;
+        let before = RoleSet::from_storage(&u.roles)?;
+        let mut roles = before.clone();
         if let Some(new_roles) = &input.roles {
-            let new_roles = parse_roles(new_roles)?;
-            self.require_grant(p, &roles, &new_roles, "user.update", &u.username).await?;
-            roles = new_roles;
+            roles = parse_roles(new_roles)?;
             changes.push("roles");
         }
         roles.check_for_staff(TenantKind::parse(&t.kind)?, u.unit_id.is_some())?;
+        self.require_grant(p, &before, &roles, "user.update", &u.username).await?;
         u.roles = roles.to_storage();
         if let Some(status) = &input.status {
             let status = UserStatus::parse(status)?;
