@@ -5,6 +5,7 @@
 mod admin;
 mod audit_chain;
 mod audit_chain_kit;
+mod audit_export;
 mod auth;
 mod case_intake;
 mod case_kit;
