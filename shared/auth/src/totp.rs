@@ -274,7 +274,10 @@ mod tests {
     fn the_uri_names_issuer_and_account() {
         let s = TotpSecret::from_bytes(b"foobar");
         let uri = s.otpauth_uri("Hotline 12345", "city_admin");
-        assert_eq!(uri, "otpauth://totp/Hotline%2012345:city_admin?secret=MZXW6YTBOI&issuer=Hotline%2012345&algorithm=SHA1&digits=6&period=30");
+        assert_eq!(
+            uri,
+            "otpauth://totp/Hotline%2012345:city_admin?secret=MZXW6YTBOI&issuer=Hotline%2012345&algorithm=SHA1&digits=6&period=30"
+        );
         assert!(s.otpauth_uri("热线", "a").starts_with("otpauth://totp/%E7%83%AD%E7%BA%BF:a?"));
     }
 

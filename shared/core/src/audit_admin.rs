@@ -76,13 +76,8 @@ impl Core {
 
     async fn walk_chain(&self) -> CoreResult<ChainReport> {
         let head = self.chain_head().await?;
-        let mut report = ChainReport {
-            records: 0,
-            anchor_seq: head.anchor_seq,
-            head_seq: head.seq,
-            head_hash: head.head_hash.clone(),
-            problem: None,
-        };
+        let mut report =
+            ChainReport { records: 0, anchor_seq: head.anchor_seq, head_seq: head.seq, head_hash: head.head_hash.clone(), problem: None };
         let mut walk = ChainWalk::from_anchor(head.anchor_seq, &head.anchor_prev_hash);
         let mut after = i64::MIN;
         'pages: loop {

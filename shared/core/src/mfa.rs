@@ -162,7 +162,10 @@ impl Core {
 
     async fn start_enrolment(&self, user: &user::Model, actor: Entry) -> CoreResult<Enrolment> {
         if mfa::find(&self.store.db, user.id).await?.is_some_and(|m| m.status == "active") {
-            return Err(CoreError::conflict("mfa_already_enabled", "a second factor is set up already; the security administrator resets it"));
+            return Err(CoreError::conflict(
+                "mfa_already_enabled",
+                "a second factor is set up already; the security administrator resets it",
+            ));
         }
         let secret = TotpSecret::generate();
         let row = user_mfa::Model {
@@ -232,7 +235,8 @@ impl Core {
     }
 
     async fn user_entry(&self, user: &user::Model, action: &str, client: &ClientInfo) -> Entry {
-        let mut e = Entry::anonymous(action, Outcome::Success).tenant(Some(user.tenant_id)).ip(Some(&client.ip)).duty(self.duty_of(user).await);
+        let mut e =
+            Entry::anonymous(action, Outcome::Success).tenant(Some(user.tenant_id)).ip(Some(&client.ip)).duty(self.duty_of(user).await);
         e.actor_kind = "user";
         e.actor_id = Some(user.id);
         e.actor_name = Some(user.username.clone());

@@ -138,7 +138,10 @@ impl RoleSet {
             return Err(ValidationError::new(
                 "roles",
                 "separation_of_duties",
-                format!("one account holds at most one of city_admin, security_admin, tenant_admin, auditor (三员分立); got {}", held.join(", ")),
+                format!(
+                    "one account holds at most one of city_admin, security_admin, tenant_admin, auditor (三员分立); got {}",
+                    held.join(", ")
+                ),
             ));
         }
         Ok(())

@@ -11,7 +11,8 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::audit_chain::{ChainRecord, GENESIS};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -123,7 +124,8 @@ pub async fn seal_legacy<C: ConnectionTrait + TransactionTrait>(db: &C, at: Date
         txn.rollback().await?;
         return Ok(0);
     }
-    let legacy = audit_event::Entity::find().filter(audit_event::Column::Seq.is_null()).order_by_asc(audit_event::Column::Id).all(&txn).await?;
+    let legacy =
+        audit_event::Entity::find().filter(audit_event::Column::Seq.is_null()).order_by_asc(audit_event::Column::Id).all(&txn).await?;
     let (mut seq, mut prev) = (head.seq, head.head_hash.clone());
     for row in &legacy {
         seq += 1;

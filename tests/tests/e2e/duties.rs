@@ -25,7 +25,12 @@ fn work(user: &str) -> Vec<(&'static str, Method, String, Option<Value>)> {
     let mfa = format!("/api/v1/tenants/12319/users/{user}/mfa");
     let patch = format!("/api/v1/tenants/12319/users/{user}");
     vec![
-        ("system", Method::POST, "/api/v1/tenants".into(), Some(json!({"code": "12342", "name": "营商环境热线", "merge_mode": "parallel"}))),
+        (
+            "system",
+            Method::POST,
+            "/api/v1/tenants".into(),
+            Some(json!({"code": "12342", "name": "营商环境热线", "merge_mode": "parallel"})),
+        ),
         ("system", Method::POST, "/api/v1/tenants/12319/units".into(), Some(json!({"name": "新设单位", "kind": "other"}))),
         (
             "system",
@@ -123,9 +128,8 @@ async fn privileged_roles_are_granted_by_the_security_administrator_one_per_acco
     let (status, body) =
         app.call(Method::PUT, &format!("/api/v1/tenants/12345/users/{auditor}/roles"), &security, Some(json!({"roles": ["agent"]}))).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("last_officer")));
-    let (status, body) = app
-        .call(Method::PATCH, &format!("/api/v1/tenants/12345/users/{auditor}"), &city, Some(json!({"status": "disabled"})))
-        .await;
+    let (status, body) =
+        app.call(Method::PATCH, &format!("/api/v1/tenants/12345/users/{auditor}"), &city, Some(json!({"status": "disabled"}))).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("last_officer")));
     // A security administrator is a platform officer only.
     let (status, body) = app.call(Method::PUT, &roles, &security, Some(json!({"roles": ["security_admin"]}))).await;

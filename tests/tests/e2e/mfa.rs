@@ -108,7 +108,10 @@ async fn wrong_codes_are_throttled_and_audited() {
     for _ in 0..5 {
         assert_eq!(verify(&app, &challenge, json!({"code": "999999"})).await.0, StatusCode::UNAUTHORIZED);
     }
-    let res = app.client.post(app.url("/api/v1/auth/mfa/verify")).json(&json!({"mfa_token": challenge["mfa_token"], "code": code(&secret, &app, 1)}));
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/mfa/verify"))
+        .json(&json!({"mfa_token": challenge["mfa_token"], "code": code(&secret, &app, 1)}));
     let res = res.send().await.unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "even the right code waits");
     assert!(res.headers().get("retry-after").is_some());
@@ -168,7 +171,8 @@ async fn the_security_administrator_resets_a_lost_factor() {
     let security = app.token("security_admin").await;
     let id = app.first_id("/api/v1/tenants/12345/users?q=agent", &security).await;
     let path = format!("/api/v1/tenants/12345/users/{id}/mfa");
-    for (name, token) in [("city_admin", app.token("city_admin").await), ("auditor", app.token("auditor").await), ("agent", agent.clone())] {
+    for (name, token) in [("city_admin", app.token("city_admin").await), ("auditor", app.token("auditor").await), ("agent", agent.clone())]
+    {
         assert_eq!(app.call(Method::DELETE, &path, &token, None).await.0, StatusCode::FORBIDDEN, "{name}");
     }
     let other_line = app.token("admin_12315").await;

@@ -169,8 +169,22 @@ fn instant(field: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, Ap
 }
 
 const EXPORT_HEADER: [&str; 16] = [
-    "seq", "id", "at", "actor_kind", "actor_id", "actor_name", "actor_duty", "tenant_id", "action", "target", "outcome", "detail", "ip",
-    "prev_hash", "hash", "chain",
+    "seq",
+    "id",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "actor_duty",
+    "tenant_id",
+    "action",
+    "target",
+    "outcome",
+    "detail",
+    "ip",
+    "prev_hash",
+    "hash",
+    "chain",
 ];
 
 fn csv_row(e: &audit_event::Model) -> Vec<String> {
@@ -229,7 +243,10 @@ pub async fn export_audit_events(auth: Auth, state: web::Data<AppState>, q: web:
     }
     let mut body = String::new();
     for r in rows {
-        body.push_str(&serde_json::to_string(&AuditEventResponse::from(r)).map_err(|e| ApiError::from(hotline_core::CoreError::Internal(e.to_string())))?);
+        body.push_str(
+            &serde_json::to_string(&AuditEventResponse::from(r))
+                .map_err(|e| ApiError::from(hotline_core::CoreError::Internal(e.to_string())))?,
+        );
         body.push('\n');
     }
     Ok(HttpResponse::Ok()

@@ -132,7 +132,11 @@ pub async fn verify_mfa(req: HttpRequest, state: web::Data<AppState>, body: web:
     )
 )]
 #[post("/auth/mfa/enrol")]
-pub async fn enrol_mfa_at_sign_in(req: HttpRequest, state: web::Data<AppState>, body: web::Json<MfaEnrolRequest>) -> ApiResult<HttpResponse> {
+pub async fn enrol_mfa_at_sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<MfaEnrolRequest>,
+) -> ApiResult<HttpResponse> {
     let client = client_info(&req, state.settings.trust_proxy_headers);
     Ok(no_store(MfaEnrolmentResponse::from(state.core.enrol_with_challenge(&body.mfa_token, &client).await?)))
 }

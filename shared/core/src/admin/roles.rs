@@ -32,7 +32,14 @@ fn names(roles: &RoleSet) -> String {
 impl Core {
     /// A change from `before` to `after` that grants or removes a privileged role is the
     /// security administrator's; everyone else may only change everyday roles.
-    pub(crate) async fn require_grant(&self, p: &Principal, before: &RoleSet, after: &RoleSet, action: &str, target: &str) -> CoreResult<()> {
+    pub(crate) async fn require_grant(
+        &self,
+        p: &Principal,
+        before: &RoleSet,
+        after: &RoleSet,
+        action: &str,
+        target: &str,
+    ) -> CoreResult<()> {
         let changed = before.privileged_changes(after);
         if changed.is_empty() || p.has(Role::SecurityAdmin) && p.on_platform() {
             return Ok(());
@@ -53,7 +60,9 @@ impl Core {
             return Ok(());
         }
         for role in [Role::CityAdmin, Role::SecurityAdmin, Role::Auditor] {
-            if roles.contains(role) && users::count_active_with_role(&self.store.db, t.id, &RoleSet::storage_pattern(role), user).await? == 0 {
+            if roles.contains(role)
+                && users::count_active_with_role(&self.store.db, t.id, &RoleSet::storage_pattern(role), user).await? == 0
+            {
                 return Err(CoreError::conflict("last_officer", format!("this is the last active {role}; appoint another one first")));
             }
         }

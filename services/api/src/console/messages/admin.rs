@@ -286,6 +286,14 @@ pub const ADMIN: &[super::Entry] = &[
         "授予或取消管理员、审计管理员等特权角色须由安全管理员办理（三员分立）。",
         "Granting or removing a privileged role (administrators, auditors) is the security administrator's work.",
     ),
-    ("err.separation_of_duties", "一个账号至多担任系统管理员、安全管理员、热线管理员、审计管理员之一。", "An account holds at most one administrator or auditor role."),
-    ("err.last_officer", "这是最后一位在岗的该类管理员，请先任命另一位。", "This is the last active officer of that kind; appoint another first."),
+    (
+        "err.separation_of_duties",
+        "一个账号至多担任系统管理员、安全管理员、热线管理员、审计管理员之一。",
+        "An account holds at most one administrator or auditor role.",
+    ),
+    (
+        "err.last_officer",
+        "这是最后一位在岗的该类管理员，请先任命另一位。",
+        "This is the last active officer of that kind; appoint another first.",
+    ),
 ];

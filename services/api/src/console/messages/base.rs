@@ -28,7 +28,11 @@ pub const BASE: &[(&str, &str, &str)] = &[
     ("field.username", "用户名", "User name"),
     ("field.password", "密码", "Password"),
     ("field.code", "动态验证码", "Authenticator code"),
-    ("login.mfa_hint", "请输入身份验证器应用中的6位动态码（或一个恢复码）。", "Enter the 6-digit code of your authenticator app (or a recovery code)."),
+    (
+        "login.mfa_hint",
+        "请输入身份验证器应用中的6位动态码（或一个恢复码）。",
+        "Enter the 6-digit code of your authenticator app (or a recovery code).",
+    ),
     (
         "login.mfa_enrol_first",
         "此账号须先设置第二因素（动态验证码）：请通过接口 POST /api/v1/auth/mfa/enrol 完成设置后再登录。",
@@ -36,7 +40,11 @@ pub const BASE: &[(&str, &str, &str)] = &[
     ),
     ("err.invalid_mfa_code", "验证码错误、已过期或已使用。", "The code is wrong, expired or already used."),
     ("err.invalid_mfa_token", "登录已失效，请重新输入用户名和密码。", "The sign-in expired; enter your user name and password again."),
-    ("err.mfa_token_expired", "登录已超时，请重新输入用户名和密码。", "The sign-in took too long; enter your user name and password again."),
+    (
+        "err.mfa_token_expired",
+        "登录已超时，请重新输入用户名和密码。",
+        "The sign-in took too long; enter your user name and password again.",
+    ),
     ("err.title", "无法完成操作", "Could not do that"),
     ("err.back", "返回首页", "Back to the console"),
     ("err.refused", "请求未通过", "Refused"),
