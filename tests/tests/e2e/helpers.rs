@@ -278,6 +278,16 @@ impl TestApp {
     }
 }
 
+/// The roles only the security administrator grants (三员分立).
+pub const PRIVILEGED: [&str; 4] = ["city_admin", "security_admin", "tenant_admin", "auditor"];
+
+/// The roles an account is created with before privileged ones are granted: its everyday
+/// roles, or `dispatcher` (which fits any tenant without a unit).
+pub fn everyday_roles<'a>(roles: &[&'a str]) -> Vec<&'a str> {
+    let everyday: Vec<&str> = roles.iter().copied().filter(|r| !PRIVILEGED.contains(r)).collect();
+    if everyday.is_empty() { vec!["dispatcher"] } else { everyday }
+}
+
 impl TestApp {
     /// The security administrator sets the roles of `username` in `code` (三员分立: privileged
     /// roles are granted by `security_admin` only). Returns the account as answered.
