@@ -189,3 +189,26 @@ async fn the_security_administrator_resets_a_lost_factor() {
     assert!(items.iter().any(|e| e["outcome"] == "success" && e["actor_duty"] == "security" && e["target"] == "agent"), "{body}");
     assert!(items.iter().any(|e| e["outcome"] == "denied" && e["actor_name"] == "city_admin"), "{body}");
 }
+
+#[tokio::test]
+async fn the_console_asks_for_the_code_after_the_password() {
+    let app = app_with(&[("HOTLINE_MFA_REQUIRED_ROLES", "auditor")]).await;
+    let token = app.token("dispatcher").await;
+    let (secret, _) = enrol(&app, &token).await;
+    let mut c = crate::console_kit::Console::visit(&app).await;
+    let res = c.post("/console/login", &[("username", "dispatcher"), ("password", DEMO_PASSWORD), ("next", "/console")]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.redirect().is_none() && res.body.contains("name=\"code\""), "the code form: {}", res.body);
+    let challenge = res.body.split("name=\"mfa_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let res = c.post("/console/login/mfa", &[("mfa_token", &challenge), ("code", "000000"), ("next", "/console")]).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.body.contains("验证码错误") && res.body.contains("name=\"code\""), "{}", res.body);
+    let next = code(&secret, &app, 1);
+    let res = c.post("/console/login/mfa", &[("mfa_token", &challenge), ("code", &next), ("next", "/console")]).await;
+    assert_eq!(res.redirect(), Some("/console"), "{}", res.body);
+    assert_eq!(c.get("/console").await.status, StatusCode::OK, "signed in");
+    // An account that must enrol first is told how, and not signed in.
+    let mut c = crate::console_kit::Console::visit(&app).await;
+    let res = c.post("/console/login", &[("username", "auditor"), ("password", DEMO_PASSWORD), ("next", "/console")]).await;
+    assert!(res.redirect().is_none() && res.body.contains("/api/v1/auth/mfa/enrol"), "{}", res.body);
+}
