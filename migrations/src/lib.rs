@@ -37,6 +37,14 @@ mod m20261123_000030_create_hot_spots;
 mod m20261123_000031_create_knowledge_base;
 mod m20261123_000032_add_answered_from_knowledge;
 mod m20261206_000033_index_cases_created_by;
+mod m20261206_000040_add_audit_events_seq;
+mod m20261206_000041_add_audit_events_prev_hash;
+mod m20261206_000042_add_audit_events_hash;
+mod m20261206_000043_add_audit_events_actor_duty;
+mod m20261206_000044_index_audit_events_seq;
+mod m20261206_000045_create_audit_chain;
+mod m20261206_000046_create_user_mfa;
+mod m20261206_000047_create_mfa_recovery_codes;
 
 pub struct Migrator;
 
@@ -77,6 +85,14 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000031_create_knowledge_base::Migration),
             Box::new(m20261123_000032_add_answered_from_knowledge::Migration),
             Box::new(m20261206_000033_index_cases_created_by::Migration),
+            Box::new(m20261206_000040_add_audit_events_seq::Migration),
+            Box::new(m20261206_000041_add_audit_events_prev_hash::Migration),
+            Box::new(m20261206_000042_add_audit_events_hash::Migration),
+            Box::new(m20261206_000043_add_audit_events_actor_duty::Migration),
+            Box::new(m20261206_000044_index_audit_events_seq::Migration),
+            Box::new(m20261206_000045_create_audit_chain::Migration),
+            Box::new(m20261206_000046_create_user_mfa::Migration),
+            Box::new(m20261206_000047_create_mfa_recovery_codes::Migration),
         ]
     }
 }

@@ -182,8 +182,8 @@ def token(base: str, user: str) -> str:
 
 
 def api_key(base: str, tenant: str = "12345") -> str:
-    """A new integrator key of `tenant` (made by the city admin)."""
-    status, body = call(base, "POST", f"/api/v1/tenants/{tenant}/api-keys", token(base, "city_admin"), {"name": f"load {secrets.token_hex(3)}"})
+    """A new integrator key of `tenant` (made by the security administrator: 三员分立)."""
+    status, body = call(base, "POST", f"/api/v1/tenants/{tenant}/api-keys", token(base, "security_admin"), {"name": f"load {secrets.token_hex(3)}"})
     assert status == 201, body
     return body["secret"]
 

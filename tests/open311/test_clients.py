@@ -425,9 +425,10 @@ def t_schemas(state: State):
        "date-time format is not checked (rfc3339-validator missing?)")
 
 
-@test("an integrator API key: city_admin signs in and creates one for 12345")
+@test("an integrator API key: security_admin signs in and creates one for 12345")
 def t_api_key(state: State):
-    r = requests.post(f"{state.base}/api/v1/auth/login", json={"username": "city_admin", "password": state.password},
+    # Integrator keys are the security administrator's to hand out (三员分立).
+    r = requests.post(f"{state.base}/api/v1/auth/login", json={"username": "security_admin", "password": state.password},
                       timeout=20)
     eq(r.status_code, 200, f"login status ({r.text[:200]})")
     token = r.json()["access_token"]

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use hotline_core::Principal;
 use hotline_core::auth::ClientInfo;
 
@@ -53,6 +53,8 @@ impl FromRequest for Auth {
             match result {
                 Ok(p) => {
                     crate::request_log::record_tenant(p.tenant.id.0, p.tenant.code.as_str());
+                    // For the edge's audit of refusals and exports (audit_edge).
+                    req.extensions_mut().insert(p.clone());
                     Ok(Auth(p))
                 }
                 Err(e) => {

@@ -1,5 +1,6 @@
 //! hotline-api: the HTTP edge of the Hotline platform.
 
+mod audit_edge;
 mod console;
 mod csv;
 pub mod error;

@@ -62,6 +62,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         source_pii_key_file: Option<PathBuf>,
     },
+    /// Verify the audit log's hash chain: reports the first changed, inserted or deleted
+    /// record and exits with 1; exits with 0 when the chain is intact.
+    AuditVerify {
+        /// A head recorded earlier outside the database, as SEQ:HASH (printed by every run):
+        /// the record at SEQ must still carry HASH.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<String>,
+    },
     /// Learned routing suggestions.
     Suggest {
         #[command(subcommand)]
@@ -95,6 +103,17 @@ enum SuggestCommand {
         #[arg(long, default_value_t = 311)]
         seed: u64,
     },
+}
+
+/// `SEQ:HASH` as printed by `audit-verify`.
+fn parse_expectation(s: &str) -> Result<(i64, String), String> {
+    let (seq, hash) = s.split_once(':').ok_or("expected SEQ:HASH")?;
+    let seq = seq.trim().parse::<i64>().map_err(|_| format!("'{seq}' is not a record number"))?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err("HASH must be 64 hexadecimal digits".into());
+    }
+    Ok((seq, hash))
 }
 
 fn load(cli: &Cli) -> anyhow::Result<Settings> {
@@ -214,6 +233,39 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Import { ref file, ref source_pii_key_file }) => {
             let done = hotline_api::transfer_cli::import(&settings, file.as_deref(), source_pii_key_file.as_deref()).await;
             transfer_outcome("imported", done)
+        }
+        Some(Command::AuditVerify { ref expect }) => {
+            let expected = match expect.as_deref().map(parse_expectation).transpose() {
+                Ok(e) => e,
+                Err(msg) => {
+                    eprintln!("hotline-api: --expect: {msg}");
+                    std::process::exit(2);
+                }
+            };
+            let core = hotline_api::build_core(&settings, std::sync::Arc::new(hotline_domain::SystemClock)).await?;
+            let report = core.verify_audit_chain().await?;
+            if let Some(problem) = &report.problem {
+                println!("audit chain BROKEN: {problem}");
+                std::process::exit(1);
+            }
+            if let Some((seq, hash)) = expected {
+                match core.audit_hash_at(seq).await? {
+                    Some(stored) if stored == hash => println!("record #{seq} carries the expected hash"),
+                    Some(_) => {
+                        println!("audit chain BROKEN: record #{seq} does not carry the expected hash: the chain was rewritten");
+                        std::process::exit(1);
+                    }
+                    None => {
+                        println!("audit chain BROKEN: record #{seq} is not in the chain (pruned, or deleted)");
+                        std::process::exit(1);
+                    }
+                }
+            }
+            println!(
+                "audit chain intact: {} records (#{}..#{}); head {}:{}",
+                report.records, report.anchor_seq, report.head_seq, report.head_seq, report.head_hash
+            );
+            Ok(())
         }
         Some(Command::Migrate) => {
             let store = hotline_store::connect(&settings.database_url, 2).await.context("cannot connect to the database")?;

@@ -102,7 +102,14 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         KeySet::new(pairs, &active, &settings.jwt_issuer, &settings.jwt_audience, settings.access_token_ttl)
     };
     let pii = pii_cipher(settings, &store, clock.now()).await?;
-    Ok(Core {
+    let mfa_required_roles = settings
+        .mfa_required_roles
+        .iter()
+        .map(|r| hotline_domain::Role::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+        .context("mfa_required_roles")?;
+    let core = Core {
+        security: hotline_core::SecurityPolicy { mfa_required_roles, audit_retention: settings.audit_retention },
         pii: Arc::new(pii),
         public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
         suggestions: Default::default(),
@@ -121,7 +128,13 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         keys: Arc::new(keys),
         clock,
         refresh_ttl: settings.refresh_token_ttl,
-    })
+    };
+    // The audit chain's head, and places for records written before it existed (once).
+    let sealed = core.prepare_audit_chain().await.context("cannot prepare the audit chain")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "audit records from before the hash chain were given their places");
+    }
+    Ok(core)
 }
 
 /// The cipher of callers' personal data: from `pii_key`, or (embedded profile only; the
@@ -157,10 +170,12 @@ async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<()> {
     let demo_password = settings.demo.then(|| configured_demo.clone().unwrap_or_else(hotline_core::bootstrap::random_password));
     let bootstrap_password = settings.bootstrap_password.as_ref().map(|s| s.expose_secret().to_owned()).or_else(|| demo_password.clone());
     let report = core.bootstrap(bootstrap_password.as_deref()).await?;
-    if let Some(pw) = &report.generated_password {
-        println!(
-            "\n  First start: created user `city_admin` with password: {pw}\n  (shown once; set HOTLINE_BOOTSTRAP_PASSWORD to choose it)\n"
-        );
+    for (username, generated) in &report.created {
+        if let Some(pw) = generated {
+            println!(
+                "\n  First start: created user `{username}` with password: {pw}\n  (shown once; set HOTLINE_BOOTSTRAP_PASSWORD to choose it)\n"
+            );
+        }
     }
     if let Some(password) = demo_password {
         if core.seed_demo(&password).await? {
@@ -244,6 +259,7 @@ fn app(
                 .add(("X-Frame-Options", "DENY"))
                 .add(("Referrer-Policy", "no-referrer")),
         )
+        .wrap(actix_web::middleware::from_fn(crate::audit_edge::audit_edge))
         .wrap(Compress::default())
         .wrap(actix_web::middleware::from_fn(crate::request_log::log_request))
 }

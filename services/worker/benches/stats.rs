@@ -149,8 +149,10 @@ async fn run(url: &str, opts: &Options, fresh: bool) -> anyhow::Result<()> {
 
     // Seeding takes long: the clock moves on, so the access token is not born expired.
     clock.set(Utc::now());
-    let login =
-        core.login("city_supervisor", PASSWORD, &hotline_core::auth::ClientInfo { ip: "127.0.0.1".into(), user_agent: None }).await?;
+    let client = hotline_core::auth::ClientInfo { ip: "127.0.0.1".into(), user_agent: None };
+    let hotline_core::auth::LoginOutcome::Signed(login) = core.login("city_supervisor", PASSWORD, &client).await? else {
+        anyhow::bail!("city_supervisor needs no second factor here");
+    };
     let p = core.authenticate_token(&login.access_token).await?;
     let month = (Some(month.0.to_string()), Some(month.1.to_string()));
     let year = (Some(year.0.to_string()), Some(year.1.to_string()));

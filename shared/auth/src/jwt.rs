@@ -29,6 +29,22 @@ pub struct AccessClaims {
     pub jti: Uuid,
 }
 
+/// The claims of a second-factor challenge: the password was right, the code is still owed.
+/// Its audience is the access tokens' with `#mfa` appended, so it never passes as one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeClaims {
+    pub sub: Uuid,
+    pub tid: Uuid,
+    /// `verify` (enter a code) or `enrol` (set up the second factor first).
+    pub purpose: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     #[error("the token is malformed")]
@@ -120,7 +136,49 @@ impl KeySet {
         encode(&header, claims, key).expect("HMAC signing of serialisable claims cannot fail")
     }
 
+    fn challenge_audience(&self) -> String {
+        format!("{}#mfa", self.audience)
+    }
+
+    /// Signs a second-factor challenge for `user`, valid for `ttl` from `now`.
+    pub fn issue_challenge(&self, user: Uuid, tenant: Uuid, purpose: &str, now: DateTime<Utc>, ttl: Duration) -> String {
+        let iat = now.timestamp();
+        let claims = ChallengeClaims {
+            sub: user,
+            tid: tenant,
+            purpose: purpose.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.challenge_audience(),
+            iat,
+            nbf: iat,
+            exp: iat + ttl.as_secs() as i64,
+            jti: Uuid::now_v7(),
+        };
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(self.active.clone());
+        let (key, _) = &self.keys[&self.active];
+        encode(&header, &claims, key).expect("HMAC signing of serialisable claims cannot fail")
+    }
+
+    /// Verifies a challenge at `now`: its times are checked against the caller's clock (the
+    /// challenge lives minutes, and the second step is tested by moving an injected clock).
+    pub fn verify_challenge(&self, token: &str, now: DateTime<Utc>) -> Result<ChallengeClaims, TokenError> {
+        let claims: ChallengeClaims = self.decode_for(token, &self.challenge_audience(), false)?;
+        let now = now.timestamp();
+        if claims.exp + (LEEWAY_SECS as i64) <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf > now + LEEWAY_SECS as i64 {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(claims)
+    }
+
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        self.decode_for(token, &self.audience, true)
+    }
+
+    fn decode_for<T: serde::de::DeserializeOwned>(&self, token: &str, audience: &str, check_times: bool) -> Result<T, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != ALGORITHM {
             return Err(TokenError::WrongAlgorithm);
@@ -129,11 +187,12 @@ impl KeySet {
         let (_, key) = self.keys.get(&kid).ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(ALGORITHM);
         validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        validation.set_audience(&[&self.audience]);
+        validation.validate_nbf = check_times;
+        validation.validate_exp = check_times;
+        validation.set_audience(&[audience]);
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
-        decode::<AccessClaims>(token, key, &validation).map(|d| d.claims).map_err(|e| {
+        decode::<T>(token, key, &validation).map(|d| d.claims).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
                 K::ExpiredSignature => TokenError::Expired,
@@ -235,6 +294,22 @@ mod tests {
         );
         assert!(rotated.verify(&token).is_ok());
         assert!(old.verify(&rotated.sign(&claims(0))).is_err());
+    }
+
+    #[test]
+    fn challenges_and_access_tokens_are_not_interchangeable() {
+        let k = keys();
+        let (u, t) = (Uuid::now_v7(), Uuid::now_v7());
+        let challenge = k.issue_challenge(u, t, "verify", Utc::now(), Duration::from_secs(300));
+        let c = k.verify_challenge(&challenge, Utc::now()).unwrap();
+        assert_eq!((c.sub, c.tid, c.purpose.as_str()), (u, t, "verify"));
+        assert!(k.verify(&challenge).is_err(), "a challenge is no access token");
+        let access = k.issue(u, t, Uuid::now_v7(), Utc::now());
+        assert!(k.verify_challenge(&access, Utc::now()).is_err(), "an access token is no challenge");
+        let then = Utc::now() - chrono::TimeDelta::seconds(400);
+        let old = k.issue_challenge(u, t, "verify", then, Duration::from_secs(300));
+        assert_eq!(k.verify_challenge(&old, Utc::now()).unwrap_err(), TokenError::Expired);
+        assert!(k.verify_challenge(&old, then).is_ok(), "times are the caller's clock");
     }
 
     #[test]

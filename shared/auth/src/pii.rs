@@ -2,7 +2,7 @@
 //! a random nonce per value) beside a keyed hash (HMAC-SHA-256) that finds a caller's earlier
 //! contacts without decrypting anything. Both keys derive from one configured secret.
 
-use aes_gcm::aead::{Aead, KeyInit, OsRng};
+use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -55,13 +55,31 @@ impl PiiCipher {
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, PiiError> {
+        self.decrypt_bound(stored, b"")
+    }
+
+    /// Encrypts `plain` bound to `context` (authenticated, not stored): the value decrypts only
+    /// with the same context, so a ciphertext copied into another row (e.g. one's own second
+    /// factor into an administrator's account) is useless there.
+    pub fn encrypt_bound(&self, plain: &str, context: &[u8]) -> String {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ct = self
+            .cipher
+            .encrypt(&nonce, Payload { msg: plain.as_bytes(), aad: context })
+            .expect("AES-GCM encryption of a bounded value cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        STANDARD_NO_PAD.encode(out)
+    }
+
+    pub fn decrypt_bound(&self, stored: &str, context: &[u8]) -> Result<String, PiiError> {
         let bytes = STANDARD_NO_PAD.decode(stored).map_err(|_| PiiError::Undecryptable)?;
         if bytes.len() < 12 {
             return Err(PiiError::Undecryptable);
         }
         let (nonce, ct) = bytes.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| PiiError::Undecryptable)?;
-        let plain = self.cipher.decrypt(&Nonce::from(nonce), ct).map_err(|_| PiiError::Undecryptable)?;
+        let plain = self.cipher.decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: context }).map_err(|_| PiiError::Undecryptable)?;
         String::from_utf8(plain).map_err(|_| PiiError::Undecryptable)
     }
 
@@ -98,6 +116,16 @@ mod tests {
         damaged.replace_range(20..21, if &v[20..21] == "A" { "B" } else { "A" });
         assert_eq!(c.decrypt(&damaged), Err(PiiError::Undecryptable));
         assert_eq!(c.decrypt("short"), Err(PiiError::Undecryptable));
+    }
+
+    #[test]
+    fn bound_values_decrypt_only_in_their_context() {
+        let c = PiiCipher::new(b"key one");
+        let v = c.encrypt_bound("JBSWY3DPEHPK3PXP", b"totp:user-a");
+        assert_eq!(c.decrypt_bound(&v, b"totp:user-a").unwrap(), "JBSWY3DPEHPK3PXP");
+        assert_eq!(c.decrypt_bound(&v, b"totp:user-b"), Err(PiiError::Undecryptable));
+        assert_eq!(c.decrypt(&v), Err(PiiError::Undecryptable));
+        assert_eq!(c.decrypt_bound(&c.encrypt("x"), b""), Ok("x".to_owned()), "no context is the empty context");
     }
 
     #[test]

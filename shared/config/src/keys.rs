@@ -93,6 +93,16 @@ pub const KEYS: &[KeySpec] = &[
         "metrics_token",
         "Bearer token a Prometheus scraper sends to GET /metrics (Authorization: Bearer TOKEN). Empty = /metrics is off (404).",
     ),
+    key(
+        "audit_retention",
+        "183d",
+        "How long audit records are kept (at least 183d: the Cybersecurity Law asks for six months). The worker prunes older ones; the chain stays verifiable from its anchor.",
+    ),
+    key(
+        "mfa_required_roles",
+        "auto",
+        "Roles whose accounts must sign in with a TOTP second factor: a comma list of roles, none, or auto = city_admin, security_admin, tenant_admin and auditor, except with demo = true (none, so the quick start signs in with a password).",
+    ),
     key("log_level", "info", "Log filter: error, warn, info, debug, trace, or a tracing directive list."),
     key("log_format", "text", "Log output: text (for people) or json (for log shippers)."),
 ];

@@ -99,7 +99,22 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     pub log_level: String,
     pub log_format: LogFormat,
+    /// How long audit records are kept (≥ 183 days).
+    pub audit_retention: Duration,
+    /// Roles (by name) whose accounts need a second factor; `auto` already resolved.
+    pub mfa_required_roles: Vec<String>,
 }
+
+/// The shortest retention accepted: six months, as 网络安全法 art. 21 asks of network logs.
+pub const MIN_AUDIT_RETENTION: Duration = Duration::from_secs(183 * 86_400);
+
+/// The roles a second factor can be required of (the staff roles; kept in step with
+/// `hotline_domain::Role` by a test in hotline-api).
+pub const STAFF_ROLE_NAMES: &[&str] =
+    &["city_admin", "security_admin", "city_supervisor", "agent", "dispatcher", "tenant_admin", "unit_lead", "unit_handler", "auditor"];
+
+/// What `mfa_required_roles = auto` means outside the demo: the administrators and auditors.
+pub const MFA_AUTO_ROLES: &[&str] = &["city_admin", "security_admin", "tenant_admin", "auditor"];
 
 /// Environment variables with this prefix belong to the test harness, not to the service.
 const TEST_ENV_PREFIX: &str = "HOTLINE_TEST_";
@@ -262,6 +277,12 @@ impl Raw {
             return Err(self.invalid("metrics_token", "must have at least 16 characters and no spaces"));
         }
         let secret = |name: &'static str| self.optional(name).map(SecretString::from);
+        let demo = self.typed("demo", parse::boolean)?;
+        let audit_retention = self.typed("audit_retention", parse::duration)?;
+        if audit_retention < MIN_AUDIT_RETENTION {
+            return Err(self.invalid("audit_retention", "must be at least 183d (six months)"));
+        }
+        let mfa_required_roles = self.typed("mfa_required_roles", |v| mfa_roles(v, demo))?;
         Ok(Settings {
             bind,
             database_url,
@@ -286,12 +307,14 @@ impl Raw {
             password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
             trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
             console_secure_cookies: self.typed("console_secure_cookies", parse::boolean)?,
-            demo: self.typed("demo", parse::boolean)?,
+            demo,
             demo_password: secret("demo_password"),
             bootstrap_password: secret("bootstrap_password"),
             metrics_token: metrics_token.map(SecretString::from),
             log_level: self.string("log_level"),
             log_format,
+            audit_retention,
+            mfa_required_roles,
         })
     }
 
@@ -323,146 +346,26 @@ impl Raw {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    const KEY: &str = "k1:0123456789abcdef0123456789abcdef";
-
-    #[test]
-    fn defaults_give_the_embedded_profile() {
-        let s = Settings::defaults();
-        assert_eq!(s.database_kind, DatabaseKind::Sqlite);
-        assert!(s.redis_url.is_none());
-        assert!(s.run_migrations);
-        assert_eq!(s.access_token_ttl, Duration::from_secs(900));
-    }
-
-    #[test]
-    fn environment_overrides_defaults() {
-        let s = Settings::load(None, env(&[("HOTLINE_BIND", "0.0.0.0:9000"), ("HOTLINE_DEMO", "true"), ("PATH", "/bin")])).unwrap();
-        assert_eq!(s.bind, "0.0.0.0:9000");
-        assert!(s.demo);
-    }
-
-    #[test]
-    fn unknown_environment_variable_is_named() {
-        let err = Settings::load(None, env(&[("HOTLINE_DATABSE_URL", "sqlite://x.db")])).unwrap_err();
-        assert_eq!(err.key(), "HOTLINE_DATABSE_URL");
-        assert!(err.to_string().contains("HOTLINE_DATABSE_URL"));
-    }
-
-    #[test]
-    fn test_harness_variables_are_not_settings() {
-        assert!(Settings::load(None, env(&[("HOTLINE_TEST_DATABASE_URL", "postgres://x")])).is_ok());
-    }
-
-    #[test]
-    fn invalid_values_name_their_key_and_source() {
-        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_MAX_CONNECTIONS", "many")])).unwrap_err();
-        assert_eq!(err.key(), "database_max_connections");
-        assert!(err.to_string().contains("HOTLINE_DATABASE_MAX_CONNECTIONS"), "{err}");
-        for (var, key) in [
-            ("HOTLINE_BIND", "bind"),
-            ("HOTLINE_DATABASE_URL", "database_url"),
-            ("HOTLINE_REDIS_URL", "redis_url"),
-            ("HOTLINE_SMTP_URL", "smtp_url"),
-            ("HOTLINE_ACCESS_TOKEN_TTL", "access_token_ttl"),
-            ("HOTLINE_LOG_FORMAT", "log_format"),
-            ("HOTLINE_DEMO", "demo"),
-        ] {
-            let err = Settings::load(None, env(&[(var, "nonsense")])).unwrap_err();
-            assert_eq!(err.key(), key, "{var}");
-        }
-    }
-
-    #[test]
-    fn postgres_requires_shared_jwt_keys() {
-        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h")])).unwrap_err();
-        assert_eq!(err.key(), "jwt_keys");
-        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h"), ("HOTLINE_JWT_KEYS", KEY)]))
-            .unwrap_err();
-        assert_eq!(err.key(), "pii_key");
-        let ok = Settings::load(
-            None,
-            env(&[
-                ("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h"),
-                ("HOTLINE_JWT_KEYS", KEY),
-                ("HOTLINE_PII_KEY", "pii-secret-pii-secret-pii-secret-0123"),
-            ]),
-        );
-        assert_eq!(ok.unwrap().database_kind, DatabaseKind::Postgres);
-        let err = Settings::load(None, env(&[("HOTLINE_PII_KEY", "short")])).unwrap_err();
-        assert_eq!(err.key(), "pii_key");
-    }
-
-    #[test]
-    fn jwt_keys_are_checked_without_echoing_secrets() {
-        let err = Settings::load(None, env(&[("HOTLINE_JWT_KEYS", "k1:short-secret-value")])).unwrap_err();
-        assert_eq!(err.key(), "jwt_keys");
-        assert!(!err.to_string().contains("short-secret-value"));
-        let err = Settings::load(None, env(&[("HOTLINE_JWT_KEYS", KEY), ("HOTLINE_JWT_ACTIVE_KID", "k2")])).unwrap_err();
-        assert_eq!(err.key(), "jwt_active_kid");
-        let dup = format!("{KEY},{KEY}");
-        assert_eq!(Settings::load(None, env(&[("HOTLINE_JWT_KEYS", &dup)])).unwrap_err().key(), "jwt_keys");
-    }
-
-    #[test]
-    fn a_metrics_token_is_long_and_never_echoed() {
-        assert!(Settings::defaults().metrics_token.is_none());
-        let err = Settings::load(None, env(&[("HOTLINE_METRICS_TOKEN", "short-token")])).unwrap_err();
-        assert_eq!(err.key(), "metrics_token");
-        assert!(!err.to_string().contains("short-token"));
-        let ok = Settings::load(None, env(&[("HOTLINE_METRICS_TOKEN", "scrape-token-0123456789")])).unwrap();
-        assert_eq!(ok.metrics_token.unwrap().expose_secret(), "scrape-token-0123456789");
-    }
-
-    #[test]
-    fn refresh_tokens_outlive_access_tokens() {
-        let err = Settings::load(None, env(&[("HOTLINE_REFRESH_TOKEN_TTL", "5m")])).unwrap_err();
-        assert_eq!(err.key(), "refresh_token_ttl");
-    }
-
-    #[test]
-    fn file_values_sit_between_defaults_and_environment() {
-        let dir = std::env::temp_dir().join(format!("hotline-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("hotline.toml");
-        std::fs::write(&path, "bind = \"127.0.0.1:7000\"\ndatabase_max_connections = 4\ndemo = true\n").unwrap();
-        let s = Settings::load(Some(&path), env(&[("HOTLINE_BIND", "127.0.0.1:7001")])).unwrap();
-        assert_eq!(s.bind, "127.0.0.1:7001");
-        assert_eq!(s.database_max_connections, 4);
-        assert!(s.demo);
-
-        std::fs::write(&path, "bnd = \"127.0.0.1:7000\"\n").unwrap();
-        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
-        assert_eq!(err.key(), "bnd");
-        assert!(err.to_string().contains("hotline.toml"));
-
-        std::fs::write(&path, "run_migrations = \"perhaps\"\n").unwrap();
-        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
-        assert_eq!(err.key(), "run_migrations");
-        assert!(err.to_string().contains("hotline.toml"));
-
-        std::fs::write(&path, "bind = [1, 2]\n").unwrap();
-        assert_eq!(Settings::load(Some(&path), env(&[])).unwrap_err().key(), "config");
-        std::fs::write(&path, "not toml at all = = =\n").unwrap();
-        assert_eq!(Settings::load(Some(&path), env(&[])).unwrap_err().key(), "config");
-        let missing = dir.join("missing.toml");
-        assert_eq!(Settings::load(Some(&missing), env(&[])).unwrap_err().key(), "config");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn every_key_is_documented() {
-        for k in KEYS {
-            assert!(!k.help.is_empty(), "{}", k.name);
-            assert!(crate::help_table().contains(&k.env()));
-            assert!(crate::markdown_table().contains(&k.env()));
-        }
+/// `auto`, `none`, or a comma list of staff roles.
+fn mfa_roles(value: &str, demo: bool) -> Result<Vec<String>, String> {
+    match value.trim() {
+        "auto" if demo => Ok(Vec::new()),
+        "auto" => Ok(MFA_AUTO_ROLES.iter().map(|r| r.to_string()).collect()),
+        "none" | "" => Ok(Vec::new()),
+        list => list
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                if STAFF_ROLE_NAMES.contains(&r) {
+                    Ok(r.to_owned())
+                } else {
+                    Err(format!("'{r}' is not a staff role (one of {}), auto or none", STAFF_ROLE_NAMES.join(", ")))
+                }
+            })
+            .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;

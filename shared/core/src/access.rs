@@ -28,6 +28,26 @@ impl Core {
         Err(CoreError::forbidden(format!("this needs one of the roles: {}", names.join(", "))))
     }
 
+    /// The security administrator (安全管理员) of the platform, acting on any tenant.
+    pub(crate) async fn require_security_admin(&self, p: &Principal, action: &str, target: &str) -> CoreResult<()> {
+        if p.on_platform() && p.has(Role::SecurityAdmin) && p.kind == crate::PrincipalKind::User {
+            return Ok(());
+        }
+        self.audit_denied(p, action, target, "not the security administrator").await;
+        Err(CoreError::forbidden("this is the security administrator's work (security_admin)"))
+    }
+
+    /// Integrator keys: the security administrator for any line, or a line's tenant admin for
+    /// their own line (the system administrator does not hand out credentials).
+    pub(crate) async fn require_key_admin_of(&self, p: &Principal, action: &str, t: &tenant::Model) -> CoreResult<()> {
+        let own = p.tenant.id.0 == t.id;
+        if p.has(Role::SecurityAdmin) && p.on_platform() || own && p.has(Role::TenantAdmin) {
+            return Ok(());
+        }
+        self.audit_denied(p, action, &t.code, "not a key administrator of this tenant").await;
+        Err(CoreError::forbidden("integrator keys are managed by security_admin, or tenant_admin of this line"))
+    }
+
     /// City admins administer every tenant; a tenant admin only their own line.
     pub(crate) async fn require_admin_of(&self, p: &Principal, action: &str, t: &tenant::Model) -> CoreResult<()> {
         let own = p.tenant.id.0 == t.id;

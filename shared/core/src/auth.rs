@@ -16,6 +16,15 @@ use crate::{Core, CoreError, CoreResult, Principal, PrincipalKind, TenantRef};
 /// A session never outlives this, however often it is refreshed (ASVS 3.3: absolute timeout).
 const SESSION_MAX: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// What a correct password leads to.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Signed(TokenPair),
+    /// A second factor is owed: a code for `challenge` (`enrol`: set one up first).
+    SecondFactor { challenge: String, expires_in: u64, enrol: bool },
+}
+
 #[derive(Debug, Clone)]
 pub struct TokenPair {
     pub access_token: String,
@@ -31,7 +40,7 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-fn unauthorized(code: &'static str, message: &str) -> CoreError {
+pub(crate) fn unauthorized(code: &'static str, message: &str) -> CoreError {
     CoreError::Unauthorized { code, message: message.to_owned() }
 }
 
@@ -39,12 +48,15 @@ fn invalid_credentials() -> CoreError {
     unauthorized("invalid_credentials", "user name or password is wrong")
 }
 
-fn dur(d: chrono::TimeDelta) -> Duration {
+pub(crate) fn dur(d: chrono::TimeDelta) -> Duration {
     d.to_std().unwrap_or_default()
 }
 
 impl Core {
-    pub async fn login(&self, username: &str, password: &str, client: &ClientInfo) -> CoreResult<TokenPair> {
+    /// Checks the password. Without a second factor owed, opens a session; otherwise answers
+    /// with a challenge to complete at `complete_login` (or, for an account that must have a
+    /// second factor and has none, to enrol one first).
+    pub async fn login(&self, username: &str, password: &str, client: &ClientInfo) -> CoreResult<LoginOutcome> {
         let username = username.trim();
         if username.is_empty() || username.len() > 64 || password.is_empty() || password.len() > 1024 {
             return Err(invalid_credentials());
@@ -64,7 +76,15 @@ impl Core {
             return Err(invalid_credentials());
         };
         self.record_login_success(username, &client.ip).await?;
+        if let Some(challenge) = self.second_factor_owed(&user, client).await? {
+            return Ok(challenge);
+        }
+        Ok(LoginOutcome::Signed(self.open_session(&user, client, None).await?))
+    }
 
+    /// Opens a login session for `user` (password, and second factor if owed, already checked)
+    /// and records the sign-in with it.
+    pub(crate) async fn open_session(&self, user: &user::Model, client: &ClientInfo, factor: Option<&str>) -> CoreResult<TokenPair> {
         let now = self.now();
         let max = SESSION_MAX.max(self.refresh_ttl);
         let session = session::Model {
@@ -80,11 +100,12 @@ impl Core {
         };
         let txn = self.store.db.begin().await?;
         sessions::insert(&txn, session.clone()).await?;
-        let pair = self.issue_pair(&txn, &user, &session).await?;
-        let entry = Entry {
+        let pair = self.issue_pair(&txn, user, &session).await?;
+        let mut entry = Entry {
             actor_kind: "user",
             actor_id: Some(user.id),
             actor_name: Some(user.username.clone()),
+            actor_duty: self.duty_of(user).await,
             tenant_id: Some(user.tenant_id),
             action: "auth.login".into(),
             target: Some(user.username.clone()),
@@ -92,9 +113,19 @@ impl Core {
             detail: None,
             ip: Some(client.ip.clone()),
         };
+        if let Some(f) = factor {
+            entry = entry.detail(format!("second factor: {f}"));
+        }
         self.audit_on(&txn, entry).await?;
         txn.commit().await?;
         Ok(pair)
+    }
+
+    /// The officer duty (三员) of an account, for its audit records.
+    pub(crate) async fn duty_of(&self, user: &user::Model) -> Option<&'static str> {
+        let roles = RoleSet::from_storage(&user.roles).ok()?;
+        let on_platform = self.cached_tenant(&self.store.db, user.tenant_id).await.ok()??.kind == TenantKind::Platform.as_str();
+        roles.duty(on_platform).map(|d| d.as_str())
     }
 
     async fn issue_pair(

@@ -1,4 +1,5 @@
-//! First start: the city platform tenant and its first administrator; optionally the demo city.
+//! First start: the city platform tenant and its three officers (三员: system, security and
+//! audit administrator); optionally the demo city.
 
 use hotline_domain::{MergeMode, Role, RoleSet, TenantKind, TenantStatus, UnitKind, UnitStatus, UserStatus};
 use hotline_store::entities::{tenant, unit, user};
@@ -10,13 +11,22 @@ use crate::{Core, CoreResult};
 
 pub const PLATFORM_CODE: &str = "12345";
 
-/// What the first start did, so the binary can print a generated password once.
+/// What the first start did, so the binary can print generated passwords once.
 #[derive(Debug, Default)]
 pub struct BootstrapReport {
-    pub created_admin: bool,
-    /// Set when the password was generated (not configured): shown once, never stored.
-    pub generated_password: Option<String>,
+    /// The accounts created, each with its password when it was generated (not configured):
+    /// shown once, never stored.
+    pub created: Vec<(String, Option<String>)>,
 }
+
+/// The platform's officers, created on first start: without a security administrator nobody
+/// could ever grant a privileged role, and without an audit administrator nobody could read the
+/// log. Each gets their own password unless one is configured.
+const OFFICERS: [(&str, &str, Role); 3] = [
+    ("city_admin", "市热线办系统管理员", Role::CityAdmin),
+    ("security_admin", "市热线办安全管理员", Role::SecurityAdmin),
+    ("auditor", "市热线办审计管理员", Role::Auditor),
+];
 
 pub fn random_password() -> String {
     use base64::Engine;
@@ -156,8 +166,8 @@ impl Core {
         }
     }
 
-    /// Creates the city platform (12345) if missing, and the first `city_admin` when the
-    /// database has no platform administrator. Idempotent: later starts change nothing.
+    /// Creates the city platform (12345) if missing, and each officer (`city_admin`,
+    /// `security_admin`, `auditor`) whose account does not exist. Idempotent.
     pub async fn bootstrap(&self, configured_password: Option<&str>) -> CoreResult<BootstrapReport> {
         let db = &self.store.db;
         let platform = match tenants::find_by_code(db, PLATFORM_CODE).await? {
@@ -168,15 +178,18 @@ impl Core {
                 row
             }
         };
-        if users::find_by_username(db, "city_admin").await?.is_some() {
-            return Ok(BootstrapReport::default());
+        let mut report = BootstrapReport::default();
+        for (username, display, role) in OFFICERS {
+            if users::find_by_username(db, username).await?.is_some() {
+                continue;
+            }
+            let generated = configured_password.is_none().then(random_password);
+            let password = configured_password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
+            let hash = self.hasher.hash(&password).await?;
+            users::insert(db, self.user_row(platform.id, None, username, display, &[role], &hash)).await?;
+            report.created.push((username.to_owned(), generated));
         }
-        let generated = configured_password.is_none().then(random_password);
-        let password = configured_password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
-        let hash = self.hasher.hash(&password).await?;
-        let admin = self.user_row(platform.id, None, "city_admin", "市热线办系统管理员", &[Role::CityAdmin], &hash);
-        users::insert(db, admin).await?;
-        Ok(BootstrapReport { created_admin: true, generated_password: generated })
+        Ok(report)
     }
 
     /// Seeds the demo city into a database that has only the platform. Returns false (and
@@ -194,12 +207,13 @@ impl Core {
             ("city_supervisor", "市热线办督办员", &[Role::CitySupervisor][..]),
             ("agent", "12345接线员", &[Role::Agent][..]),
             ("dispatcher", "12345派单员", &[Role::Dispatcher][..]),
-            ("auditor", "市热线办审计员", &[Role::Auditor][..]),
         ] {
             users::insert(&txn, self.user_row(platform.id, None, name, display, roles, &hash)).await?;
         }
-        if users::find_by_username(&txn, "city_admin").await?.is_none() {
-            users::insert(&txn, self.user_row(platform.id, None, "city_admin", "市热线办系统管理员", &[Role::CityAdmin], &hash)).await?;
+        for (name, display, role) in OFFICERS {
+            if users::find_by_username(&txn, name).await?.is_none() {
+                users::insert(&txn, self.user_row(platform.id, None, name, display, &[role], &hash)).await?;
+            }
         }
         for line in LINES {
             let t = self.tenant_row(line.code, line.name, TenantKind::Line, Some(line.mode));

@@ -5,6 +5,7 @@
 mod access;
 pub mod admin;
 pub mod audit;
+pub mod audit_admin;
 pub mod auth;
 pub mod bootstrap;
 mod bootstrap_rules;
@@ -14,6 +15,7 @@ mod digest;
 mod error;
 pub mod kb;
 pub mod key_cache;
+pub mod mfa;
 pub mod notifications;
 pub mod open311;
 mod principal;
@@ -65,6 +67,23 @@ pub struct Core {
     pub api_key_cache: Arc<key_cache::ApiKeyCache>,
     /// This process's operational counters (`/metrics`).
     pub telemetry: Arc<telemetry::Telemetry>,
+    /// Second factors and audit retention.
+    pub security: SecurityPolicy,
+}
+
+/// The security settings the use cases apply.
+#[derive(Debug, Clone)]
+pub struct SecurityPolicy {
+    /// Accounts holding any of these roles must sign in with a second factor (TOTP).
+    pub mfa_required_roles: Vec<hotline_domain::Role>,
+    /// How long audit records are kept before the worker prunes them.
+    pub audit_retention: Duration,
+}
+
+impl Default for SecurityPolicy {
+    fn default() -> Self {
+        Self { mfa_required_roles: Vec::new(), audit_retention: Duration::from_secs(183 * 86_400) }
+    }
 }
 
 impl Core {

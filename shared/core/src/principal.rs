@@ -1,4 +1,4 @@
-use hotline_domain::{Role, RoleSet, TenantCode, TenantId, TenantKind, UnitId};
+use hotline_domain::{OfficerDuty, Role, RoleSet, TenantCode, TenantId, TenantKind, UnitId};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,9 +56,18 @@ impl Principal {
         self.tenant.kind == TenantKind::Platform
     }
 
-    /// City-level staff see every line: city admins, the city office and city auditors.
+    /// City-level staff see every line: the system and security administrators, the city
+    /// office and the audit administrator.
     pub fn is_city_wide(&self) -> bool {
-        self.on_platform() && self.has_any(&[Role::CityAdmin, Role::CitySupervisor, Role::Auditor])
+        self.on_platform() && self.has_any(&[Role::CityAdmin, Role::SecurityAdmin, Role::CitySupervisor, Role::Auditor])
+    }
+
+    /// Which of the three officers (三员) this is, if any. API keys are never officers.
+    pub fn duty(&self) -> Option<OfficerDuty> {
+        if self.kind != PrincipalKind::User {
+            return None;
+        }
+        self.roles.duty(self.on_platform())
     }
 
     pub fn user_id(&self) -> Option<Uuid> {

@@ -5,7 +5,8 @@
 //! - per address: after 100 failures from one address (spraying many accounts), it waits;
 //! - per account from addresses it never logged in from: after 20 such failures, unknown
 //!   addresses wait 2^(n-20) s (≤ 15 min). An address where the account logged in before is
-//!   exempt, so an attacker elsewhere cannot lock the owner out of their usual desk.
+//!   exempt, so an attacker elsewhere cannot lock the owner out of their usual desk;
+//! - per account, wrong second-factor codes: after 5, waits as for the pair.
 //!
 //! Counters live in the kv store (Redis with several replicas); times come from the core's
 //! clock, so tests move time instead of sleeping.
@@ -53,6 +54,9 @@ fn address_key(ip: &str) -> String {
 fn known_key(user: &str, ip: &str) -> String {
     format!("login:known:{user}:{ip}")
 }
+fn mfa_key(user: uuid::Uuid) -> String {
+    format!("login:mfa:{user}")
+}
 
 impl Core {
     async fn failures(&self, key: &str) -> CoreResult<Failures> {
@@ -89,6 +93,24 @@ impl Core {
             self.bump(&account_key(user)).await?;
         }
         Ok(())
+    }
+
+    /// Second-factor codes: 5 free failures per account, then doubling waits (≤ 15 min), so
+    /// the million codes cannot be tried, whatever the address.
+    pub(crate) async fn check_mfa_throttle(&self, user: uuid::Uuid) -> CoreResult<()> {
+        let wait = self.failures(&mfa_key(user)).await?.wait(PAIR_FREE, self.now());
+        if wait > 0 {
+            return Err(CoreError::Throttled { retry_after_secs: wait as u64 });
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn record_mfa_failure(&self, user: uuid::Uuid) -> CoreResult<()> {
+        self.bump(&mfa_key(user)).await
+    }
+
+    pub(crate) async fn clear_mfa_failures(&self, user: uuid::Uuid) -> CoreResult<()> {
+        Ok(self.kv.delete(&mfa_key(user)).await?)
     }
 
     pub(crate) async fn record_login_success(&self, user: &str, ip: &str) -> CoreResult<()> {

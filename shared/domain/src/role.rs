@@ -8,8 +8,11 @@ use crate::tenant::TenantKind;
 word_enum!(
     /// What a principal may do. See README "Roles" for the matrix.
     Role, "roles" {
-        /// Runs the city platform: lines, their admins, platform users.
+        /// System administrator (系统管理员): lines, units, accounts and configuration.
         CityAdmin = "city_admin",
+        /// Security administrator (安全管理员): privileged role grants, integrator keys, second
+        /// factors and the security policy. Holds no other officer's role (三员分立).
+        SecurityAdmin = "security_admin",
         /// City office (市热线办): supervises and compares all lines, read-only on configuration.
         CitySupervisor = "city_supervisor",
         /// Front-door agent (接线员): takes contacts.
@@ -22,7 +25,8 @@ word_enum!(
         UnitLead = "unit_lead",
         /// Handles cases in a unit.
         UnitHandler = "unit_handler",
-        /// Reads the audit log (of one line, or of all when on the platform).
+        /// Reads the audit log. On the platform the audit administrator (审计管理员): every
+        /// record, verification and export; on a line, that line's records of its own staff.
         Auditor = "auditor",
         /// Another system calling the API with an API key.
         Integrator = "integrator",
@@ -31,10 +35,29 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// The three officers of 三员分立 (separation of duties): no account is two of them, and only
+    /// the audit administrator reads what the three did.
+    OfficerDuty, "duty" {
+        /// 系统管理员: `city_admin`.
+        System = "system",
+        /// 安全管理员: `security_admin`.
+        Security = "security",
+        /// 审计管理员: `auditor` on the platform.
+        Audit = "audit",
+    }
+);
+
 impl Role {
     /// Roles that only exist on the city platform tenant.
     pub fn is_city_only(self) -> bool {
-        matches!(self, Role::CityAdmin | Role::CitySupervisor | Role::Citizen)
+        matches!(self, Role::CityAdmin | Role::SecurityAdmin | Role::CitySupervisor | Role::Citizen)
+    }
+
+    /// The roles that administer or watch the others. Only the security administrator grants or
+    /// removes them, and an account holds at most one.
+    pub fn is_privileged(self) -> bool {
+        matches!(self, Role::CityAdmin | Role::SecurityAdmin | Role::TenantAdmin | Role::Auditor)
     }
 
     /// Roles that belong to a handling unit and need one.
@@ -83,6 +106,47 @@ impl RoleSet {
         stored.split(',').filter(|w| !w.is_empty()).map(Role::parse).collect::<Result<_, _>>().map(Self)
     }
 
+    /// The officer duty these roles carry, if any (`on_platform`: the account is the platform's).
+    pub fn duty(&self, on_platform: bool) -> Option<OfficerDuty> {
+        if self.contains(Role::CityAdmin) {
+            Some(OfficerDuty::System)
+        } else if self.contains(Role::SecurityAdmin) {
+            Some(OfficerDuty::Security)
+        } else if on_platform && self.contains(Role::Auditor) {
+            Some(OfficerDuty::Audit)
+        } else {
+            None
+        }
+    }
+
+    /// The privileged roles among these.
+    pub fn privileged(&self) -> RoleSet {
+        Self(self.0.iter().copied().filter(|r| r.is_privileged()).collect())
+    }
+
+    /// The privileged roles that differ between `self` and `other` (granted or removed).
+    pub fn privileged_changes(&self, other: &RoleSet) -> RoleSet {
+        let (a, b) = (self.privileged(), other.privileged());
+        Self(a.0.symmetric_difference(&b.0).copied().collect())
+    }
+
+    /// 三员分立: one account holds at most one privileged role, so the one who administers is
+    /// never the one who grants rights, nor the one who audits them.
+    pub fn check_separation(&self) -> Result<(), ValidationError> {
+        let held: Vec<&str> = self.iter().filter(|r| r.is_privileged()).map(Role::as_str).collect();
+        if held.len() > 1 {
+            return Err(ValidationError::new(
+                "roles",
+                "separation_of_duties",
+                format!(
+                    "one account holds at most one of city_admin, security_admin, tenant_admin, auditor (三员分立); got {}",
+                    held.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The pattern that finds `role` in the stored form.
     pub fn storage_pattern(role: Role) -> String {
         format!("%,{},%", role.as_str())
@@ -94,6 +158,7 @@ impl RoleSet {
         if self.0.is_empty() {
             return Err(ValidationError::new("roles", "required", "an account needs at least one role"));
         }
+        self.check_separation()?;
         for role in self.iter() {
             match role {
                 Role::Integrator => {
@@ -183,6 +248,39 @@ mod tests {
             assert_eq!(err.code, "role_not_assignable");
         }
         assert_eq!(RoleSet::default().check_for_staff(TenantKind::Line, false).unwrap_err().code, "required");
+    }
+
+    #[test]
+    fn no_account_holds_two_officer_roles() {
+        for pair in [
+            [Role::CityAdmin, Role::SecurityAdmin],
+            [Role::CityAdmin, Role::Auditor],
+            [Role::SecurityAdmin, Role::Auditor],
+            [Role::TenantAdmin, Role::Auditor],
+        ] {
+            let err = RoleSet::of(pair).check_for_staff(TenantKind::Platform, false).unwrap_err();
+            assert_eq!(err.code, "separation_of_duties", "{pair:?}");
+        }
+        assert!(RoleSet::of([Role::CityAdmin, Role::CitySupervisor]).check_separation().is_ok());
+        assert!(RoleSet::of([Role::SecurityAdmin]).check_for_staff(TenantKind::Platform, false).is_ok());
+        assert!(RoleSet::of([Role::SecurityAdmin]).check_for_staff(TenantKind::Line, false).is_err(), "a platform officer");
+    }
+
+    #[test]
+    fn officers_have_their_duty() {
+        assert_eq!(RoleSet::of([Role::CityAdmin]).duty(true), Some(OfficerDuty::System));
+        assert_eq!(RoleSet::of([Role::SecurityAdmin]).duty(true), Some(OfficerDuty::Security));
+        assert_eq!(RoleSet::of([Role::Auditor]).duty(true), Some(OfficerDuty::Audit));
+        assert_eq!(RoleSet::of([Role::Auditor]).duty(false), None, "a line's auditor is no officer");
+        assert_eq!(RoleSet::of([Role::TenantAdmin, Role::Agent]).duty(false), None);
+    }
+
+    #[test]
+    fn privileged_changes_ignore_business_roles() {
+        let before = RoleSet::of([Role::Agent, Role::TenantAdmin]);
+        assert!(before.privileged_changes(&RoleSet::of([Role::Dispatcher, Role::TenantAdmin])).is_empty());
+        let after = RoleSet::of([Role::Agent, Role::Auditor]);
+        assert_eq!(before.privileged_changes(&after), RoleSet::of([Role::TenantAdmin, Role::Auditor]));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod audit_chain;
 pub mod bulk;
 pub mod cases;
 pub mod catalogue;
@@ -12,6 +13,7 @@ mod error;
 pub mod hot_spots;
 pub mod intake;
 pub mod kb;
+pub mod mfa;
 pub mod models;
 pub mod outbox;
 mod page;

@@ -88,6 +88,18 @@ pub async fn emails_of_units(db: &impl ConnectionTrait, units: &[Uuid]) -> Store
     Ok(out)
 }
 
+/// How many active accounts of a tenant hold a role, not counting `except`.
+pub async fn count_active_with_role(db: &impl ConnectionTrait, tenant: Uuid, role_pattern: &str, except: Uuid) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(user::Entity::find()
+        .filter(user::Column::TenantId.eq(tenant))
+        .filter(user::Column::Roles.like(role_pattern))
+        .filter(user::Column::Status.eq("active"))
+        .filter(user::Column::Id.ne(except))
+        .count(db)
+        .await?)
+}
+
 /// E-mail addresses of a tenant's active staff with a role (e.g. its dispatchers).
 pub async fn emails_with_role(db: &impl ConnectionTrait, tenant: Uuid, role_pattern: &str) -> StoreResult<Vec<String>> {
     let rows = user::Entity::find()

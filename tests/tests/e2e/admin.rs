@@ -210,17 +210,25 @@ async fn api_keys_are_shown_once_scoped_to_their_tenant_and_revocable() {
 async fn admin_changes_are_audited_and_a_line_auditor_sees_only_their_line() {
     let app = TestApp::spawn().await;
     let city_admin = app.token("city_admin").await;
-    let body = json!({"username": "audit.12319", "display_name": "审计员", "password": "a fine long passphrase", "roles": ["auditor"]});
+    // The system administrator makes the account, the security administrator makes it an auditor.
+    let body = json!({"username": "audit.12319", "display_name": "审计员", "password": "a fine long passphrase", "roles": ["agent"]});
     assert_eq!(post(&app, "/api/v1/tenants/12319/users", &city_admin, body).await.0, StatusCode::CREATED);
+    app.grant("12319", "audit.12319", &["auditor"]).await;
     let admin_12315 = app.token("admin_12315").await;
     assert_eq!(post(&app, "/api/v1/tenants/12315/api-keys", &admin_12315, json!({"name": "k"})).await.0, StatusCode::CREATED);
+    let admin_12319 = app.token("admin_12319").await;
+    let unit = json!({"name": "审计测试单位", "kind": "other"});
+    assert_eq!(post(&app, "/api/v1/tenants/12319/units", &admin_12319, unit).await.0, StatusCode::CREATED);
 
     let line_auditor = app.token_with("audit.12319", "a fine long passphrase").await;
     let (status, events) = app.get("/api/v1/audit-events?limit=200", &line_auditor).await;
     assert_eq!(status, StatusCode::OK);
     let items = events["items"].as_array().unwrap();
-    assert!(items.iter().any(|e| e["action"] == "user.create" && e["target"] == "audit.12319"));
+    assert!(items.iter().any(|e| e["action"] == "unit.create" && e["actor_name"] == "admin_12319"), "the line admin's work: {events}");
     assert!(!items.iter().any(|e| e["action"] == "api_key.create"), "12315's events stay in 12315");
+    // What the officers (三员) did in the line is for the audit administrator only.
+    assert!(!items.iter().any(|e| e["action"] == "user.create" || e["action"] == "user.roles"), "{events}");
+    assert!(items.iter().all(|e| e["actor_duty"].is_null()), "{events}");
     assert_eq!(app.get("/api/v1/audit-events?tenant=12315", &line_auditor).await.0, StatusCode::NOT_FOUND);
 
     let city_auditor = app.token("auditor").await;
@@ -229,4 +237,8 @@ async fn admin_changes_are_audited_and_a_line_auditor_sees_only_their_line() {
     let newest = &all["items"][0];
     assert_eq!(newest["actor_name"], "admin_12315");
     assert_eq!(newest["outcome"], "success");
+    let (_, officers) = app.get("/api/v1/audit-events?tenant=12319&limit=200", &city_auditor).await;
+    let officers = officers["items"].as_array().unwrap();
+    assert!(officers.iter().any(|e| e["action"] == "user.create" && e["actor_duty"] == "system" && e["target"] == "audit.12319"));
+    assert!(officers.iter().any(|e| e["action"] == "user.roles" && e["actor_duty"] == "security" && e["detail"] == "agent -> auditor"));
 }

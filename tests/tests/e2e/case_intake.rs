@@ -206,7 +206,8 @@ async fn citizens_report_track_and_are_rate_limited() {
 #[tokio::test]
 async fn call_events_are_idempotent_and_linked_to_their_case() {
     let app = TestApp::spawn().await;
-    let admin = app.token("city_admin").await;
+    // Integrator keys are handed out by the security administrator (三员分立).
+    let admin = app.token("security_admin").await;
     let (_, key) = app.call(Method::POST, "/api/v1/tenants/12345/api-keys", &admin, Some(json!({"name": "呼叫中心CTI"}))).await;
     let key = key["secret"].as_str().unwrap().to_owned();
     let post = |body: Value| app.client.post(app.url("/api/v1/calls/events")).header("x-api-key", &key).json(&body).send();
@@ -260,7 +261,8 @@ async fn no_log_line_carries_a_clear_phone_number() {
 #[tokio::test]
 async fn an_integrator_key_reads_only_the_cases_it_brought_in() {
     let app = TestApp::spawn().await;
-    let admin = app.token("city_admin").await;
+    // Integrator keys are handed out by the security administrator (三员分立).
+    let admin = app.token("security_admin").await;
     let (_, key) = app.call(Method::POST, "/api/v1/tenants/12345/api-keys", &admin, Some(json!({"name": "市民App"}))).await;
     let key = key["secret"].as_str().unwrap().to_owned();
     let mut body = complaint("App 上报：井盖缺失。");

@@ -54,13 +54,17 @@ impl TestApp {
         found.unwrap_or_else(|| panic!("unit {name} in {code}: {units}"))["id"].as_str().unwrap().to_owned()
     }
 
-    /// Creates a staff account of `code` with `roles` (in `unit` when given) and signs it in.
+    /// Creates a staff account of `code` with `roles` (in `unit` when given) and signs it in:
+    /// the system administrator creates it, the security administrator grants privileged roles.
     pub async fn staff(&self, code: &str, username: &str, roles: &[&str], unit: Option<&str>) -> String {
         let admin = self.token("city_admin").await;
-        let body =
-            json!({"username": username, "display_name": username, "password": "a long test passphrase", "roles": roles, "unit_id": unit});
+        let everyday = crate::helpers::everyday_roles(roles);
+        let body = json!({"username": username, "display_name": username, "password": "a long test passphrase", "roles": everyday, "unit_id": unit});
         let (status, res) = self.call(Method::POST, &format!("/api/v1/tenants/{code}/users"), &admin, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{res}");
+        if everyday != roles {
+            self.grant(code, username, roles).await;
+        }
         self.token_with(username, "a long test passphrase").await
     }
 

@@ -209,10 +209,19 @@ impl TestApp {
 
     /// Another instance on the same database and Redis (scale-out), without seeding again.
     pub async fn second_instance(&self) -> TestApp {
-        let TestDb::Postgres { admin_url, name } = &self.db else { panic!("a second instance needs PostgreSQL") };
-        let url = replace_db_name(admin_url, name);
+        self.second_instance_with(&[]).await
+    }
+
+    /// Another instance on the same database (PostgreSQL, or the same SQLite file) and Redis,
+    /// with settings of its own (e.g. rotated signing keys).
+    pub async fn second_instance_with(&self, extra: &[(&str, &str)]) -> TestApp {
+        let url = match &self.db {
+            TestDb::Postgres { admin_url, name } => replace_db_name(admin_url, name),
+            TestDb::Sqlite(dir) => format!("sqlite://{}/hotline.db", dir.display()),
+            TestDb::Borrowed => panic!("start the second instance from the first"),
+        };
         let mut kv = TestKv { url: self._kv.url.clone(), prefix: self._kv.prefix.clone() };
-        let settings = Settings::load(None, test_env(&url, &kv, &[])).expect("test settings are valid");
+        let settings = Settings::load(None, test_env(&url, &kv, extra)).expect("test settings are valid");
         // The clone must not clean up what the first instance owns (its Drop deletes the keys).
         kv.url = None;
         let clock = ManualClock::new(start_time());
@@ -268,5 +277,28 @@ impl TestApp {
         let res = self.login_as(username, password).await;
         assert_eq!(res.status(), StatusCode::OK, "login of {username}");
         res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The roles only the security administrator grants (三员分立).
+pub const PRIVILEGED: [&str; 4] = ["city_admin", "security_admin", "tenant_admin", "auditor"];
+
+/// The roles an account is created with before privileged ones are granted: its everyday
+/// roles, or `dispatcher` (which fits any tenant without a unit).
+pub fn everyday_roles<'a>(roles: &[&'a str]) -> Vec<&'a str> {
+    let everyday: Vec<&str> = roles.iter().copied().filter(|r| !PRIVILEGED.contains(r)).collect();
+    if everyday.is_empty() { vec!["dispatcher"] } else { everyday }
+}
+
+impl TestApp {
+    /// The security administrator sets the roles of `username` in `code` (三员分立: privileged
+    /// roles are granted by `security_admin` only). Returns the account as answered.
+    pub async fn grant(&self, code: &str, username: &str, roles: &[&str]) -> Value {
+        let security = self.token("security_admin").await;
+        let id = self.first_id(&format!("/api/v1/tenants/{code}/users?q={username}"), &security).await;
+        let (status, body) =
+            self.call(Method::PUT, &format!("/api/v1/tenants/{code}/users/{id}/roles"), &security, Some(json!({ "roles": roles }))).await;
+        assert_eq!(status, StatusCode::OK, "grant {roles:?} to {username}: {body}");
+        body
     }
 }

@@ -3,6 +3,9 @@
 //! HOTLINE_TEST_DATABASE_URL is set) and its own Redis key prefix (HOTLINE_TEST_REDIS_URL).
 
 mod admin;
+mod audit_chain;
+mod audit_chain_kit;
+mod audit_export;
 mod auth;
 mod case_intake;
 mod case_kit;
@@ -15,6 +18,7 @@ mod console_dispatch;
 mod console_kit;
 mod console_work;
 mod duplicates;
+mod duties;
 mod helpers;
 mod intake_batch;
 mod isolation;
@@ -23,8 +27,10 @@ mod knowledge;
 mod logs;
 mod mail;
 mod metrics;
+mod mfa;
 mod open311;
 mod openapi;
+mod revocation;
 mod routing;
 mod stats_counting;
 mod stats_joint;

@@ -39,9 +39,9 @@ impl TestApp {
         self.o311(Method::GET, path, &[]).await
     }
 
-    /// A new integrator key of `code`, made by the city admin.
+    /// A new integrator key of `code`, made by the security administrator.
     async fn integrator_key(&self, code: &str) -> String {
-        let admin = self.token("city_admin").await;
+        let admin = self.token("security_admin").await;
         let (status, res) =
             self.call(Method::POST, &format!("/api/v1/tenants/{code}/api-keys"), &admin, Some(json!({"name": "open311 test"}))).await;
         assert_eq!(status, StatusCode::CREATED, "{res}");
@@ -277,7 +277,7 @@ async fn posting_needs_a_valid_key_of_the_jurisdiction_and_valid_fields() {
     let listed = app.o311_get("requests.json?jurisdiction_id=12319").await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     // A revoked key files nothing.
-    let admin = app.token("city_admin").await;
+    let admin = app.token("security_admin").await;
     let (_, keys) = app.get("/api/v1/tenants/12319/api-keys", &admin).await;
     let key_id = keys["items"][0]["id"].as_str().unwrap();
     let (status, _) = app.call(Method::DELETE, &format!("/api/v1/tenants/12319/api-keys/{key_id}"), &admin, None).await;

@@ -124,10 +124,10 @@ async fn a_joint_case_counts_once_for_the_platform_and_once_in_each_line_taking_
 async fn calls_count_from_the_call_centres_events_when_they_end() {
     use reqwest::Method;
     let app = TestApp::spawn().await;
-    let admin = app.token("city_admin").await;
     let supervisor = app.token("city_supervisor").await;
     let other_admin = app.token("admin_12315").await;
-    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12345/api-keys", &admin, Some(json!({"name": "呼叫中心CTI"}))).await;
+    let security = app.token("security_admin").await;
+    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12345/api-keys", &security, Some(json!({"name": "呼叫中心CTI"}))).await;
     let key = key["secret"].as_str().unwrap().to_owned();
     let post = |body: serde_json::Value| {
         let (app, key) = (&app, &key);

@@ -422,9 +422,14 @@ async fn twin(app: &TestApp) -> TestApp {
 impl TestApp {
     /// Creates a staff account with the city administrator's token and signs it in.
     async fn nyc_staff(&self, admin: &str, code: &str, username: &str, roles: &[&str], unit: Option<&str>) -> String {
-        let body = json!({"username": username, "display_name": username, "password": PASSWORD, "roles": roles, "unit_id": unit});
+        let everyday = crate::helpers::everyday_roles(roles);
+        let body = json!({"username": username, "display_name": username, "password": PASSWORD, "roles": everyday, "unit_id": unit});
         let (status, res) = self.call(Method::POST, &format!("/api/v1/tenants/{code}/users"), admin, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{res}");
+        if everyday != roles {
+            // Privileged roles are the security administrator's to grant (三员分立).
+            self.grant(code, username, roles).await;
+        }
         self.token_with(username, PASSWORD).await
     }
 }

@@ -212,8 +212,10 @@ async fn long_overdue_and_problem_cases_go_up() {
     let city = app.token("city_admin").await;
     let office = json!({"username": "office", "display_name": "市热线办", "email": "office@rexian.example.cn", "password": "a long test passphrase", "roles": ["city_supervisor"]});
     assert_eq!(app.call(reqwest::Method::POST, "/api/v1/tenants/12345/users", &city, Some(office)).await.0, StatusCode::CREATED);
-    let head = json!({"username": "head.12319", "display_name": "局长", "email": "head@12319.example.cn", "password": "a long test passphrase", "roles": ["tenant_admin"]});
+    // The system administrator creates the account; the security administrator makes it the line's admin.
+    let head = json!({"username": "head.12319", "display_name": "局长", "email": "head@12319.example.cn", "password": "a long test passphrase", "roles": ["dispatcher"]});
     assert_eq!(app.call(reqwest::Method::POST, "/api/v1/tenants/12319/users", &city, Some(head)).await.0, StatusCode::CREATED);
+    app.grant("12319", "head.12319", &["tenant_admin"]).await;
     let dispatcher = app.token("dispatcher").await;
     let handler = app.token("handler_12319").await;
     let unit = app.unit("12319", "市容环境卫生处").await;

@@ -1,6 +1,9 @@
 //! Signing in and out, the language switch, and the home page that sends each role to its work.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use hotline_core::auth::LoginOutcome;
+use hotline_core::mfa::SecondFactor;
 use hotline_domain::Role;
 use maud::html;
 use serde::Deserialize;
@@ -29,6 +32,21 @@ fn login_form(ctx: &Ctx, next: &str, username: &str, problem: Option<&Problem>) 
     }
 }
 
+/// The second step: a code for the challenge of the first.
+fn code_form(ctx: &Ctx, next: &str, challenge: &str, problem: Option<&Problem>) -> maud::Markup {
+    let lang = ctx.lang;
+    html! {
+        form.card.narrow #login hx-post="/console/login/mfa" hx-target="#login" hx-swap="outerHTML" {
+            (alert(problem))
+            p { (lang.t("login.mfa_hint")) }
+            input type="hidden" name="next" value=(next);
+            input type="hidden" name="mfa_token" value=(challenge);
+            (field(lang, problem, "code", html! { input name="code" autocomplete="one-time-code" required autofocus; }))
+            button.primary type="submit" { (lang.t("login.submit")) }
+        }
+    }
+}
+
 /// `GET /console/login`
 pub async fn login_page(v: Visitor, q: web::Query<NextQuery>) -> HttpResponse {
     let ctx = v.0;
@@ -50,6 +68,40 @@ pub async fn login(req: HttpRequest, v: Visitor, form: web::Form<LoginForm>) -> 
     let next = safe_next(form.next.as_deref().unwrap_or("/console")).to_owned();
     let client = client_info(&req, ctx.state.settings.trust_proxy_headers);
     match ctx.state.core.login(&form.username, &form.password, &client).await {
+        Ok(LoginOutcome::Signed(pair)) => {
+            ctx.signed_in(pair);
+            ctx.redirect(&next)
+        }
+        Ok(LoginOutcome::SecondFactor { challenge, enrol: false, .. }) => ctx.ok(code_form(&ctx, &next, &challenge, None)),
+        Ok(LoginOutcome::SecondFactor { enrol: true, .. }) => {
+            let problem = Problem::text(ctx.lang.t("login.mfa_enrol_first"));
+            ctx.html(StatusCode::OK, login_form(&ctx, &next, &form.username, Some(&problem)))
+        }
+        Err(e) => {
+            let err = ApiError::from(e);
+            let problem = Problem::from_api(ctx.lang, &err);
+            ctx.html(err.status, login_form(&ctx, &next, &form.username, Some(&problem)))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    mfa_token: String,
+    code: String,
+    next: Option<String>,
+}
+
+/// `POST /console/login/mfa`: the second step; a code with six digits is a TOTP code, anything
+/// longer a recovery code.
+pub async fn login_mfa(req: HttpRequest, v: Visitor, form: web::Form<CodeForm>) -> HttpResponse {
+    let mut ctx = v.0;
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref().unwrap_or("/console")).to_owned();
+    let client = client_info(&req, ctx.state.settings.trust_proxy_headers);
+    let code = form.code.trim();
+    let factor = if code.len() <= 6 { SecondFactor::Code(code) } else { SecondFactor::RecoveryCode(code) };
+    match ctx.state.core.complete_login(&form.mfa_token, factor, &client).await {
         Ok(pair) => {
             ctx.signed_in(pair);
             ctx.redirect(&next)
@@ -57,7 +109,11 @@ pub async fn login(req: HttpRequest, v: Visitor, form: web::Form<LoginForm>) -> 
         Err(e) => {
             let err = ApiError::from(e);
             let problem = Problem::from_api(ctx.lang, &err);
-            ctx.html(err.status, login_form(&ctx, &next, &form.username, Some(&problem)))
+            if err.body.code == "invalid_mfa_code" || err.body.code == "too_many_attempts" {
+                ctx.html(err.status, code_form(&ctx, &next, &form.mfa_token, Some(&problem)))
+            } else {
+                ctx.html(err.status, login_form(&ctx, &next, "", Some(&problem)))
+            }
         }
     }
 }
@@ -106,7 +162,7 @@ pub async fn home(s: Staff) -> HttpResponse {
             "home.supervision",
             p.has_any(&[Role::CitySupervisor, Role::Dispatcher, Role::TenantAdmin, Role::UnitLead]),
         ),
-        ("/console/cases", "nav.cases", "home.cases", !p.has(Role::Integrator)),
+        ("/console/cases", "nav.cases", "home.cases", !p.has_any(&[Role::Integrator, Role::SecurityAdmin])),
     ];
     let body = html! {
         p { (lang.t("home.hello")) " " strong { (p.name) } " (" (p.tenant.code) ")" }
@@ -124,6 +180,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/", web::get().to(home))
         .route("/console/login", web::get().to(login_page))
         .route("/console/login", web::post().to(login))
+        .route("/console/login/mfa", web::post().to(login_mfa))
         .route("/console/logout", web::post().to(logout))
         .route("/console/lang", web::get().to(switch_lang));
 }

@@ -230,6 +230,8 @@ impl FromRequest for Staff {
             match principal(&mut ctx, &req).await {
                 Some(p) => {
                     crate::request_log::record_tenant(p.tenant.id.0, p.tenant.code.as_str());
+                    // For the edge's audit of refusals and exports (audit_edge).
+                    actix_web::HttpMessage::extensions_mut(&req).insert(p.clone());
                     Ok(Staff { ctx, p })
                 }
                 None => Err(ConsoleError::SignIn { next: ctx.here.clone(), htmx: ctx.htmx }),

@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use hotline_core::auth::TokenPair;
+use hotline_core::auth::{LoginOutcome, TokenPair};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -48,6 +48,43 @@ impl From<TokenPair> for TokenResponse {
     }
 }
 
+/// A second factor is owed: send a code with `mfa_token` to `/auth/mfa/verify`, or (for
+/// `mfa_step = enrol`) set one up at `/auth/mfa/enrol` first.
+#[derive(Serialize, ToSchema)]
+pub struct MfaChallengeResponse {
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// `verify` or `enrol`.
+    #[schema(example = "verify")]
+    pub mfa_step: &'static str,
+    /// Short-lived; it is no access token.
+    pub mfa_token: String,
+    /// Seconds left for the second step.
+    pub mfa_expires_in: u64,
+}
+
+/// Tokens, or the challenge of a second factor.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginResponse {
+    Tokens(TokenResponse),
+    SecondFactor(MfaChallengeResponse),
+}
+
+impl From<LoginOutcome> for LoginResponse {
+    fn from(o: LoginOutcome) -> Self {
+        match o {
+            LoginOutcome::Signed(pair) => LoginResponse::Tokens(pair.into()),
+            LoginOutcome::SecondFactor { challenge, expires_in, enrol } => LoginResponse::SecondFactor(MfaChallengeResponse {
+                mfa_required: true,
+                mfa_step: if enrol { "enrol" } else { "verify" },
+                mfa_token: challenge,
+                mfa_expires_in: expires_in,
+            }),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MeResponse {
     /// `user` or `api_key`.
@@ -64,12 +101,13 @@ pub struct MeResponse {
 /// Sign in with a user name and password.
 ///
 /// Failed attempts are throttled per account and address (429 with `Retry-After`); an address
-/// the account signed in from before is not slowed by failures elsewhere.
+/// the account signed in from before is not slowed by failures elsewhere. An account with a
+/// second factor (or whose roles require one) gets a challenge instead of tokens.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 200, description = "Signed in, or a second factor is owed", body = LoginResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Wrong user name or password (`invalid_credentials`)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts (`too_many_attempts`)", body = ErrorBody)
@@ -78,8 +116,8 @@ pub struct MeResponse {
 #[post("/auth/login")]
 pub async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
     let client = client_info(&req, state.settings.trust_proxy_headers);
-    let pair = state.core.login(&body.username, &body.password, &client).await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse::from(pair)))
+    let outcome = state.core.login(&body.username, &body.password, &client).await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(LoginResponse::from(outcome)))
 }
 
 /// Exchange a refresh token for a new access and refresh token.

@@ -14,8 +14,10 @@ pub mod health;
 pub mod hot_spots;
 pub mod kb;
 pub mod kb_search;
+pub mod mfa;
 pub mod public;
 pub mod rule_sets;
+pub mod security;
 pub mod sla;
 pub mod stats;
 pub mod suggest;
@@ -35,6 +37,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::refresh)
             .service(auth::logout)
             .service(auth::me)
+            .service(mfa::verify_mfa)
+            .service(mfa::enrol_mfa_at_sign_in)
+            .service(mfa::confirm_mfa_at_sign_in)
+            .service(mfa::get_my_mfa)
+            .service(mfa::enrol_my_mfa)
+            .service(mfa::confirm_my_mfa)
             .service(tenants::list_tenants)
             .service(tenants::create_tenant)
             .service(tenants::get_tenant)
@@ -52,10 +60,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::create_user)
             .service(users::get_user)
             .service(users::update_user)
+            .service(security::set_user_roles)
+            .service(security::reset_user_mfa)
+            .service(security::get_security_policy)
             .service(api_keys::list_api_keys)
             .service(api_keys::create_api_key)
             .service(api_keys::revoke_api_key)
             .service(audit::list_audit_events)
+            .service(audit::verify_audit_chain)
+            .service(audit::export_audit_events)
             .service(cases::create_case)
             .service(cases::list_cases)
             .service(cases::get_case)

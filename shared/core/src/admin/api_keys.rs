@@ -37,7 +37,7 @@ fn view(code: &str, k: api_key::Model) -> ApiKeyView {
 impl Core {
     pub async fn list_api_keys(&self, p: &Principal, code: &str, page: PageRequest) -> CoreResult<Page<ApiKeyView>> {
         let t = self.visible_tenant(p, code).await?;
-        self.require_admin_of(p, "api_key.read", &t).await?;
+        self.require_key_admin_of(p, "api_key.read", &t).await?;
         Ok(api_keys::list(&self.store.db, t.id, page).await?.map(|k| view(&t.code, k)))
     }
 
@@ -45,7 +45,7 @@ impl Core {
     /// hash is kept).
     pub async fn create_api_key(&self, p: &Principal, code: &str, name: &str) -> CoreResult<(ApiKeyView, String)> {
         let t = self.visible_tenant(p, code).await?;
-        self.require_admin_of(p, "api_key.create", &t).await?;
+        self.require_key_admin_of(p, "api_key.create", &t).await?;
         let name = parse_name("name", name, 128)?;
         let secret = ApiKeySecret::generate();
         let row = api_key::Model {
@@ -69,7 +69,7 @@ impl Core {
 
     pub async fn revoke_api_key(&self, p: &Principal, code: &str, id: &str) -> CoreResult<ApiKeyView> {
         let t = self.visible_tenant(p, code).await?;
-        self.require_admin_of(p, "api_key.revoke", &t).await?;
+        self.require_key_admin_of(p, "api_key.revoke", &t).await?;
         let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("API key"))?;
         let txn = self.store.db.begin().await?;
         api_keys::revoke(&txn, t.id, id, self.now()).await?;

@@ -1,8 +1,10 @@
 //! Administration of the organisation: tenant lines, their units, users and API keys.
-//! City admins manage everything; a tenant admin manages only their own line.
+//! The system administrator (city_admin) manages every line, a tenant admin only their own;
+//! privileged roles, keys and second factors are the security administrator's (`roles`).
 
 pub mod api_keys;
 pub mod catalogue;
+pub mod roles;
 pub mod sla;
 pub mod tenants;
 pub mod units;

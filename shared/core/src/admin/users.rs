@@ -53,7 +53,7 @@ pub struct UserQuery {
     pub q: Option<String>,
 }
 
-fn view(code: &str, u: user::Model) -> CoreResult<UserView> {
+pub(crate) fn view(code: &str, u: user::Model) -> CoreResult<UserView> {
     let corrupt = |e: ValidationError| CoreError::Internal(format!("user {}: {e}", u.id));
     Ok(UserView {
         id: u.id,
@@ -69,7 +69,7 @@ fn view(code: &str, u: user::Model) -> CoreResult<UserView> {
     })
 }
 
-fn parse_roles(roles: &[String]) -> Result<RoleSet, ValidationError> {
+pub(crate) fn parse_roles(roles: &[String]) -> Result<RoleSet, ValidationError> {
     roles.iter().enumerate().map(|(i, r)| Role::parse(r).map_err(|e| e.at(format!("roles[{i}]")))).collect()
 }
 
@@ -78,7 +78,7 @@ fn password_ok(password: &str, username: &str) -> Result<(), ValidationError> {
 }
 
 /// Who may read a tenant's accounts.
-const USER_READERS: &[Role] = &[Role::CityAdmin, Role::CitySupervisor, Role::TenantAdmin, Role::Auditor];
+const USER_READERS: &[Role] = &[Role::CityAdmin, Role::SecurityAdmin, Role::CitySupervisor, Role::TenantAdmin, Role::Auditor];
 
 impl Core {
     async fn unit_in(&self, t: &tenant::Model, unit: &str) -> CoreResult<Uuid> {
@@ -125,6 +125,7 @@ impl Core {
             None => None,
         };
         roles.check_for_staff(TenantKind::parse(&t.kind)?, unit_id.is_some())?;
+        self.require_grant(p, &RoleSet::default(), &roles, "user.create", username.as_str()).await?;
         password_ok(&input.password, username.as_str())?;
         if users::find_by_username(&self.store.db, username.as_str()).await?.is_some() {
             return Err(CoreError::conflict("username_taken", format!("the user name {} is taken", username.as_str())));
@@ -176,15 +177,20 @@ impl Core {
             };
             changes.push("unit_id");
         }
-        let mut roles = RoleSet::from_storage(&u.roles)?;
+        let before = RoleSet::from_storage(&u.roles)?;
+        let mut roles = before.clone();
         if let Some(new_roles) = &input.roles {
             roles = parse_roles(new_roles)?;
             changes.push("roles");
         }
         roles.check_for_staff(TenantKind::parse(&t.kind)?, u.unit_id.is_some())?;
+        self.require_grant(p, &before, &roles, "user.update", &u.username).await?;
         u.roles = roles.to_storage();
         if let Some(status) = &input.status {
             let status = UserStatus::parse(status)?;
+            if status == UserStatus::Disabled && u.status == "active" {
+                self.keep_an_officer(&t, &roles, u.id).await?;
+            }
             end_sessions |= status == UserStatus::Disabled;
             u.status = status.as_str().to_owned();
             changes.push("status");

@@ -116,6 +116,11 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration, mut stop: tokio::sy
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "knowledge-base flag pass failed; retrying next tick"),
             }
+            match core.prune_audit().await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "audit records past their retention removed"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "audit retention pass failed; retrying next tick"),
+            }
             match core.sweep_deadlines().await {
                 Ok(r) if r.reminders + r.supervisions > 0 => {
                     tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")

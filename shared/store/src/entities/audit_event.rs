@@ -15,6 +15,12 @@ pub struct Model {
     pub outcome: String,
     pub detail: Option<String>,
     pub ip: Option<String>,
+    /// Position in the audit chain; `None` only on records from before the chain, until sealed.
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    /// `system`, `security` or `audit` when one of the three officers acted.
+    pub actor_duty: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

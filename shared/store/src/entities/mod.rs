@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod app_secret;
+pub mod audit_chain;
 pub mod audit_event;
 pub mod call_event;
 pub mod case;
@@ -14,6 +15,7 @@ pub mod idempotency_key;
 pub mod kb_article;
 pub mod kb_article_version;
 pub mod kb_search_gap;
+pub mod mfa_recovery_code;
 pub mod outbox;
 pub mod refresh_token;
 pub mod routing_decision;
@@ -27,3 +29,4 @@ pub mod tenant_number;
 pub mod tracking_counter;
 pub mod unit;
 pub mod user;
+pub mod user_mfa;

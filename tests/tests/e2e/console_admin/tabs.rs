@@ -154,7 +154,18 @@ async fn a_line_admin_sets_time_limits_writes_knowledge_and_hands_out_an_api_key
             &[("username", "admin2_12319"), ("display_name", "副管理员"), ("roles", "tenant_admin"), ("password", DEMO_PASSWORD)],
         )
         .await;
+    // A line admin cannot make another admin (三员分立): the account is made with an everyday
+    // role, and the security administrator grants tenant_admin.
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    assert!(res.body.contains("安全管理员"), "{}", res.body);
+    let res = admin
+        .post(
+            "/console/admin/12319/users",
+            &[("username", "admin2_12319"), ("display_name", "副管理员"), ("roles", "dispatcher"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
     assert!(res.redirect().is_some(), "{}", res.body);
+    app.grant("12319", "admin2_12319", &["tenant_admin"]).await;
     let mut second = Console::login(&app, "admin2_12319").await;
     let res = second.post(&format!("{url}/versions/1/approve"), &[]).await;
     assert!(res.redirect().is_some(), "{}", res.body);

@@ -86,8 +86,9 @@ pub(super) fn frame(ctx: &Ctx, p: &Principal, t: &TenantView, tab: &str, body: M
             }
             nav.tabs #admin-tabs {
                 @for (key, label) in TABS {
-                    // The platform has no units of its own: lines do.
-                    @if !(key == "units" && is_platform(t)) {
+                    // The platform has no units of its own: lines do. Integrator keys are the
+                    // security administrator's or the line admin's, not the system administrator's.
+                    @if !(key == "units" && is_platform(t) || key == "keys" && !p.has(Role::TenantAdmin)) {
                         a.on[key == tab] href=(format!("{}/{key}", base(&t.code))) data-tab=(key) { (lang.t(label)) }
                     }
                 }
