@@ -99,8 +99,9 @@ async fn a_realistic_flow_logs_ids_and_no_personal_data() {
     assert_eq!(res.status(), StatusCode::OK);
 
     // Open311: phone, e-mail and names as form fields, an address in the text.
-    let admin = app.token("city_admin").await;
-    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12319/api-keys", &admin, Some(json!({"name": "市民App"}))).await;
+    // Integrator keys are the security administrator's (三员分立).
+    let security = app.token("security_admin").await;
+    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12319/api-keys", &security, Some(json!({"name": "市民App"}))).await;
     let key = key["secret"].as_str().unwrap().to_owned();
     let description = format!("水管爆裂，联系 {O311_EMAIL} 或 {O311_PHONE}");
     let form = [

@@ -84,8 +84,9 @@ async fn line_activity(app: &TestApp) -> Vec<String> {
     let co_unit = app.unit("12319", "园林绿化处").await;
     let lead = app.staff("12319", "lead.12319", &["unit_handler"], Some(&lead_unit)).await;
     let co = app.staff("12319", "co.12319", &["unit_lead"], Some(&co_unit)).await;
-    let admin = app.token("city_admin").await;
-    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12319/api-keys", &admin, Some(json!({"name": "呼叫中心"}))).await;
+    // Integrator keys are the security administrator's (三员分立).
+    let security = app.token("security_admin").await;
+    let (_, key) = app.call(Method::POST, "/api/v1/tenants/12319/api-keys", &security, Some(json!({"name": "呼叫中心"}))).await;
     let key = key["secret"].as_str().unwrap().to_owned();
     for event in ["ringing", "answered", "ended"] {
         let body = json!({"call_id": "T-1", "event": event, "caller_number": "13600001111", "dialled_number": "12319"});

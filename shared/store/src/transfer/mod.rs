@@ -288,20 +288,6 @@ const HOT_SPOTS: &[(&str, Col)] = &[
 ];
 const HOT_SPOT_CASES: &[(&str, Col)] = &[("case_id", Uuid), ("hot_spot_id", Uuid), ("added_at", Time)];
 const TRACKING_COUNTERS: &[(&str, Col)] = &[("scope", Text), ("next", BigInt)];
-const AUDIT_EVENTS: &[(&str, Col)] = &[
-    ("id", Uuid),
-    ("at", Time),
-    ("actor_kind", Text),
-    ("actor_id", Uuid),
-    ("actor_name", Text),
-    ("tenant_id", Uuid),
-    ("action", Text),
-    ("target", Text),
-    ("outcome", Text),
-    ("detail", Text),
-    ("ip", Text),
-];
-
 const fn spec(table: &'static str, cols: &'static [(&'static str, Col)], owner: Owner, order_by: &'static str) -> Spec {
     Spec { table, cols, owner, order_by }
 }
@@ -333,7 +319,6 @@ pub fn specs() -> &'static [Spec] {
             spec("tracking_counters", TRACKING_COUNTERS, TrackingScope, "scope"),
             spec("stat_counters", crate::stats::counter_columns(), TenantColumn, crate::stats::KEY_ORDER),
             spec("stat_handling", crate::stats::handling_columns(), TenantColumn, crate::stats::HANDLING_KEY_ORDER),
-            spec("audit_events", AUDIT_EVENTS, TenantColumn, "id"),
         ]
     });
     &SPECS
@@ -353,4 +338,12 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("app_secrets", "the platform's own generated secrets (see the personal-data key)"),
     ("worker_watermarks", "the old platform's worker bookkeeping; the new platform's worker keeps its own"),
     ("seaql_migrations", "the schema version, checked instead (both platforms must be at the same one)"),
+    (
+        "audit_events",
+        "the platform's tamper-evident chain: a record moved into another chain would prove nothing there and break the chain here; \
+         the audit administrator exports the line's records (audit export) before the move and keeps them with the old platform",
+    ),
+    ("audit_chain", "the head of this platform's audit chain"),
+    ("user_mfa", "second factors are bound to this platform's key and account ids: staff enrol again on the new platform"),
+    ("mfa_recovery_codes", "recovery codes of those second factors (secrets)"),
 ];
