@@ -290,7 +290,7 @@ mod tests {
             point,
             at: at(h),
         };
-        let contacts = vec![
+        let contacts = [
             mk("鼓楼区五一路路灯不亮已经三天", Some("鼓楼区"), Some("五一路12号"), Some((26.08, 119.30)), 0),
             mk("五一路路灯不亮，晚上很黑", Some("鼓楼区"), Some("五一路14号"), Some((26.0801, 119.3001)), 1),
             mk("五一路的路灯坏了不亮", Some("鼓楼区"), None, Some((26.09, 119.31)), 2),
