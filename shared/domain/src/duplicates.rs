@@ -73,14 +73,7 @@ pub fn distance_m((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
 /// Place: by distance when both have a point, else by address wording, else by district.
 fn place_similarity(a: &Contact, b: &Contact, w: &Weights) -> f64 {
     if let (Some(pa), Some(pb)) = (a.point, b.point) {
-        let d = distance_m(pa, pb);
-        return if d <= w.near_m {
-            1.0
-        } else if d >= w.far_m {
-            0.0
-        } else {
-            1.0 - (d - w.near_m) / (w.far_m - w.near_m)
-        };
+        return place_by_distance(distance_m(pa, pb), w);
     }
     if let (Some(x), Some(y)) = (&a.address, &b.address) {
         return text_similarity(x, y);
@@ -200,6 +193,7 @@ pub fn hot_spot_prepared(
     if burst.len() + 1 >= min_contacts { burst } else { Vec::new() }
 }
 
+/// Same place within `near_m`, nothing alike beyond `far_m`, a straight ramp between.
 fn place_by_distance(d: f64, w: &Weights) -> f64 {
     if d <= w.near_m {
         1.0
