@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Durability in a short mode (bounded counts), as .ci/run runs them: fails on any
-# lost or duplicated case, a corrupt SQLite file, a 5xx during a rolling restart or drift.
+# Durability and scale-out in a short mode (bounded counts), as .ci/run runs them: fails on any
+# lost or duplicated case, a corrupt SQLite file, a 5xx during a rolling restart, a deadline
+# crossing handled twice or drift.
 #   tests/load/run.sh            short mode, debug build (what CI runs)
 #   HOTLINE_LOAD_BUILD=release tests/load/run.sh --full    the figures of docs/BENCHMARKS.md
 # Needs PostgreSQL and Redis on 127.0.0.1 (it kills and restarts PostgreSQL once: run alone).
@@ -26,11 +27,10 @@ venv="$HOME/.cache/hotline-venv"
 
 profile_flag=()
 [ "$HOTLINE_LOAD_BUILD" = "release" ] && profile_flag=(--release)
-cargo build -q --locked "${profile_flag[@]}" -p hotline-api --manifest-path "$root/Cargo.toml"
+cargo build -q --locked "${profile_flag[@]}" -p hotline-api -p hotline-worker --manifest-path "$root/Cargo.toml"
 
 cd "$here"
 "$venv/bin/python" durability.py sqlite $mode
 "$venv/bin/python" durability.py postgres $mode
-# scaleout.py (two APIs + two workers, rolling restart) is not run here yet: it has not had a
-# green run of its own (docs/BENCHMARKS.md); run it by hand with `python scaleout.py --short`.
-echo "durability: all checks passed ($HOTLINE_LOAD_BUILD build${mode:+, short})"
+"$venv/bin/python" scaleout.py $mode
+echo "durability and scale-out: all checks passed ($HOTLINE_LOAD_BUILD build${mode:+, short})"

@@ -82,11 +82,17 @@ def rule_propagation(a, b, rounds: int) -> dict:
     return {"rounds": rounds, "delays_ms": [round(d * 1000, 1) for d in delays]}
 
 
-def deadlines_once(db, a, cases: int) -> dict:
-    """Sign-for within 1 minute, feedback within 2: two workers sweep every second."""
+def deadlines_once(db, a, workers, cases: int) -> dict:
+    """Sign-for within 1 minute, feedback within 2: two workers sweep every second. The cases are
+    taken by the front door (12345), so its policy applies (a line's own policy covers the cases
+    the line takes itself)."""
     admin = harness.token(a.base, "admin_12319")
-    entries = [{"stage": "sign", "limit": {"natural_minutes": 1}}, {"stage": "feedback", "limit": {"natural_minutes": 2}}]
-    status, body = harness.call(a.base, "PUT", "/api/v1/tenants/12319/sla-policy", admin, {"entries": entries})
+    city_admin = harness.token(a.base, "city_admin")
+    # An override beats the defaults at the same specificity (DOMAIN.md), so it names the
+    # urgency and contact type of the cases below.
+    entries = [{"urgency": "general", "stage": "sign", "limit": {"natural_minutes": 1}},
+               {"urgency": "general", "contact_type": "complaint", "stage": "feedback", "limit": {"natural_minutes": 2}}]
+    status, body = harness.call(a.base, "PUT", "/api/v1/tenants/12345/sla-policy", city_admin, {"entries": entries})
     assert status == 200, body
     agent, dispatcher = harness.token(a.base, "agent"), harness.token(a.base, "dispatcher")
     status, units = harness.call(a.base, "GET", "/api/v1/tenants/12319/units?limit=200", admin)
@@ -99,6 +105,8 @@ def deadlines_once(db, a, cases: int) -> dict:
         status, d = harness.call(a.base, "POST", f"/api/v1/cases/{r['case_id']}/dispatch", dispatcher, {"lead_unit_id": unit})
         assert status == 200, d
         ids.append(r["case_id"])
+        if i == 0:
+            print(f"first case: sign due {d.get('sign_due_at')}, feedback due {d.get('feedback_due_at')}", flush=True)
     expected = {
         ("supervise", "督办: the case was not signed for in time"),
         ("remind", "催办: the feedback deadline is near"),
@@ -124,6 +132,9 @@ def deadlines_once(db, a, cases: int) -> dict:
     twice = [k for k, n in per.items() if n > 1]
     check(not twice, f"deadline crossings with two workers: none handled twice ({len(rows)} events for {cases} cases)")
     check(complete, f"deadline crossings: every case got its sign-for supervision, reminder and feedback supervision ({dict(kinds)})")
+    if not complete:
+        for w in workers:
+            print(f"--- {w.name} log tail:\n{w.log_tail()}", flush=True)
     return {"cases": cases, "events": len(rows), "handled_twice": len(twice)}
 
 
@@ -178,7 +189,7 @@ def main() -> None:
         key = harness.api_key(a.base)
         report["load"] = both_loads([a, b], key, harness.bodies_file(db.tmp), 10 if args.short else 60)
         report["rules"] = rule_propagation(a, b, 3 if args.short else 10)
-        report["deadlines"] = deadlines_once(db, a, 30 if args.short else 200)
+        report["deadlines"] = deadlines_once(db, a, [w1, w2], 30 if args.short else 200)
         report["rolling"] = rolling_restart(db, [a, b, w1, w2], key, harness.load_bodies(db.tmp))
         code, out = harness.verify_stats(db)
         check(code == 0, f"drift check: {out.splitlines()[-1] if out else code}")

@@ -106,6 +106,10 @@ async fn a_burst_of_alike_cases_in_one_place_raises_one_hot_spot_for_the_city_of
     // The fourth raises the hot spot and alerts the city office once.
     burst.push(id(app.intake(&agent, sewage("杨桥路污水外溢", 26.0821)).await));
     app.clock.advance(chrono::Duration::minutes(10));
+    // A worker stopping (SIGTERM) during the comparison abandons it: nothing is recorded and the
+    // watermark stays, so the next pass still finds the burst.
+    let (_stopping, stopped) = tokio::sync::watch::channel(true);
+    assert_eq!(app.core.scan_hot_spots_until(stopped).await.unwrap(), Default::default());
     let r = app.core.scan_hot_spots().await.unwrap();
     assert_eq!((r.raised, r.joined), (1, 0));
     let sent = alerts(&app).await;

@@ -207,8 +207,56 @@ async fn the_console_asks_for_the_code_after_the_password() {
     let res = c.post("/console/login/mfa", &[("mfa_token", &challenge), ("code", &next), ("next", "/console")]).await;
     assert_eq!(res.redirect(), Some("/console"), "{}", res.body);
     assert_eq!(c.get("/console").await.status, StatusCode::OK, "signed in");
-    // An account that must enrol first is told how, and not signed in.
+}
+
+/// The value of the hidden or text input `name` in a console page.
+fn input_value(body: &str, name: &str) -> String {
+    body.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_console_sets_up_the_second_factor_of_an_officer_at_first_sign_in() {
+    let app = app_with(&[("HOTLINE_MFA_REQUIRED_ROLES", "auditor")]).await;
     let mut c = crate::console_kit::Console::visit(&app).await;
     let res = c.post("/console/login", &[("username", "auditor"), ("password", DEMO_PASSWORD), ("next", "/console")]).await;
-    assert!(res.redirect().is_none() && res.body.contains("/api/v1/auth/mfa/enrol"), "{}", res.body);
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.redirect().is_none(), "not signed in before the factor is confirmed");
+    assert!(res.body.contains("data-testid=\"mfa-qr\"") && res.body.contains("<svg"), "a QR code drawn in the page: {}", res.body);
+    let uri = input_value(&res.body, "otpauth_uri").replace("&amp;", "&");
+    assert!(uri.starts_with("otpauth://totp/") && uri.contains("secret="), "{uri}");
+    let secret = TotpSecret::from_base32(&input_value(&res.body, "secret")).unwrap();
+    let challenge = input_value(&res.body, "mfa_token");
+    // A stranger's page shows nothing of it: the console is not signed in yet.
+    assert_eq!(c.get("/console").await.redirect().map(|r| r.starts_with("/console/login")), Some(true));
+
+    // A wrong first code: the same secret again, with the error.
+    let form = |code: String| {
+        vec![
+            ("mfa_token", challenge.clone()),
+            ("code", code),
+            ("secret", secret.to_base32()),
+            ("otpauth_uri", uri.clone()),
+            ("next", "/console".to_owned()),
+        ]
+    };
+    let wrong = form("000000".into());
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = c.post("/console/login/mfa/enrol", &wrong).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.body.contains("验证码错误") && res.body.contains("data-testid=\"mfa-qr\""), "{}", res.body);
+
+    let right = form(code(&secret, &app, 0));
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = c.post("/console/login/mfa/enrol", &right).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let shown = res.body.matches("<li><code>").count();
+    assert_eq!(shown, 10, "ten recovery codes, shown once: {}", res.body);
+    assert_eq!(c.get("/console").await.status, StatusCode::OK, "signed in");
+    assert_eq!(login(&app, "auditor").await["mfa_step"], "verify", "from now on: a code");
 }

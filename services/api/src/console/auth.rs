@@ -1,9 +1,8 @@
 //! Signing in and out, the language switch, and the home page that sends each role to its work.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use hotline_core::auth::LoginOutcome;
-use hotline_core::mfa::SecondFactor;
+use hotline_core::mfa::{Enrolment, SecondFactor};
 use hotline_domain::Role;
 use maud::html;
 use serde::Deserialize;
@@ -47,6 +46,45 @@ fn code_form(ctx: &Ctx, next: &str, challenge: &str, problem: Option<&Problem>) 
     }
 }
 
+/// The QR code of an `otpauth://` URI as inline SVG (no request leaves the page: the secret
+/// must not reach a QR service).
+fn qr_svg(uri: &str) -> Option<maud::PreEscaped<String>> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    // The renderer's output starts with an XML declaration, which does not belong inside HTML.
+    let start = svg.find("<svg")?;
+    Some(maud::PreEscaped(svg[start..].to_owned()))
+}
+
+/// The key in groups of four, as authenticator apps show and people type it.
+fn grouped(secret: &str) -> String {
+    secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+/// Enrolment at sign-in, for an account that must have a second factor and has none: the
+/// secret as a QR code, a link and a typed key; confirming with the first code signs in. The
+/// secret travels back in hidden fields only to show the page again after a wrong code; the
+/// server confirms against its own stored copy.
+fn enrol_form(ctx: &Ctx, next: &str, challenge: &str, e: &Enrolment, problem: Option<&Problem>) -> maud::Markup {
+    let lang = ctx.lang;
+    html! {
+        form.card.narrow #login hx-post="/console/login/mfa/enrol" hx-target="#login" hx-swap="outerHTML" {
+            h2 { (lang.t("login.enrol_title")) }
+            (alert(problem))
+            p { (lang.t("login.enrol_hint")) }
+            @if let Some(svg) = qr_svg(&e.otpauth_uri) { div.qr data-testid="mfa-qr" { (svg) } }
+            p { (lang.t("login.enrol_key")) ": " code data-testid="mfa-secret" { (grouped(&e.secret)) } }
+            p { a href=(e.otpauth_uri) { (lang.t("login.enrol_link")) } }
+            input type="hidden" name="next" value=(next);
+            input type="hidden" name="mfa_token" value=(challenge);
+            input type="hidden" name="secret" value=(e.secret);
+            input type="hidden" name="otpauth_uri" value=(e.otpauth_uri);
+            (field(lang, problem, "code", html! { input name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus; }))
+            button.primary type="submit" { (lang.t("login.enrol_confirm")) }
+        }
+    }
+}
+
 /// `GET /console/login`
 pub async fn login_page(v: Visitor, q: web::Query<NextQuery>) -> HttpResponse {
     let ctx = v.0;
@@ -73,9 +111,15 @@ pub async fn login(req: HttpRequest, v: Visitor, form: web::Form<LoginForm>) -> 
             ctx.redirect(&next)
         }
         Ok(LoginOutcome::SecondFactor { challenge, enrol: false, .. }) => ctx.ok(code_form(&ctx, &next, &challenge, None)),
-        Ok(LoginOutcome::SecondFactor { enrol: true, .. }) => {
-            let problem = Problem::text(ctx.lang.t("login.mfa_enrol_first"));
-            ctx.html(StatusCode::OK, login_form(&ctx, &next, &form.username, Some(&problem)))
+        Ok(LoginOutcome::SecondFactor { challenge, enrol: true, .. }) => {
+            match ctx.state.core.enrol_with_challenge(&challenge, &client).await {
+                Ok(enrolment) => ctx.ok(enrol_form(&ctx, &next, &challenge, &enrolment, None)),
+                Err(e) => {
+                    let err = ApiError::from(e);
+                    let problem = Problem::from_api(ctx.lang, &err);
+                    ctx.html(err.status, login_form(&ctx, &next, &form.username, Some(&problem)))
+                }
+            }
         }
         Err(e) => {
             let err = ApiError::from(e);
@@ -111,6 +155,48 @@ pub async fn login_mfa(req: HttpRequest, v: Visitor, form: web::Form<CodeForm>) 
             let problem = Problem::from_api(ctx.lang, &err);
             if err.body.code == "invalid_mfa_code" || err.body.code == "too_many_attempts" {
                 ctx.html(err.status, code_form(&ctx, &next, &form.mfa_token, Some(&problem)))
+            } else {
+                ctx.html(err.status, login_form(&ctx, &next, "", Some(&problem)))
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EnrolForm {
+    mfa_token: String,
+    code: String,
+    secret: String,
+    otpauth_uri: String,
+    next: Option<String>,
+}
+
+/// `POST /console/login/mfa/enrol`: confirms the enrolment with its first code, signs in and
+/// shows the recovery codes, once.
+pub async fn login_enrol(req: HttpRequest, v: Visitor, form: web::Form<EnrolForm>) -> HttpResponse {
+    let mut ctx = v.0;
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref().unwrap_or("/console")).to_owned();
+    let client = client_info(&req, ctx.state.settings.trust_proxy_headers);
+    match ctx.state.core.confirm_with_challenge(&form.mfa_token, form.code.trim(), &client).await {
+        Ok((pair, codes)) => {
+            ctx.signed_in(pair);
+            let lang = ctx.lang;
+            ctx.ok(html! {
+                div.card.narrow #login {
+                    h2 { (lang.t("login.recovery_title")) }
+                    p { (lang.t("login.recovery_hint")) }
+                    ul.codes data-testid="recovery-codes" { @for c in &codes { li { code { (c) } } } }
+                    a.button.primary href=(next) { (lang.t("login.continue")) }
+                }
+            })
+        }
+        Err(e) => {
+            let err = ApiError::from(e);
+            let problem = Problem::from_api(ctx.lang, &err);
+            if err.body.code == "invalid_mfa_code" || err.body.code == "too_many_attempts" {
+                let shown = Enrolment { secret: form.secret, otpauth_uri: form.otpauth_uri };
+                ctx.html(err.status, enrol_form(&ctx, &next, &form.mfa_token, &shown, Some(&problem)))
             } else {
                 ctx.html(err.status, login_form(&ctx, &next, "", Some(&problem)))
             }
@@ -181,6 +267,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/login", web::get().to(login_page))
         .route("/console/login", web::post().to(login))
         .route("/console/login/mfa", web::post().to(login_mfa))
+        .route("/console/login/mfa/enrol", web::post().to(login_enrol))
         .route("/console/logout", web::post().to(logout))
         .route("/console/lang", web::get().to(switch_lang));
 }

@@ -50,12 +50,16 @@ pub struct HotSpotView {
 const BEHIND: usize = 1000;
 
 /// The bursts of the `fresh` contacts (indices into `contacts`, sorted by time), each with the
-/// indices of the earlier contacts it is alike to.
-fn find_bursts(contacts: &[Contact], fresh: &[usize], span: Duration) -> Vec<(usize, Vec<usize>)> {
+/// indices of the earlier contacts it is alike to. Ends early (with what it has) once `cancel`
+/// is set.
+fn find_bursts(contacts: &[Contact], fresh: &[usize], span: Duration, cancel: &std::sync::atomic::AtomicBool) -> Vec<(usize, Vec<usize>)> {
     let prepared: Vec<Prepared> = contacts.iter().map(prepare).collect();
     let weights = Weights::default();
     let mut out = Vec::new();
     for &i in fresh {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
         let start = i.saturating_sub(BEHIND);
         let burst = hot_spot_prepared(&prepared[i], &prepared[start..i], &weights, MIN_SCORE, MIN_CASES, span);
         if !burst.is_empty() {
@@ -68,6 +72,14 @@ fn find_bursts(contacts: &[Contact], fresh: &[usize], span: Duration) -> Vec<(us
 impl Core {
     /// The worker's hot-spot pass over the cases received since the last one.
     pub async fn scan_hot_spots(&self) -> CoreResult<HotSpotReport> {
+        let (_keep, never) = tokio::sync::watch::channel(false);
+        self.scan_hot_spots_until(never).await
+    }
+
+    /// The hot-spot pass, abandoned when `stop` turns true during the comparison: nothing is
+    /// written yet then and the watermark stays, so the next pass (here or in another worker)
+    /// compares the same cases again. Recording a burst, once begun, is not cut off.
+    pub async fn scan_hot_spots_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) -> CoreResult<HotSpotReport> {
         let db = &self.store.db;
         let now = self.now();
         let span = Duration::hours(SPAN_HOURS);
@@ -78,9 +90,18 @@ impl Core {
         let contacts: Vec<Contact> = rows.iter().map(contact).collect();
         let fresh: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].created_at > from).collect();
         // Comparing is CPU work (quadratic in a storm): off the async threads, which serve requests.
-        let bursts = tokio::task::spawn_blocking(move || find_bursts(&contacts, &fresh, span))
-            .await
-            .map_err(|e| CoreError::Internal(format!("hot-spot comparison: {e}")))?;
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cancel.clone();
+        let comparing = tokio::task::spawn_blocking(move || find_bursts(&contacts, &fresh, span, &flag));
+        let bursts = tokio::select! {
+            biased; // a stop wins even when the comparison is done at the same poll
+            _ = stop.wait_for(|s| *s) => {
+                // The blocking thread sees the flag at its next contact and ends.
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Ok(HotSpotReport::default());
+            }
+            done = comparing => done.map_err(|e| CoreError::Internal(format!("hot-spot comparison: {e}")))?,
+        };
         let mut report = HotSpotReport::default();
         for (i, burst) in bursts {
             let newest = &rows[i];

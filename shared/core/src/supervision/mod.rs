@@ -52,8 +52,11 @@ pub struct Worker {
 impl Worker {
     pub fn start(core: &Core, sweep_every: std::time::Duration, train_every: std::time::Duration) -> Worker {
         let (stop, rx) = tokio::sync::watch::channel(false);
-        let tasks =
-            vec![spawn_sweeper(core.clone(), sweep_every, rx.clone()), crate::routing::spawn_trainer(core.clone(), train_every, rx)];
+        let tasks = vec![
+            spawn_sweeper(core.clone(), sweep_every, rx.clone()),
+            spawn_housekeeping(core.clone(), sweep_every, rx.clone()),
+            crate::routing::spawn_trainer(core.clone(), train_every, rx),
+        ];
         Worker { stop, tasks }
     }
 
@@ -80,22 +83,53 @@ async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
+/// Waits for the next tick; `false` when the worker is stopping instead.
+async fn next_tick(ticks: &mut tokio::time::Interval, stop: &mut tokio::sync::watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = ticks.tick() => {}
+        _ = stop.changed() => {}
+    }
+    !*stop.borrow()
+}
+
+fn ticker(every: std::time::Duration) -> tokio::time::Interval {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks
+}
+
 /// Sweeps deadlines every `every` until `stop` turns true (the worker's loop, embedded in the
-/// API or run by `hotline-worker`). A stop lets the pass under way finish: its transactions
-/// commit or roll back whole, never cut off. A failed tick is logged; the next one retries the
-/// same window, since the watermark moves only after a successful sweep.
+/// API or run by `hotline-worker`). It has a loop of its own: 催办 and 督办 must not wait behind
+/// a storm's hot-spot pass or a slow mail relay. A stop lets the pass under way finish: its
+/// transactions commit or roll back whole, never cut off. A failed tick is logged; the next one
+/// retries the same window, since the watermark moves only after a successful sweep.
 pub fn spawn_sweeper(core: Core, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = stop.changed() => {}
+        let mut ticks = ticker(every);
+        while next_tick(&mut ticks, &mut stop).await {
+            match core.sweep_deadlines().await {
+                Ok(r) if r.reminders + r.supervisions > 0 => {
+                    tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "deadline sweep failed; retrying next tick"),
             }
-            if *stop.borrow() {
-                break;
-            }
+        }
+        tracing::info!("deadline sweep loop stopped");
+    })
+}
+
+/// The other periodic passes, in turn: outbox relay, daily digest, hot spots, knowledge-base
+/// flags, audit retention. A stop abandons the hot-spot comparison under way (CPU work that
+/// can take long after a storm, see `scan_hot_spots_until`), so SIGTERM is honoured quickly.
+pub fn spawn_housekeeping(
+    core: Core,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = ticker(every);
+        while next_tick(&mut ticks, &mut stop).await {
             match core.relay_outbox().await {
                 Ok(r) if r.sent + r.retried + r.dead > 0 => {
                     tracing::info!(sent = r.sent, retried = r.retried, dead = r.dead, "outbox relay")
@@ -106,7 +140,7 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration, mut stop: tokio::sy
             if let Err(e) = core.send_daily_digest().await {
                 tracing::error!(error = %e, "daily digest failed; retrying next tick");
             }
-            match core.scan_hot_spots().await {
+            match core.scan_hot_spots_until(stop.clone()).await {
                 Ok(r) if r.raised + r.joined > 0 => tracing::info!(raised = r.raised, joined = r.joined, "hot spots"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "hot-spot scan failed; retrying next tick"),
@@ -121,14 +155,7 @@ pub fn spawn_sweeper(core: Core, every: std::time::Duration, mut stop: tokio::sy
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "audit retention pass failed; retrying next tick"),
             }
-            match core.sweep_deadlines().await {
-                Ok(r) if r.reminders + r.supervisions > 0 => {
-                    tracing::info!(reminders = r.reminders, supervisions = r.supervisions, already_done = r.already_done, "deadline sweep")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "deadline sweep failed; retrying next tick"),
-            }
         }
-        tracing::info!("worker loop stopped");
+        tracing::info!("housekeeping loop stopped");
     })
 }
