@@ -117,7 +117,9 @@ class Server:
 
     def start(self, wait: bool = True) -> "Server":
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([str(binary(self.program))], env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.db.tmp)
+        # HOTLINE_LOAD_WRAP runs the server under a tool, e.g. "valgrind --tool=callgrind" (profiling).
+        wrap = os.environ.get("HOTLINE_LOAD_WRAP", "").split()
+        self.proc = subprocess.Popen([*wrap, str(binary(self.program))], env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.db.tmp)
         if wait and self.program == "hotline-api":
             self.wait_ready()
         return self
