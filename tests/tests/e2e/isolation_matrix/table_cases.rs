@@ -1,0 +1,77 @@
+//! The matrix rows of cases, calls, the desk and routing. Own case: received by our line
+//! (through its integrator key) and led by our unit; joint case: received by the platform,
+//! led by the third line's unit, co-handled by ours.
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::entry::{Entry, Ids, op};
+use crate::case_kit::complaint;
+
+//                         line: a d t u l h i | platform: a d s c x u | anon
+const READ_CASE: &str = "ooooooo|oooofo|u";
+const READ_JOINT: &str = "ooooooh|oooofo|u";
+/// Front-door steps: agents and dispatchers of the line that received the case, or of the
+/// platform.
+const FRONT: &str = "ppfffff|ppffff|u";
+const FRONT_JOINT: &str = "ffffffh|ppffff|u";
+const DISPATCHER: &str = "fpfffff|fpffff|u";
+const DISPATCHER_JOINT: &str = "ffffffh|fpffff|u";
+const SUPERVISOR: &str = "fpfffff|fppfff|u";
+const SUPERVISOR_JOINT: &str = "ffffffh|fppfff|u";
+/// Unit work of the lead unit (ours leads the own case, co-handles the joint one).
+const LEAD: &str = "ffffppf|ffffff|u";
+const LEAD_JOINT: &str = "ffffffh|ffffff|u";
+const CO: &str = "fffffff|ffffff|u";
+const CO_JOINT: &str = "ffffpph|ffffff|u";
+
+fn step(path: &'static str, own: &'static str, joint: &'static str, body: super::entry::JsonBody) -> Entry {
+    op(Method::POST, path, Ids::Case, own).joint(joint).json(body)
+}
+
+pub fn entries() -> Vec<Entry> {
+    vec![
+        op(Method::GET, "/api/v1/cases", Ids::QueryTenant, "ooooooo|hhoofo|u").query("tenant={code}"),
+        op(Method::GET, "/api/v1/cases/{id}", Ids::Case, READ_CASE).joint(READ_JOINT),
+        op(Method::GET, "/api/v1/cases/{id}/events", Ids::Case, READ_CASE).joint(READ_JOINT),
+        op(Method::GET, "/api/v1/cases/{id}/routing", Ids::Case, READ_CASE).joint(READ_JOINT),
+        op(Method::GET, "/api/v1/cases/{id}/duplicates", Ids::Case, "oofffff|ooofff|u").joint("oofffff|ooofff|u"),
+        op(Method::GET, "/api/v1/calls/{call_id}", Ids::Call, "oofoffo|hhhffh|u"),
+        op(Method::POST, "/api/v1/cases", Ids::None, "ooffffo|ooffff|u").json(|_, _, n| complaint(&format!("路灯不亮，第{n}次反映。"))),
+        op(Method::POST, "/api/v1/calls/events", Ids::None, "offfffo|offfff|u")
+            .json(|_, _, n| json!({ "call_id": format!("matrix-call-{n}"), "event": "ringing" })),
+        op(Method::POST, "/api/v1/desk/assist", Ids::None, "oofffff|ooffff|u").json(|_, _, _| complaint("小区停水三天了")),
+        op(Method::POST, "/api/v1/routing/suggest", Ids::None, "oofffff|ooffff|u").json(|_, _, _| json!({ "text": "小区停水三天了" })),
+        op(Method::POST, "/api/v1/routing/simulate", Ids::None, "oooffff|ooooff|u").json(|_, _, _| json!({ "case": complaint("小区停水三天了") })),
+        op(Method::GET, "/api/v1/routing/models", Ids::None, "oooffff|oofoff|u"),
+        op(Method::GET, "/api/v1/supervision", Ids::QueryTenant, "foofoff|fhofff|u").query("view=overdue&tenant={code}"),
+        op(Method::GET, "/api/v1/supervision/hot-spots", Ids::None, "fffffff|ooofff|u"),
+        op(Method::POST, "/api/v1/cases/{id}/reveal-contact", Ids::Case, "ooffoof|ooffff|u")
+            .joint("ooffooh|ooffff|u")
+            .json(|_, _, _| json!({ "reason": "回访核实" })),
+        // The steps, in the order a case takes them; each is state-dependent, hence `p`.
+        step("/api/v1/cases/{id}/follow-up", FRONT, FRONT_JOINT, |_, _, _| json!({ "text": "市民补充：路口也不亮。" })),
+        op(Method::POST, "/api/v1/cases/{id}/sign", Ids::Case, LEAD).joint("ffffpph|ffffff|u"),
+        step("/api/v1/cases/{id}/contribution", CO, CO_JOINT, |_, _, _| json!({ "text": "已派员核查。" })),
+        step("/api/v1/cases/{id}/progress", LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "已安排维修。" })),
+        step("/api/v1/cases/{id}/extension", LEAD, LEAD_JOINT, |_, _, _| json!({ "days": 3, "reason": "需采购灯具" })),
+        step("/api/v1/cases/{id}/extension/decision", SUPERVISOR, SUPERVISOR_JOINT, |_, _, _| json!({ "approve": true })),
+        step("/api/v1/cases/{id}/supervision-notice", SUPERVISOR, SUPERVISOR_JOINT, |_, _, _| json!({ "text": "请于今日答复" })),
+        step("/api/v1/cases/{id}/supervision-notice/answer", LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "今日已修复。" })),
+        step("/api/v1/cases/{id}/release", LEAD, LEAD_JOINT, |c, _, _| json!({ "unit_id": c.ours.unit, "reason": "不涉及" })),
+        step("/api/v1/cases/{id}/return", LEAD, LEAD_JOINT, |_, _, _| json!({ "reason_code": "other", "reason": "需补充信息" })),
+        step("/api/v1/cases/{id}/reject-return", DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "属于贵单位职责" })),
+        step("/api/v1/cases/{id}/dispatch", FRONT, FRONT_JOINT, |c, _, _| json!({ "lead_unit_id": c.ours.unit })),
+        step("/api/v1/cases/{id}/accept", FRONT, FRONT_JOINT, |_, _, _| json!({ "urgency": "general" })),
+        step("/api/v1/cases/{id}/feedback", LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "路灯已修复。", "resolved": true })),
+        step("/api/v1/cases/{id}/rating", FRONT, FRONT_JOINT, |_, _, _| json!({ "rating": "satisfied" })),
+        step("/api/v1/cases/{id}/close", DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "已办结" })),
+        step("/api/v1/cases/{id}/reopen", DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "市民不满意" })),
+        // After the unit work: a new lead (another unit of ours) takes the case from our lead unit.
+        step("/api/v1/cases/{id}/lead", DISPATCHER, DISPATCHER_JOINT, |c, _, _| json!({ "unit_id": c.spare_unit, "reason": "职责调整" })),
+        step("/api/v1/cases/{id}/answer", FRONT, FRONT_JOINT, |_, _, _| json!({ "answer": "已告知办理渠道。" })),
+        step("/api/v1/cases/{id}/refer", FRONT, FRONT_JOINT, |_, _, _| json!({ "referral": "95598 国网供电服务热线" })),
+        step("/api/v1/cases/{id}/transfer", FRONT, FRONT_JOINT, |_, _, _| json!({ "line": "119" })),
+        step("/api/v1/cases/{id}/link", FRONT, FRONT_JOINT, |c, _, _| json!({ "duplicate_of": c.joint_case })),
+    ]
+}
