@@ -91,6 +91,9 @@ pub struct Entry {
     pub public_other: bool,
     /// Ends the caller's session: run after everything else.
     pub ends_session: bool,
+    /// The body names records too (units, cases, articles, accounts): our path with their
+    /// ids in the body must answer exactly like our path with missing ones, never with success.
+    pub body_ids: bool,
 }
 
 pub fn op(method: Method, path: &'static str, ids: Ids, own: &'static str) -> Entry {
@@ -105,6 +108,7 @@ pub fn op(method: Method, path: &'static str, ids: Ids, own: &'static str) -> En
         public: false,
         public_other: false,
         ends_session: false,
+        body_ids: false,
     }
 }
 
@@ -131,6 +135,10 @@ impl Entry {
     }
     pub fn other_like_missing(mut self) -> Self {
         self.public_other = true;
+        self
+    }
+    pub fn body_ids(mut self) -> Self {
+        self.body_ids = true;
         self
     }
     pub fn ends_session(mut self) -> Self {

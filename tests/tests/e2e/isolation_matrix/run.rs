@@ -23,6 +23,9 @@ pub enum Kind {
     /// Our tenant code with their record's id, and its missing counterpart.
     Mixed,
     MixedMissing,
+    /// Our path, the body naming their records (or missing ones).
+    BodyOther,
+    BodyMissing,
 }
 
 /// Where an answer came from, for the report.
@@ -54,6 +57,8 @@ pub struct Runner<'a> {
     pub their_internal_ids: Vec<String>,
     pub failures: Vec<String>,
     pub calls: u32,
+    /// Per entry: the `p` combinations, and how many of them succeeded.
+    pub passes: std::collections::BTreeMap<String, (u32, u32)>,
 }
 
 fn kinds(e: &Entry, who: Who) -> Vec<Kind> {
@@ -66,6 +71,15 @@ fn kinds(e: &Entry, who: Who) -> Vec<Kind> {
         };
     }
     let confined = who.is_confined();
+    let mut kinds = path_kinds(e, confined);
+    if e.body_ids && confined {
+        kinds.extend([BodyMissing, BodyOther]);
+    }
+    kinds
+}
+
+fn path_kinds(e: &Entry, confined: bool) -> Vec<Kind> {
+    use Kind::*;
     match e.ids {
         Ids::None => vec![Own],
         Ids::Case if confined => vec![Own, Joint, Missing, Other],
@@ -77,10 +91,21 @@ fn kinds(e: &Entry, who: Who) -> Vec<Kind> {
 }
 
 impl Runner<'_> {
+    /// The records the request's body names.
+    fn body_side(&self, e: &Entry, kind: Kind) -> Side {
+        let c = self.cast;
+        match kind {
+            Kind::BodyOther => Side { code: c.ours.code.clone(), ..c.theirs.clone() },
+            Kind::BodyMissing => Side { code: c.ours.code.clone(), ..c.missing.clone() },
+            _ => self.side(e, kind),
+        }
+    }
+
+    /// The records the request's path names.
     fn side(&self, e: &Entry, kind: Kind) -> Side {
         let c = self.cast;
         let mut side = match kind {
-            Kind::Own => c.ours.clone(),
+            Kind::Own | Kind::BodyOther | Kind::BodyMissing => c.ours.clone(),
             Kind::Joint => Side { case: c.joint_case.clone(), ..c.ours.clone() },
             Kind::Other => c.theirs.clone(),
             Kind::Missing => c.missing.clone(),
@@ -123,6 +148,7 @@ impl Runner<'_> {
     async fn send(&mut self, e: &Entry, who: Who, kind: Kind) -> (String, Answer) {
         let side = self.side(e, kind);
         let url = Self::fill(e, &side);
+        let side = self.body_side(e, kind);
         self.calls += 1;
         let mut req = self.app.client.request(e.method.clone(), self.app.url(&url));
         if !e.public {
@@ -160,6 +186,11 @@ impl Runner<'_> {
             'u' => s == StatusCode::UNAUTHORIZED && code.as_deref().is_some_and(|c| UNAUTHENTICATED.contains(&c)),
             other => panic!("{}: unknown letter {other}", at.e.name()),
         };
+        if letter == 'p' {
+            let tally = self.passes.entry(at.e.name()).or_default();
+            tally.0 += 1;
+            tally.1 += u32::from(s.is_success());
+        }
         if let (false, Some(c)) = (s.is_success(), code) {
             seen.insert(c);
         }
@@ -198,16 +229,21 @@ impl Runner<'_> {
                         let letters = e.joint.unwrap_or_else(|| panic!("{}: a case entry says what the joint case allows", e.name()));
                         self.expect(&at, &a, e.letter(letters, who), seen);
                     }
-                    Kind::Missing | Kind::MixedMissing => {
-                        if e.ids.names_a_record() && a.status.is_success() {
+                    Kind::Missing | Kind::MixedMissing | Kind::BodyMissing => {
+                        if (e.ids.names_a_record() || kind == Kind::BodyMissing) && a.status.is_success() {
                             self.fail(&at, &a, "a missing record answered with success".into());
                         }
                         missing = Some(a);
                     }
-                    Kind::Other | Kind::Mixed => {
+                    Kind::Other | Kind::Mixed | Kind::BodyOther => {
                         let m = missing.take().expect("the missing counterpart runs first");
-                        let (theirs, none) = (self.side(e, kind), self.side(e, if kind == Kind::Other { Kind::Missing } else { Kind::MixedMissing }));
-                        if e.ids.names_a_record() && a.status.is_success() {
+                        let counterpart = match kind {
+                            Kind::Other => Kind::Missing,
+                            Kind::Mixed => Kind::MixedMissing,
+                            _ => Kind::BodyMissing,
+                        };
+                        let (theirs, none) = (self.body_side(e, kind), self.body_side(e, counterpart));
+                        if (e.ids.names_a_record() || kind == Kind::BodyOther) && a.status.is_success() {
                             self.fail(&at, &a, "another line's record answered with success".into());
                         } else if (a.status, self.neutral(&a.text, &theirs)) != (m.status, self.neutral(&m.text, &none)) {
                             let why = format!("differs from a missing record's answer {} {}", m.status, m.text.chars().take(300).collect::<String>());

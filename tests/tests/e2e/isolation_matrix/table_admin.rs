@@ -25,14 +25,16 @@ pub fn entries() -> Vec<Entry> {
         op(Method::GET, "/api/v1/tenants/{code}/units", Ids::Tenant, "ooooooo|hhoofo|u"),
         op(Method::GET, "/api/v1/tenants/{code}/units/{id}", Ids::Unit, "ooooooo|hhoofo|u"),
         op(Method::POST, "/api/v1/tenants/{code}/units", Ids::Tenant, ADMIN)
-            .json(|_, _, n| json!({ "name": format!("矩阵科室{n}"), "kind": "department_office" })),
+            .json(|_, s, n| json!({ "name": format!("矩阵科室{n}"), "kind": "department_office", "parent_id": s.unit }))
+            .body_ids(),
         op(Method::PATCH, "/api/v1/tenants/{code}/units/{id}", Ids::Unit, ADMIN).json(|c, _, _| json!({ "name": c.our_unit_name })),
         // Accounts.
         op(Method::GET, "/api/v1/tenants/{code}/users", Ids::Tenant, "ffoofff|hhoooo|u"),
         op(Method::GET, "/api/v1/tenants/{code}/users/{id}", Ids::User, "ffoofff|hhoooo|u"),
-        op(Method::POST, "/api/v1/tenants/{code}/users", Ids::Tenant, ADMIN).json(|_, _, n| {
-            json!({ "username": format!("matrix.new{n}"), "display_name": "新账号", "password": "a long enough passphrase", "roles": ["dispatcher"] })
-        }),
+        op(Method::POST, "/api/v1/tenants/{code}/users", Ids::Tenant, ADMIN).json(|_, s, n| {
+            json!({ "username": format!("matrix.new{n}"), "display_name": "新账号", "password": "a long enough passphrase", "roles": ["unit_handler"], "unit_id": s.unit })
+        })
+        .body_ids(),
         op(Method::PATCH, "/api/v1/tenants/{code}/users/{id}", Ids::User, ADMIN).json(|_, _, _| json!({ "display_name": "改名" })),
         op(Method::PUT, "/api/v1/tenants/{code}/users/{id}/roles", Ids::User, "fffffff|hhffof|u").json(|_, _, _| json!({ "roles": ["dispatcher"] })),
         op(Method::DELETE, "/api/v1/tenants/{code}/users/{id}/mfa", Ids::User, "fffffff|hhffpf|u"),
@@ -62,7 +64,8 @@ pub fn entries() -> Vec<Entry> {
         op(Method::GET, "/api/v1/kb/search", Ids::QueryTenant, "oooooof|oooofh|u").query("q=%E4%BE%9B%E6%B0%B4&line={code}"),
         op(Method::GET, "/api/v1/kb/articles/{id}", Ids::Article, "oooooof|oooofh|u"),
         op(Method::POST, "/api/v1/tenants/{code}/kb/articles", Ids::Tenant, "oooffff|hhfoff|u")
-            .json(|_, _, n| json!({ "title": format!("矩阵条目{n}"), "body": "正文", "public": false })),
+            .json(|_, s, n| json!({ "title": format!("矩阵条目{n}"), "body": "正文", "public": false, "owner_id": s.user }))
+            .body_ids(),
         op(Method::POST, "/api/v1/kb/articles/{id}/versions", Ids::Article, "oooffff|fffofh|u")
             .json(|_, _, n| json!({ "title": format!("矩阵条目修订{n}"), "body": "修订正文" })),
         op(Method::POST, "/api/v1/kb/articles/{id}/versions/{version}/{action}", Ids::ArticleVersion, "pppffff|fffpfh|u"),

@@ -38,11 +38,13 @@ pub fn entries() -> Vec<Entry> {
         op(Method::GET, "/api/v1/cases/{id}/duplicates", Ids::Case, "oofffff|ooofff|u").joint("oofffff|ooofff|u"),
         op(Method::GET, "/api/v1/calls/{call_id}", Ids::Call, "oofoffo|hhhffh|u"),
         op(Method::POST, "/api/v1/cases", Ids::None, "ooffffo|ooffff|u").json(|_, _, n| complaint(&format!("路灯不亮，第{n}次反映。"))),
-        op(Method::POST, "/api/v1/calls/events", Ids::None, "offfffo|offfff|u")
-            .json(|_, _, n| json!({ "call_id": format!("matrix-call-{n}"), "event": "ringing" })),
+        // The platform's agent records calls of the platform: our line's case is not one (422).
+        op(Method::POST, "/api/v1/calls/events", Ids::None, "offfffo|pfffff|u")
+            .json(|_, s, n| json!({ "call_id": format!("matrix-call-{n}"), "event": "ringing", "case_id": s.case }))
+            .body_ids(),
         op(Method::POST, "/api/v1/desk/assist", Ids::None, "oofffff|ooffff|u").json(|_, _, _| complaint("小区停水三天了")),
         op(Method::POST, "/api/v1/routing/suggest", Ids::None, "oofffff|ooffff|u").json(|_, _, _| json!({ "text": "小区停水三天了" })),
-        op(Method::POST, "/api/v1/routing/simulate", Ids::None, "oooffff|ooooff|u").json(|_, _, _| json!({ "case": complaint("小区停水三天了") })),
+        op(Method::POST, "/api/v1/routing/simulate", Ids::None, "oooffff|ooooff|u").json(|_, s, _| json!({ "case_id": s.case })).body_ids(),
         op(Method::GET, "/api/v1/routing/models", Ids::None, "oooffff|oofoff|u"),
         op(Method::GET, "/api/v1/supervision", Ids::QueryTenant, "foofoff|fhofff|u").query("view=overdue&tenant={code}"),
         op(Method::GET, "/api/v1/supervision/hot-spots", Ids::None, "fffffff|ooofff|u"),
@@ -58,10 +60,10 @@ pub fn entries() -> Vec<Entry> {
         step("/api/v1/cases/{id}/extension/decision", SUPERVISOR, SUPERVISOR_JOINT, |_, _, _| json!({ "approve": true })),
         step("/api/v1/cases/{id}/supervision-notice", SUPERVISOR, SUPERVISOR_JOINT, |_, _, _| json!({ "text": "请于今日答复" })),
         step("/api/v1/cases/{id}/supervision-notice/answer", LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "今日已修复。" })),
-        step("/api/v1/cases/{id}/release", LEAD, LEAD_JOINT, |c, _, _| json!({ "unit_id": c.ours.unit, "reason": "不涉及" })),
+        step("/api/v1/cases/{id}/release", LEAD, LEAD_JOINT, |_, s, _| json!({ "unit_id": s.unit, "reason": "不涉及" })).body_ids(),
         step("/api/v1/cases/{id}/return", LEAD, LEAD_JOINT, |_, _, _| json!({ "reason_code": "other", "reason": "需补充信息" })),
         step("/api/v1/cases/{id}/reject-return", DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "属于贵单位职责" })),
-        step("/api/v1/cases/{id}/dispatch", FRONT, FRONT_JOINT, |c, _, _| json!({ "lead_unit_id": c.ours.unit })),
+        step("/api/v1/cases/{id}/dispatch", FRONT, FRONT_JOINT, |_, s, _| json!({ "lead_unit_id": s.unit })).body_ids(),
         step("/api/v1/cases/{id}/accept", FRONT, FRONT_JOINT, |_, _, _| json!({ "urgency": "general" })),
         step("/api/v1/cases/{id}/feedback", LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "路灯已修复。", "resolved": true })),
         step("/api/v1/cases/{id}/rating", FRONT, FRONT_JOINT, |_, _, _| json!({ "rating": "satisfied" })),
@@ -69,9 +71,9 @@ pub fn entries() -> Vec<Entry> {
         step("/api/v1/cases/{id}/reopen", DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "市民不满意" })),
         // After the unit work: a new lead (another unit of ours) takes the case from our lead unit.
         step("/api/v1/cases/{id}/lead", DISPATCHER, DISPATCHER_JOINT, |c, _, _| json!({ "unit_id": c.spare_unit, "reason": "职责调整" })),
-        step("/api/v1/cases/{id}/answer", FRONT, FRONT_JOINT, |_, _, _| json!({ "answer": "已告知办理渠道。" })),
+        step("/api/v1/cases/{id}/answer", FRONT, FRONT_JOINT, |_, s, _| json!({ "answer": "已告知办理渠道。", "article_id": s.article })).body_ids(),
         step("/api/v1/cases/{id}/refer", FRONT, FRONT_JOINT, |_, _, _| json!({ "referral": "95598 国网供电服务热线" })),
         step("/api/v1/cases/{id}/transfer", FRONT, FRONT_JOINT, |_, _, _| json!({ "line": "119" })),
-        step("/api/v1/cases/{id}/link", FRONT, FRONT_JOINT, |c, _, _| json!({ "duplicate_of": c.joint_case })),
+        step("/api/v1/cases/{id}/link", FRONT, FRONT_JOINT, |_, s, _| json!({ "duplicate_of": s.case })).body_ids(),
     ]
 }
