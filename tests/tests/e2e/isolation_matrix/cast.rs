@@ -4,6 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::entry::Stage;
 use crate::case_kit::complaint;
 use crate::helpers::TestApp;
 
@@ -118,6 +119,13 @@ pub struct Cast {
 impl Cast {
     pub fn credential(&self, who: Who) -> Credential {
         self.credentials.iter().find(|(w, _)| *w == who).map(|(_, c)| c.clone()).unwrap_or(Credential::None)
+    }
+
+    fn token(&self, who: Who) -> String {
+        match self.credential(who) {
+            Credential::Bearer(t) => t,
+            _ => unreachable!("{who:?} signs in"),
+        }
     }
 
     pub fn integrator_key(&self) -> String {
@@ -270,6 +278,36 @@ impl TestApp {
             credentials.push((who, Credential::Bearer(self.token(name).await)));
         }
         Cast { ours, theirs, missing: Side::missing(), joint_case: joint, public_article, our_unit_name: our_unit_name.into(), spare_unit, credentials }
+    }
+}
+
+impl TestApp {
+    /// A new case of our line (received through its integrator key) brought to `stage` by our
+    /// dispatcher and our lead unit's handler.
+    pub async fn fresh_case(&self, c: &Cast, stage: Stage) -> String {
+        let (dispatcher, handler) = (c.token(Who::LineDispatcher), c.token(Who::UnitHandler));
+        let (status, case) =
+            self.call_with_key(Method::POST, "/api/v1/cases", &c.integrator_key(), Some(complaint("路灯又坏了，夜里看不清路。"))).await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        let id = case["case_id"].as_str().unwrap().to_owned();
+        if stage == Stage::Received {
+            return id;
+        }
+        let co: Vec<&str> = if stage == Stage::SignedWithCo { vec![c.spare_unit.as_str()] } else { vec![] };
+        self.ok_step(&dispatcher, &id, "dispatch", json!({ "lead_unit_id": c.ours.unit, "co_unit_ids": co })).await;
+        if stage == Stage::Dispatched {
+            return id;
+        }
+        assert_eq!(self.sign(&handler, &id).await.0, StatusCode::OK);
+        let (who, step, body) = match stage {
+            Stage::Returned => (&handler, "return", json!({ "reason_code": "other", "reason": "需补充信息" })),
+            Stage::ExtensionAsked => (&handler, "extension", json!({ "days": 3, "reason": "需采购灯具" })),
+            Stage::NoticeGiven => (&dispatcher, "supervision-notice", json!({ "text": "请于今日答复" })),
+            Stage::FeedbackGiven => (&handler, "feedback", json!({ "text": "路灯已修复。", "resolved": true })),
+            _ => return id,
+        };
+        self.ok_step(who, &id, step, body).await;
+        id
     }
 }
 

@@ -94,6 +94,23 @@ pub struct Entry {
     /// The body names records too (units, cases, articles, accounts): our path with their
     /// ids in the body must answer exactly like our path with missing ones, never with success.
     pub body_ids: bool,
+    /// A case step that succeeds only from some state: each principal allowed on our case
+    /// gets a fresh case of ours at this stage, so "allowed" means 2xx, not "not refused".
+    pub stage: Option<Stage>,
+}
+
+/// Where a fresh case of our line stands before a step is tried on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Received,
+    Dispatched,
+    Signed,
+    /// Signed by our lead unit, with our spare unit as co-unit.
+    SignedWithCo,
+    Returned,
+    ExtensionAsked,
+    NoticeGiven,
+    FeedbackGiven,
 }
 
 pub fn op(method: Method, path: &'static str, ids: Ids, own: &'static str) -> Entry {
@@ -109,6 +126,7 @@ pub fn op(method: Method, path: &'static str, ids: Ids, own: &'static str) -> En
         public_other: false,
         ends_session: false,
         body_ids: false,
+        stage: None,
     }
 }
 
@@ -135,6 +153,10 @@ impl Entry {
     }
     pub fn other_like_missing(mut self) -> Self {
         self.public_other = true;
+        self
+    }
+    pub fn stage(mut self, stage: Stage) -> Self {
+        self.stage = Some(stage);
         self
     }
     pub fn body_ids(mut self) -> Self {

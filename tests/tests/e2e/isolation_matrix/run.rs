@@ -146,7 +146,14 @@ impl Runner<'_> {
     }
 
     async fn send(&mut self, e: &Entry, who: Who, kind: Kind) -> (String, Answer) {
-        let side = self.side(e, kind);
+        let mut side = self.side(e, kind);
+        // An allowed step gets a case of ours at the step's stage, so it must succeed.
+        if let Some(stage) = e.stage
+            && matches!(kind, Kind::Own | Kind::BodyOther | Kind::BodyMissing)
+            && e.letter(e.own, who) == 'o'
+        {
+            side.case = self.app.fresh_case(self.cast, stage).await;
+        }
         let url = Self::fill(e, &side);
         let side = self.body_side(e, kind);
         self.calls += 1;

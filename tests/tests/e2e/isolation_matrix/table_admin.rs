@@ -18,7 +18,7 @@ pub fn entries() -> Vec<Entry> {
         // Lines.
         op(Method::GET, "/api/v1/tenants", Ids::None, "ooooooo|oooooo|u"),
         op(Method::GET, "/api/v1/tenants/{code}", Ids::Tenant, "ooooooo|hhoooo|u"),
-        op(Method::POST, "/api/v1/tenants", Ids::None, "fffffff|fffpff|u")
+        op(Method::POST, "/api/v1/tenants", Ids::None, "fffffff|fffoff|u")
             .json(|_, _, n| json!({ "code": format!("1290{n}"), "name": "矩阵测试热线", "merge_mode": "parallel" })),
         op(Method::PATCH, "/api/v1/tenants/{code}", Ids::Tenant, "fffffff|hhfoff|u").json(|_, _, _| json!({ "name": "城市管理服务热线" })),
         // Units.
@@ -37,11 +37,11 @@ pub fn entries() -> Vec<Entry> {
         .body_ids(),
         op(Method::PATCH, "/api/v1/tenants/{code}/users/{id}", Ids::User, ADMIN).json(|_, _, _| json!({ "display_name": "改名" })),
         op(Method::PUT, "/api/v1/tenants/{code}/users/{id}/roles", Ids::User, "fffffff|hhffof|u").json(|_, _, _| json!({ "roles": ["dispatcher"] })),
-        op(Method::DELETE, "/api/v1/tenants/{code}/users/{id}/mfa", Ids::User, "fffffff|hhffpf|u"),
+        op(Method::DELETE, "/api/v1/tenants/{code}/users/{id}/mfa", Ids::User, "fffffff|hhffof|u"),
         // Integrator keys.
         op(Method::GET, "/api/v1/tenants/{code}/api-keys", Ids::Tenant, "ffoffff|hhffof|u"),
         op(Method::POST, "/api/v1/tenants/{code}/api-keys", Ids::Tenant, "ffoffff|hhffof|u").json(|_, _, n| json!({ "name": format!("matrix {n}") })),
-        op(Method::DELETE, "/api/v1/tenants/{code}/api-keys/{id}", Ids::Key, "ffpffff|hhffpf|u"),
+        op(Method::DELETE, "/api/v1/tenants/{code}/api-keys/{id}", Ids::Key, "ffoffff|hhffof|u"),
         // The service catalogue.
         op(Method::GET, "/api/v1/tenants/{code}/categories", Ids::Tenant, "ooooffo|hhoofo|u"),
         op(Method::POST, "/api/v1/tenants/{code}/categories", Ids::Tenant, ADMIN)
@@ -51,7 +51,7 @@ pub fn entries() -> Vec<Entry> {
         op(Method::GET, "/api/v1/tenants/{code}/rule-sets", Ids::Tenant, "fooofff|hhoofo|u"),
         op(Method::GET, "/api/v1/tenants/{code}/rule-sets/{id}", Ids::RuleSet, "fooofff|hhoofo|u"),
         op(Method::POST, "/api/v1/tenants/{code}/rule-sets", Ids::Tenant, ADMIN).json(|_, _, _| json!({ "rules": [] })),
-        op(Method::PUT, "/api/v1/tenants/{code}/rule-sets/{id}", Ids::RuleSet, "ffpffff|hhfpff|u").json(|_, _, _| json!({ "rules": [] })),
+        op(Method::PUT, "/api/v1/tenants/{code}/rule-sets/{id}", Ids::RuleSet, "ffoffff|hhfoff|u").json(|_, _, _| json!({ "rules": [] })),
         op(Method::POST, "/api/v1/tenants/{code}/rule-sets/{id}/replay", Ids::RuleSet, ADMIN)
             .json(|_, _, _| json!({ "from": "2026-01-01T00:00:00Z", "to": "2026-12-31T00:00:00Z" })),
         op(Method::POST, "/api/v1/tenants/{code}/rule-sets/{id}/publish", Ids::RuleSet, "ffpffff|hhfpff|u"),
@@ -89,8 +89,8 @@ pub fn entries() -> Vec<Entry> {
         // One's own account; the logout ends the sessions, so it comes last.
         op(Method::GET, "/api/v1/me", Ids::None, "ooooooo|oooooo|u"),
         op(Method::GET, "/api/v1/me/mfa", Ids::None, "oooooof|oooooo|u"),
-        op(Method::POST, "/api/v1/me/mfa/enrol", Ids::None, "ppppppf|pppppp|u"),
-        op(Method::POST, "/api/v1/me/mfa/confirm", Ids::None, "ppppppf|pppppp|u").json(|_, _, _| json!({ "code": "000000" })),
+        op(Method::POST, "/api/v1/me/mfa/enrol", Ids::None, "oooooof|oooooo|u"),
+        op(Method::POST, "/api/v1/me/mfa/confirm", Ids::None, "ppppppf|pppppp|u").json(|_, _, _| json!({ "code": "000000" })) // a wrong code: 422,
         op(Method::POST, "/api/v1/auth/logout", Ids::None, "oooooof|oooooo|u").ends_session(),
     ]
 }
