@@ -90,7 +90,8 @@ pub fn entries() -> Vec<Entry> {
         op(Method::GET, "/api/v1/me", Ids::None, "ooooooo|oooooo|u"),
         op(Method::GET, "/api/v1/me/mfa", Ids::None, "oooooof|oooooo|u"),
         op(Method::POST, "/api/v1/me/mfa/enrol", Ids::None, "oooooof|oooooo|u"),
-        op(Method::POST, "/api/v1/me/mfa/confirm", Ids::None, "ppppppf|pppppp|u").json(|_, _, _| json!({ "code": "000000" })) // a wrong code: 422,
+        // A wrong code: refused for the input (422), never for the role.
+        op(Method::POST, "/api/v1/me/mfa/confirm", Ids::None, "ppppppf|pppppp|u").json(|_, _, _| json!({ "code": "000000" })),
         op(Method::POST, "/api/v1/auth/logout", Ids::None, "oooooof|oooooo|u").ends_session(),
     ]
 }
