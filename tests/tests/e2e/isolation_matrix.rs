@@ -64,7 +64,8 @@ async fn every_operation_role_and_tenant_gets_exactly_what_the_matrix_allows() {
         assert!(their_ids.contains(id), "the snapshot holds {id}");
     }
 
-    let mut runner = run::Runner { app: &app, cast: &cast, their_ids, their_internal_ids, failures: Vec::new(), calls: 0, passes: Default::default() };
+    let mut runner =
+        run::Runner { app: &app, cast: &cast, their_ids, their_internal_ids, failures: Vec::new(), calls: 0, passes: Default::default() };
     let mut seen = BTreeSet::new();
     for e in run::in_running_order(matrix()) {
         runner.entry(&e, &mut seen).await;
@@ -72,6 +73,7 @@ async fn every_operation_role_and_tenant_gets_exactly_what_the_matrix_allows() {
     for (name, (tried, succeeded)) in &runner.passes {
         eprintln!("{name}: {succeeded} of {tried} guarded combinations succeeded");
     }
+    eprintln!("isolation matrix: {} operations, {} calls", matrix().len(), runner.calls);
     let after = snapshot::take(&app, their_tenant, cast::THEIRS).await;
     let changed = snapshot::changes(&before, &after);
     assert!(runner.calls > 3000, "{} calls", runner.calls);

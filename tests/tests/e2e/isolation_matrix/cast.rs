@@ -85,6 +85,23 @@ pub struct Side {
 }
 
 impl Side {
+    /// Ids that are not even well-formed: answered with a 4xx, never a server error.
+    fn malformed() -> Self {
+        let m = "not-an-id".to_owned();
+        Side {
+            code: "abc".into(),
+            unit: m.clone(),
+            user: m.clone(),
+            key: m.clone(),
+            category: m.clone(),
+            rule_set: m.clone(),
+            article: m.clone(),
+            case: m.clone(),
+            call: "x".repeat(100),
+            tracking: m,
+        }
+    }
+
     fn missing() -> Self {
         let m = MISSING.to_owned();
         Side {
@@ -106,6 +123,7 @@ pub struct Cast {
     pub ours: Side,
     pub theirs: Side,
     pub missing: Side,
+    pub malformed: Side,
     /// A case received by the platform, led by a unit of the third line, co-handled by ours.
     pub joint_case: String,
     /// A published public article of our line, for the public knowledge base.
@@ -191,7 +209,8 @@ impl TestApp {
     }
 
     async fn article_of(&self, code: &str, writer: &str, public: bool) -> (String, Value) {
-        let body = json!({ "title": "停水期间临时供水点", "body": "鼓楼区停水期间，临时供水点设在东街口。", "tags": ["供水"], "public": public });
+        let body =
+            json!({ "title": "停水期间临时供水点", "body": "鼓楼区停水期间，临时供水点设在东街口。", "tags": ["供水"], "public": public });
         let (status, a) = self.call(Method::POST, &format!("/api/v1/tenants/{code}/kb/articles"), writer, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{a}");
         (a["id"].as_str().unwrap().to_owned(), a)
@@ -277,7 +296,17 @@ impl TestApp {
         ] {
             credentials.push((who, Credential::Bearer(self.token(name).await)));
         }
-        Cast { ours, theirs, missing: Side::missing(), joint_case: joint, public_article, our_unit_name: our_unit_name.into(), spare_unit, credentials }
+        Cast {
+            ours,
+            theirs,
+            missing: Side::missing(),
+            malformed: Side::malformed(),
+            joint_case: joint,
+            public_article,
+            our_unit_name: our_unit_name.into(),
+            spare_unit,
+            credentials,
+        }
     }
 }
 

@@ -10,8 +10,17 @@ use super::entry::{Entry, Ids, Payload};
 use crate::helpers::TestApp;
 
 /// The refusal codes an answer may carry: a new one is a change of the API's contract.
-const REFUSALS: &[&str] =
-    &["forbidden", "not_case_owner", "not_lead_unit", "not_co_unit", "not_your_unit", "own_account", "own_roles", "own_version", "privileged_role"];
+const REFUSALS: &[&str] = &[
+    "forbidden",
+    "not_case_owner",
+    "not_lead_unit",
+    "not_co_unit",
+    "not_your_unit",
+    "own_account",
+    "own_roles",
+    "own_version",
+    "privileged_role",
+];
 const UNAUTHENTICATED: &[&str] = &["unauthenticated", "invalid_api_key", "invalid_token", "invalid_refresh_token", "invalid_mfa_token"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +32,12 @@ pub enum Kind {
     /// Our tenant code with their record's id, and its missing counterpart.
     Mixed,
     MixedMissing,
+    /// Ids that are not well-formed.
+    Malformed,
     /// Our path, the body naming their records (or missing ones).
     BodyOther,
     BodyMissing,
+    BodyMalformed,
 }
 
 /// Where an answer came from, for the report.
@@ -63,17 +75,17 @@ pub struct Runner<'a> {
 
 fn kinds(e: &Entry, who: Who) -> Vec<Kind> {
     use Kind::*;
-    if e.public {
-        return match e.ids {
-            Ids::None | Ids::Open311 => vec![Own],
-            _ if e.public_other => vec![Own, Missing, Other],
-            _ => vec![Own, Missing],
-        };
+    let mut kinds = match e.ids {
+        _ if !e.public => path_kinds(e, who.is_confined()),
+        Ids::None | Ids::Open311 => vec![Own],
+        _ if e.public_other => vec![Own, Missing, Other],
+        _ => vec![Own, Missing],
+    };
+    if e.ids.names_a_record() {
+        kinds.push(Malformed);
     }
-    let confined = who.is_confined();
-    let mut kinds = path_kinds(e, confined);
-    if e.body_ids && confined {
-        kinds.extend([BodyMissing, BodyOther]);
+    if e.body_ids && who.is_confined() && !e.public {
+        kinds.extend([BodyMalformed, BodyMissing, BodyOther]);
     }
     kinds
 }
@@ -97,6 +109,7 @@ impl Runner<'_> {
         match kind {
             Kind::BodyOther => Side { code: c.ours.code.clone(), ..c.theirs.clone() },
             Kind::BodyMissing => Side { code: c.ours.code.clone(), ..c.missing.clone() },
+            Kind::BodyMalformed => Side { code: c.ours.code.clone(), ..c.malformed.clone() },
             _ => self.side(e, kind),
         }
     }
@@ -105,10 +118,11 @@ impl Runner<'_> {
     fn side(&self, e: &Entry, kind: Kind) -> Side {
         let c = self.cast;
         let mut side = match kind {
-            Kind::Own | Kind::BodyOther | Kind::BodyMissing => c.ours.clone(),
+            Kind::Own | Kind::BodyOther | Kind::BodyMissing | Kind::BodyMalformed => c.ours.clone(),
             Kind::Joint => Side { case: c.joint_case.clone(), ..c.ours.clone() },
             Kind::Other => c.theirs.clone(),
             Kind::Missing => c.missing.clone(),
+            Kind::Malformed => c.malformed.clone(),
             Kind::Mixed => Side { code: c.ours.code.clone(), ..c.theirs.clone() },
             Kind::MixedMissing => Side { code: c.ours.code.clone(), ..c.missing.clone() },
         };
@@ -149,7 +163,7 @@ impl Runner<'_> {
         let mut side = self.side(e, kind);
         // An allowed step gets a case of ours at the step's stage, so it must succeed.
         if let Some(stage) = e.stage
-            && matches!(kind, Kind::Own | Kind::BodyOther | Kind::BodyMissing)
+            && matches!(kind, Kind::Own | Kind::BodyOther | Kind::BodyMissing | Kind::BodyMalformed)
             && e.letter(e.own, who) == 'o'
         {
             side.case = self.app.fresh_case(self.cast, stage).await;
@@ -210,7 +224,8 @@ impl Runner<'_> {
     /// that echoes the id it was asked for still compares equal.
     fn neutral(&self, text: &str, side: &Side) -> String {
         let mut t = text.to_owned();
-        for v in [&side.unit, &side.user, &side.key, &side.category, &side.rule_set, &side.article, &side.case, &side.call, &side.tracking] {
+        for v in [&side.unit, &side.user, &side.key, &side.category, &side.rule_set, &side.article, &side.case, &side.call, &side.tracking]
+        {
             t = t.replace(v.as_str(), "{id}");
         }
         t.replace(&side.code, "{code}")
@@ -236,6 +251,10 @@ impl Runner<'_> {
                         let letters = e.joint.unwrap_or_else(|| panic!("{}: a case entry says what the joint case allows", e.name()));
                         self.expect(&at, &a, e.letter(letters, who), seen);
                     }
+                    Kind::Malformed | Kind::BodyMalformed if a.status.is_success() => {
+                        self.fail(&at, &a, "a malformed id answered with success".into())
+                    }
+                    Kind::Malformed | Kind::BodyMalformed => {}
                     Kind::Missing | Kind::MixedMissing | Kind::BodyMissing => {
                         if (e.ids.names_a_record() || kind == Kind::BodyMissing) && a.status.is_success() {
                             self.fail(&at, &a, "a missing record answered with success".into());
@@ -253,7 +272,11 @@ impl Runner<'_> {
                         if (e.ids.names_a_record() || kind == Kind::BodyOther) && a.status.is_success() {
                             self.fail(&at, &a, "another line's record answered with success".into());
                         } else if (a.status, self.neutral(&a.text, &theirs)) != (m.status, self.neutral(&m.text, &none)) {
-                            let why = format!("differs from a missing record's answer {} {}", m.status, m.text.chars().take(300).collect::<String>());
+                            let why = format!(
+                                "differs from a missing record's answer {} {}",
+                                m.status,
+                                m.text.chars().take(300).collect::<String>()
+                            );
                             self.fail(&at, &a, why);
                         }
                     }

@@ -54,7 +54,8 @@ pub fn ids(snap: &Snapshot) -> Vec<String> {
 /// The ids a public answer must not hold: Open311 publishes every line's requests (a case's id
 /// is its `token`, an event's id its `update_id`) by design, nothing else.
 pub fn internal_ids(snap: &Snapshot) -> Vec<String> {
-    let inside: Snapshot = snap.iter().filter(|(t, _)| !matches!(t.as_str(), "cases" | "case_events")).map(|(t, r)| (t.clone(), r.clone())).collect();
+    let inside: Snapshot =
+        snap.iter().filter(|(t, _)| !matches!(t.as_str(), "cases" | "case_events")).map(|(t, r)| (t.clone(), r.clone())).collect();
     ids(&inside).into_iter().filter(|id| id.parse::<Uuid>().is_ok()).collect()
 }
 

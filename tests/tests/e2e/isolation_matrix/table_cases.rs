@@ -58,16 +58,47 @@ pub fn entries() -> Vec<Entry> {
         step("/api/v1/cases/{id}/contribution", Stage::Signed, CO, CO_JOINT, |_, _, _| json!({ "text": "已派员核查。" })),
         step("/api/v1/cases/{id}/progress", Stage::Signed, LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "已安排维修。" })),
         step("/api/v1/cases/{id}/extension", Stage::Signed, LEAD, LEAD_JOINT, |_, _, _| json!({ "days": 3, "reason": "需采购灯具" })),
-        step("/api/v1/cases/{id}/extension/decision", Stage::ExtensionAsked, SUPERVISOR, SUPERVISOR_JOINT, |_, _, _| json!({ "approve": true })),
-        step("/api/v1/cases/{id}/supervision-notice", Stage::Signed, SUPERVISOR, SUPERVISOR_JOINT, |_, _, _| json!({ "text": "请于今日答复" })),
-        step("/api/v1/cases/{id}/supervision-notice/answer", Stage::NoticeGiven, LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "今日已修复。" })),
+        step(
+            "/api/v1/cases/{id}/extension/decision",
+            Stage::ExtensionAsked,
+            SUPERVISOR,
+            SUPERVISOR_JOINT,
+            |_, _, _| json!({ "approve": true }),
+        ),
+        step(
+            "/api/v1/cases/{id}/supervision-notice",
+            Stage::Signed,
+            SUPERVISOR,
+            SUPERVISOR_JOINT,
+            |_, _, _| json!({ "text": "请于今日答复" }),
+        ),
+        step(
+            "/api/v1/cases/{id}/supervision-notice/answer",
+            Stage::NoticeGiven,
+            LEAD,
+            LEAD_JOINT,
+            |_, _, _| json!({ "text": "今日已修复。" }),
+        ),
         step("/api/v1/cases/{id}/release", Stage::SignedWithCo, LEAD, LEAD_JOINT, |c, s, _| {
             // Our case's co-unit is our spare unit; their unit (or a missing one) must not be found.
             let unit = if s.unit == c.ours.unit { &c.spare_unit } else { &s.unit };
             json!({ "unit_id": unit, "reason": "不涉及" })
-        }).body_ids(),
-        step("/api/v1/cases/{id}/return", Stage::Signed, LEAD, LEAD_JOINT, |_, _, _| json!({ "reason_code": "other", "reason": "需补充信息" })),
-        step("/api/v1/cases/{id}/reject-return", Stage::Returned, DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "属于贵单位职责" })),
+        })
+        .body_ids(),
+        step(
+            "/api/v1/cases/{id}/return",
+            Stage::Signed,
+            LEAD,
+            LEAD_JOINT,
+            |_, _, _| json!({ "reason_code": "other", "reason": "需补充信息" }),
+        ),
+        step(
+            "/api/v1/cases/{id}/reject-return",
+            Stage::Returned,
+            DISPATCHER,
+            DISPATCHER_JOINT,
+            |_, _, _| json!({ "reason": "属于贵单位职责" }),
+        ),
         step("/api/v1/cases/{id}/dispatch", Stage::Received, FRONT, FRONT_JOINT, |_, s, _| json!({ "lead_unit_id": s.unit })).body_ids(),
         step("/api/v1/cases/{id}/accept", Stage::Received, FRONT, FRONT_JOINT, |_, _, _| json!({ "urgency": "general" })),
         step("/api/v1/cases/{id}/feedback", Stage::Signed, LEAD, LEAD_JOINT, |_, _, _| json!({ "text": "路灯已修复。", "resolved": true })),
@@ -75,12 +106,19 @@ pub fn entries() -> Vec<Entry> {
         step("/api/v1/cases/{id}/close", Stage::FeedbackGiven, DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "已办结" })),
         step("/api/v1/cases/{id}/reopen", Stage::FeedbackGiven, DISPATCHER, DISPATCHER_JOINT, |_, _, _| json!({ "reason": "市民不满意" })),
         // After the unit work: a new lead (another unit of ours) takes the case from our lead unit.
-        step("/api/v1/cases/{id}/lead", Stage::Signed, DISPATCHER, DISPATCHER_JOINT, |c, _, _| json!({ "unit_id": c.spare_unit, "reason": "职责调整" })),
+        step(
+            "/api/v1/cases/{id}/lead",
+            Stage::Signed,
+            DISPATCHER,
+            DISPATCHER_JOINT,
+            |c, _, _| json!({ "unit_id": c.spare_unit, "reason": "职责调整" }),
+        ),
         step("/api/v1/cases/{id}/answer", Stage::Received, FRONT, FRONT_JOINT, |c, s, _| {
             // Our published article; their draft (or a missing one) must not be found.
             let article = if s.article == c.ours.article { &c.public_article } else { &s.article };
             json!({ "answer": "已告知办理渠道。", "article_id": article })
-        }).body_ids(),
+        })
+        .body_ids(),
         step("/api/v1/cases/{id}/refer", Stage::Received, FRONT, FRONT_JOINT, |_, _, _| json!({ "referral": "95598 国网供电服务热线" })),
         step("/api/v1/cases/{id}/transfer", Stage::Received, FRONT, FRONT_JOINT, |_, _, _| json!({ "line": "119" })),
         step("/api/v1/cases/{id}/link", Stage::Received, FRONT, FRONT_JOINT, |_, s, _| json!({ "duplicate_of": s.case })).body_ids(),

@@ -16,10 +16,12 @@ pub fn entries() -> Vec<Entry> {
     vec![
         public(Method::GET, "/healthz", Ids::None, "o"),
         public(Method::GET, "/readyz", Ids::None, "o"),
-        public(Method::POST, "/api/v1/auth/login", Ids::None, "o").json(|_, _, _| json!({ "username": "m.target", "password": passphrase() })),
+        public(Method::POST, "/api/v1/auth/login", Ids::None, "o")
+            .json(|_, _, _| json!({ "username": "m.target", "password": passphrase() })),
         // Bogus credentials: refused, whatever they claim.
         public(Method::POST, "/api/v1/auth/refresh", Ids::None, "u").json(|_, _, _| json!({ "refresh_token": "not-a-token" })),
-        public(Method::POST, "/api/v1/auth/mfa/verify", Ids::None, "u").json(|_, _, _| json!({ "mfa_token": "not-a-token", "code": "000000" })),
+        public(Method::POST, "/api/v1/auth/mfa/verify", Ids::None, "u")
+            .json(|_, _, _| json!({ "mfa_token": "not-a-token", "code": "000000" })),
         public(Method::POST, "/api/v1/auth/mfa/enrol", Ids::None, "u").json(|_, _, _| json!({ "mfa_token": "not-a-token" })),
         public(Method::POST, "/api/v1/auth/mfa/enrol/confirm", Ids::None, "u")
             .json(|_, _, _| json!({ "mfa_token": "not-a-token", "code": "000000" })),
