@@ -240,6 +240,10 @@ impl Runner<'_> {
                 let at = At { e, who, kind, url };
                 if a.status.is_server_error() {
                     self.fail(&at, &a, "a server error".into());
+                    // Their counterpart is still compared (and reported) against it.
+                    if matches!(kind, Kind::Missing | Kind::MixedMissing | Kind::BodyMissing) {
+                        missing = Some(a);
+                    }
                     continue;
                 }
                 if who.is_confined() || e.public {
