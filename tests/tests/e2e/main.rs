@@ -22,6 +22,7 @@ mod duties;
 mod helpers;
 mod intake_batch;
 mod isolation;
+mod isolation_matrix;
 mod jwt;
 mod knowledge;
 mod logs;
