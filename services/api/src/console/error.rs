@@ -86,7 +86,6 @@ pub fn urlencode(s: &str) -> String {
 /// A refusal of the edge (a spent request budget, a body too large) as a page in the visitor's
 /// language, or as the fragment an htmx request swaps in.
 pub(crate) fn edge_refusal(req: &actix_web::HttpRequest, err: ApiError) -> HttpResponse {
-    use actix_web::HttpMessage;
     let lang = Lang::from_cookie(req.cookie(super::session::LANG_COOKIE).as_ref().map(|c| c.value()));
     let htmx = req.headers().contains_key("hx-request");
     ConsoleError::api(lang, htmx, err).error_response()

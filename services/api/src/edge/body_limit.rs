@@ -9,6 +9,8 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use actix_web::web::Bytes;
 use futures_util::StreamExt;
 
 use crate::error::ApiError;
@@ -59,7 +61,7 @@ pub async fn body_limit(
         return Ok(req.into_response(res).map_into_right_body());
     }
     let mut left = limit;
-    let counted = req.take_payload().map(move |chunk| {
+    let counted = req.take_payload().map(move |chunk: Result<Bytes, PayloadError>| -> Result<Bytes, PayloadError> {
         let chunk = chunk?;
         left = left.checked_sub(chunk.len()).ok_or(PayloadError::Overflow)?;
         Ok(chunk)
