@@ -11,7 +11,7 @@
 //! - `Strict-Transport-Security` only with `behind_tls` (a browser must not be told to insist
 //!   on HTTPS by a service it reached over plain HTTP).
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -59,15 +59,19 @@ pub fn secure(path: &str, hsts: bool, h: &mut HeaderMap) {
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let hsts = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.behind_tls);
     let path = req.path().to_owned();
-    let http = req.request().clone();
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_left_body(),
-        // An error no inner layer turned into an answer: answer it here, with the headers.
-        Err(e) => ServiceResponse::new(http, e.error_response()).map_into_right_body(),
-    };
-    secure(&path, hsts, res.headers_mut());
-    Ok(res)
+    match next.call(req).await {
+        Ok(mut res) => {
+            secure(&path, hsts, res.headers_mut());
+            Ok(res)
+        }
+        // An error no inner layer turned into an answer: its answer, with the headers.
+        Err(e) => {
+            let mut answer = e.error_response();
+            secure(&path, hsts, answer.headers_mut());
+            Err(actix_web::error::InternalError::from_response(e.to_string(), answer).into())
+        }
+    }
 }
