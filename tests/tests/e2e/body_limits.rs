@@ -29,7 +29,10 @@ async fn send_chunked(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> 
         stream.write_all(head.as_bytes()).unwrap();
         for chunk in body.chunks(8 * KIB) {
             // The server may answer and close before the whole body is sent: that is the point.
-            let sent = stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).and_then(|_| stream.write_all(chunk)).and_then(|_| stream.write_all(b"\r\n"));
+            let sent = stream
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .and_then(|_| stream.write_all(chunk))
+                .and_then(|_| stream.write_all(b"\r\n"));
             if sent.is_err() {
                 break;
             }

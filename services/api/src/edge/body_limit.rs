@@ -4,12 +4,12 @@
 //! asked, never a 500: at once when `Content-Length` says so, and while reading otherwise (a
 //! chunked body is counted as it streams and cut off at the limit).
 
+use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
 use actix_web::web::Bytes;
 use futures_util::StreamExt;
 
@@ -23,6 +23,7 @@ pub const KNOWLEDGE_LIMIT: usize = 256 * 1024;
 pub const RULES_LIMIT: usize = 4 * 1024 * 1024;
 /// The extractors' own limit: the largest of the above (this middleware sets the real one).
 pub const CEILING: usize = RULES_LIMIT;
+const _: () = assert!(CEILING >= RULES_LIMIT && CEILING >= KNOWLEDGE_LIMIT && CEILING >= DEFAULT_LIMIT);
 
 /// The limit of the endpoint at `path`.
 pub fn limit_for(path: &str) -> usize {
@@ -91,6 +92,5 @@ mod tests {
         assert_eq!(limit_for("/console/admin/12319/knowledge"), KNOWLEDGE_LIMIT);
         assert_eq!(limit_for("/api/v1/tenants/12319/rule-sets/abc"), RULES_LIMIT);
         assert_eq!(limit_for("/console/admin/12319/rules/abc"), RULES_LIMIT);
-        assert!(CEILING >= RULES_LIMIT && CEILING >= KNOWLEDGE_LIMIT);
     }
 }
