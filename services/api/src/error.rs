@@ -44,6 +44,24 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
+    /// A request budget is spent (`429 rate_limited` with `Retry-After`), as opposed to
+    /// `too_many_attempts`, which slows failed sign-ins and codes.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut err =
+            Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; try again in {retry_after_secs} s"));
+        err.retry_after = Some(retry_after_secs);
+        err
+    }
+
+    /// The body is larger than this endpoint takes (`413 payload_too_large`).
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than this endpoint takes ({} KiB at most)", limit_bytes / 1024),
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
@@ -95,6 +113,7 @@ impl From<CoreError> for ApiError {
                 err.retry_after = Some(retry_after_secs);
                 err
             }
+            CoreError::RateLimited { retry_after_secs } => ApiError::rate_limited(retry_after_secs),
             CoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "backing service unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "a backing service is unavailable; retry later")

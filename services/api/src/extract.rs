@@ -55,6 +55,8 @@ impl FromRequest for Auth {
                     crate::request_log::record_tenant(p.tenant.id.0, p.tenant.code.as_str());
                     // For the edge's audit of refusals and exports (audit_edge).
                     req.extensions_mut().insert(p.clone());
+                    // The account's or key's request budget, where the endpoint has one.
+                    crate::edge::rate_limit::charge_principal(&req, &state, &p).await?;
                     Ok(Auth(p))
                 }
                 Err(e) => {

@@ -3,6 +3,7 @@
 mod audit_edge;
 mod console;
 mod csv;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod metrics;

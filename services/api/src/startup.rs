@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::middleware::Compress;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use hotline_auth::{KeySet, PasswordHasher};
@@ -194,22 +194,43 @@ async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Body and query errors become JSON errors with a stable code instead of actix's plain text.
+/// The extractors take up to the largest body any endpoint takes; `edge::body_limit` holds each
+/// endpoint to its own limit (its cut-off reaches the handlers here as an overflow).
 fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(256 * 1024).error_handler(|err, _req| {
-        use actix_web::error::JsonPayloadError as E;
+    web::JsonConfig::default().limit(crate::edge::body_limit::CEILING).error_handler(|err, req| {
+        use actix_web::error::{JsonPayloadError as E, PayloadError};
         let api = match &err {
             E::ContentType => ApiError::new(
                 actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "send the body as application/json",
             ),
-            E::Overflow { .. } | E::OverflowKnownLength { .. } => {
-                ApiError::new(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than 256 KiB")
+            E::Overflow { .. } | E::OverflowKnownLength { .. } | E::Payload(PayloadError::Overflow) => {
+                ApiError::payload_too_large(crate::edge::body_limit::limit_for(req.path()))
             }
             E::Deserialize(e) => ApiError::bad_request("invalid_body", format!("the JSON body does not fit: {e}")),
             other => ApiError::bad_request("invalid_body", other.to_string()),
         };
         api.into()
+    })
+}
+
+/// Form bodies (the console, the citizen portal) the same way.
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(crate::edge::body_limit::CEILING).error_handler(|err, req| {
+        use actix_web::error::{PayloadError, UrlencodedError as E};
+        let api = match &err {
+            E::Overflow { .. } | E::Payload(PayloadError::Overflow) => {
+                ApiError::payload_too_large(crate::edge::body_limit::limit_for(req.path()))
+            }
+            E::ContentType => ApiError::new(
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the form as application/x-www-form-urlencoded",
+            ),
+            other => ApiError::bad_request("invalid_body", other.to_string()),
+        };
+        actix_web::error::InternalError::from_response(err, crate::edge::refusal(req, api)).into()
     })
 }
 
@@ -245,6 +266,8 @@ fn app(
     crate::openapi::finish(&mut api);
     app.app_data(web::Data::new(state))
         .app_data(json_config())
+        .app_data(form_config())
+        .app_data(web::PayloadConfig::new(crate::edge::body_limit::CEILING))
         .app_data(query_config())
         .app_data(path_config())
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
@@ -253,13 +276,13 @@ fn app(
         .route("/metrics", web::get().to(crate::metrics::scrape))
         .configure(crate::console::configure)
         .default_service(web::to(not_found))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer")),
-        )
         .wrap(actix_web::middleware::from_fn(crate::audit_edge::audit_edge))
+        // Turned away before a body is read: over budget (inner), too large (outer, checked
+        // first: it costs no kv round trip and spends no budget).
+        .wrap(actix_web::middleware::from_fn(crate::edge::rate_limit::rate_limit))
+        .wrap(actix_web::middleware::from_fn(crate::edge::body_limit::body_limit))
+        // Outside the edge's refusals, so they carry the headers too.
+        .wrap(actix_web::middleware::from_fn(crate::edge::headers::security_headers))
         .wrap(Compress::default())
         .wrap(actix_web::middleware::from_fn(crate::request_log::log_request))
 }

@@ -58,7 +58,27 @@ pub const KEYS: &[KeySpec] = &[
     key(
         "public_rate_limit_per_hour",
         "60",
-        "Requests per hour one client address may make to the public (no account) endpoints: intake, tracking, rating.",
+        "Requests per hour one client address may make to the public (no account) endpoints: intake, tracking, rating, knowledge search and articles (API and citizen portal). Over it: 429 rate_limited with Retry-After.",
+    ),
+    key(
+        "rate_limit_login",
+        "60/1m",
+        "Sign-in requests (API and console; password and second-factor steps) one client address may make, as COUNT/PERIOD. Failed attempts are slowed further per account.",
+    ),
+    key(
+        "rate_limit_kb_search",
+        "120/1m",
+        "Knowledge-base searches (GET /api/v1/kb/search) one account or integrator key may make, as COUNT/PERIOD.",
+    ),
+    key(
+        "rate_limit_open311_post",
+        "600/1h",
+        "Open311 POSTs (requests, request updates) one integrator key may make, and as many one client address may make, as COUNT/PERIOD.",
+    ),
+    key(
+        "behind_tls",
+        "false",
+        "Clients reach the service over HTTPS (directly or through a TLS-terminating proxy): every answer carries Strict-Transport-Security (one year). Leave false on plain HTTP.",
     ),
     key(
         "worker_embedded",

@@ -8,5 +8,7 @@ mod settings;
 mod tracing_setup;
 
 pub use keys::{KEYS, KeySpec, help_table, markdown_table};
-pub use settings::{CONFIG_FILE_ENV, ConfigError, DatabaseKind, JwtKeySpec, LogFormat, MFA_AUTO_ROLES, STAFF_ROLE_NAMES, Settings};
+pub use settings::{
+    CONFIG_FILE_ENV, ConfigError, DatabaseKind, JwtKeySpec, LogFormat, MFA_AUTO_ROLES, RateLimit, STAFF_ROLE_NAMES, Settings,
+};
 pub use tracing_setup::init_tracing;

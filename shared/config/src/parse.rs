@@ -29,6 +29,15 @@ pub fn boolean(input: &str) -> Result<bool, String> {
     }
 }
 
+/// A request budget: `COUNT/PERIOD`, e.g. `60/1m` (60 requests a minute) or `600/1h`.
+pub fn rate(input: &str) -> Result<crate::RateLimit, String> {
+    let bad = || format!("'{input}' is not a budget such as 60/1m or 600/1h (requests / period)");
+    let (count, period) = input.trim().split_once('/').ok_or_else(bad)?;
+    let count = positive(count).map_err(|_| bad())?;
+    let period = duration(period).map_err(|_| bad())?;
+    Ok(crate::RateLimit { count, period })
+}
+
 pub fn positive(input: &str) -> Result<u32, String> {
     match input.trim().parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
@@ -58,5 +67,14 @@ mod tests {
         assert_eq!(positive("8").unwrap(), 8);
         assert!(positive("0").is_err());
         assert!(positive("-1").is_err());
+    }
+
+    #[test]
+    fn budgets_are_a_count_per_period() {
+        assert_eq!(rate("60/1m").unwrap(), crate::RateLimit { count: 60, period: Duration::from_secs(60) });
+        assert_eq!(rate(" 600/1h ").unwrap(), crate::RateLimit { count: 600, period: Duration::from_secs(3600) });
+        for bad in ["60", "0/1m", "60/0s", "/1m", "60/soon", "-1/1m"] {
+            assert!(rate(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -65,6 +65,13 @@ pub struct JwtKeySpec {
     pub secret: SecretString,
 }
 
+/// A request budget: at most `count` requests per `period` (fixed windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub count: u32,
+    pub period: Duration,
+}
+
 /// The validated configuration of a Hotline process.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -88,6 +95,14 @@ pub struct Settings {
     pub model_training_interval: Duration,
     pub pii_key: Option<SecretString>,
     pub public_rate_limit_per_hour: u32,
+    /// Sign-in requests (API and console, password and second-factor steps) per client address.
+    pub rate_limit_login: RateLimit,
+    /// Knowledge-base searches per account or integrator key.
+    pub rate_limit_kb_search: RateLimit,
+    /// Open311 POSTs per integrator key, and per client address.
+    pub rate_limit_open311_post: RateLimit,
+    /// Clients reach the service over HTTPS: answers carry Strict-Transport-Security.
+    pub behind_tls: bool,
     pub password_hash_concurrency: u32,
     pub trust_proxy_headers: bool,
     /// The console's cookies carry `Secure` (browsers then send them over HTTPS and to localhost only).
@@ -304,6 +319,10 @@ impl Raw {
             model_training_interval: self.typed("model_training_interval", parse::duration)?,
             pii_key: pii_key.map(SecretString::from),
             public_rate_limit_per_hour: self.typed("public_rate_limit_per_hour", parse::positive)?,
+            rate_limit_login: self.typed("rate_limit_login", parse::rate)?,
+            rate_limit_kb_search: self.typed("rate_limit_kb_search", parse::rate)?,
+            rate_limit_open311_post: self.typed("rate_limit_open311_post", parse::rate)?,
+            behind_tls: self.typed("behind_tls", parse::boolean)?,
             password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
             trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
             console_secure_cookies: self.typed("console_secure_cookies", parse::boolean)?,

@@ -19,6 +19,9 @@ pub enum CoreError {
     Conflict { code: &'static str, message: String },
     #[error("too many attempts; retry in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    /// A request budget (requests per window, not failures) is spent until the window ends.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("a backing service is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

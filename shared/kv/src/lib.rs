@@ -2,12 +2,14 @@
 //! short-lived locks. Redis in production; an in-process map in the embedded profile (which
 //! runs one process, so nothing needs sharing).
 
+mod budget;
 mod memory;
 mod redis_kv;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use budget::{Spend, spend};
 pub use memory::MemoryKv;
 pub use redis_kv::{RedisKv, subscribe};
 

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::helpers::{DEMO_PASSWORD, TestApp};
 
-fn client_from(last_octet: u8) -> reqwest::Client {
+/// A client whose requests come from 127.0.0.`last_octet` (loopback has the whole /8).
+pub fn client_from(last_octet: u8) -> reqwest::Client {
     reqwest::Client::builder().local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last_octet))).build().unwrap()
 }
 

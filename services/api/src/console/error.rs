@@ -82,3 +82,11 @@ impl From<(Lang, bool, CoreError)> for ConsoleError {
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|q| q[1..].to_owned()).unwrap_or_default()
 }
+
+/// A refusal of the edge (a spent request budget, a body too large) as a page in the visitor's
+/// language, or as the fragment an htmx request swaps in.
+pub(crate) fn edge_refusal(req: &actix_web::HttpRequest, err: ApiError) -> HttpResponse {
+    let lang = Lang::from_cookie(req.cookie(super::session::LANG_COOKIE).as_ref().map(|c| c.value()));
+    let htmx = req.headers().contains_key("hx-request");
+    ConsoleError::api(lang, htmx, err).error_response()
+}

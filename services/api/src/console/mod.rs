@@ -18,6 +18,9 @@ mod portal;
 mod session;
 mod work;
 
+pub(crate) use error::edge_refusal;
+pub(crate) use html::CSP;
+
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

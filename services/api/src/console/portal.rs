@@ -211,9 +211,10 @@ pub async fn track(req: HttpRequest, v: Visitor, q: web::Query<TrackQuery>) -> P
     match ctx.state.core.public_track(&ip, &number, proof).await {
         Ok(view) => Ok(ctx.ok(public_page(&ctx, title, case_card(&ctx, &view, &digits, None)))),
         Err(e) => {
-            let (status, p) = problem_of(lang, e);
-            if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                return Err(ConsoleError::api(lang, false, ApiError::new(status, "too_many_attempts", p.text)));
+            let err = ApiError::from(e);
+            if err.status == StatusCode::TOO_MANY_REQUESTS || err.status.is_server_error() {
+                // As answered (with its Retry-After), not as "not found".
+                return Err(ConsoleError::api(lang, false, err));
             }
             // Wrong number or wrong digits read the same: nobody learns which numbers exist.
             let p = Problem::text(lang.t("portal.not_found"));

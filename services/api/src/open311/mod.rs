@@ -77,7 +77,17 @@ async fn jurisdiction(state: &AppState, format: Format, q: &HashMap<String, Stri
 /// The key of a POST, from the form or the query; a missing or bad one is the spec's 403.
 async fn integrator(state: &AppState, format: Format, key: Option<&String>) -> Result<Principal, Open311Error> {
     let key = key.map(|k| k.trim()).filter(|k| !k.is_empty()).ok_or_else(|| Open311Error::new(format, 403, "api_key is required"))?;
-    state.core.authenticate_api_key(key).await.map_err(|_| Open311Error::new(format, 403, "api_key is not a valid integrator key"))
+    let p =
+        state.core.authenticate_api_key(key).await.map_err(|_| Open311Error::new(format, 403, "api_key is not a valid integrator key"))?;
+    // The key's own budget, spent only once the key is verified (a guessed prefix spends nothing).
+    crate::edge::rate_limit::charge(state, crate::edge::rate_limit::RateClass::Open311Post, "key", &p.id.to_string()).await.map_err(
+        |e| {
+            let mut err = Open311Error::new(format, e.status.as_u16(), e.body.message);
+            err.retry_after = e.retry_after;
+            err
+        },
+    )?;
+    Ok(p)
 }
 
 /// The body of a POST: form-encoded, merged with the query (some clients put `api_key` there).
@@ -298,7 +308,9 @@ const REQUEST_FIELDS: &[&str] = &[
         (status = 400, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
         (status = 403, description = "Missing or invalid api_key, or a key of another jurisdiction", content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
         (status = 404, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
-        (status = 409, description = "The Idempotency-Key was used with another body", content((Vec<ErrorDto> = "application/json"), (String = "text/xml")))
+        (status = 409, description = "The Idempotency-Key was used with another body", content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
+        (status = 413, description = "The body is larger than 64 KiB", content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
+        (status = 429, description = "The key's or the address's budget of POSTs is spent (`rate_limit_open311_post`); `Retry-After` says when to try again", content((Vec<ErrorDto> = "application/json"), (String = "text/xml")))
     )
 )]
 #[post("/requests.{format}")]
@@ -560,7 +572,9 @@ pub struct UpdateFormDoc {
         (status = 200, content((Vec<UpdateDto> = "application/json"), (String = "text/xml"))),
         (status = 400, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
         (status = 403, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
-        (status = 404, content((Vec<ErrorDto> = "application/json"), (String = "text/xml")))
+        (status = 404, content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
+        (status = 413, description = "The body is larger than 64 KiB", content((Vec<ErrorDto> = "application/json"), (String = "text/xml"))),
+        (status = 429, description = "The key's or the address's budget of POSTs is spent (`rate_limit_open311_post`); `Retry-After` says when to try again", content((Vec<ErrorDto> = "application/json"), (String = "text/xml")))
     )
 )]
 #[post("/servicerequestupdates.{format}")]

@@ -2,7 +2,7 @@
 //! error list in that format. One serde value feeds both, so the two never disagree.
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use hotline_core::CoreError;
 use serde::Serialize;
 use serde_json::Value;
@@ -31,11 +31,13 @@ pub struct Open311Error {
     pub format: Format,
     pub status: u16,
     pub description: String,
+    /// Seconds to wait (a spent request budget): sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl Open311Error {
     pub fn new(format: Format, status: u16, description: impl Into<String>) -> Self {
-        Open311Error { format, status, description: description.into() }
+        Open311Error { format, status, description: description.into(), retry_after: None }
     }
 
     /// The spec knows 400, 403 and 404; throttling keeps its 429 and faults their 500.
@@ -47,7 +49,11 @@ impl Open311Error {
             CoreError::Validation(v) if v.code == "idempotency_key_reused" => (409, format!("{}: {}", v.field, v.message)),
             CoreError::Validation(v) => (400, format!("{}: {}", v.field, v.message)),
             CoreError::Conflict { message, .. } => (400, message),
-            CoreError::Throttled { retry_after_secs } => (429, format!("too many requests; retry in {retry_after_secs} s")),
+            CoreError::Throttled { retry_after_secs } | CoreError::RateLimited { retry_after_secs } => {
+                let mut e = Open311Error::new(format, 429, format!("too many requests; retry in {retry_after_secs} s"));
+                e.retry_after = Some(retry_after_secs);
+                return e;
+            }
             other => {
                 tracing::error!(error = %other, "open311 request failed");
                 (500, "internal error".to_owned())
@@ -58,7 +64,12 @@ impl Open311Error {
 
     pub fn response(&self) -> HttpResponse {
         let body = serde_json::json!([{ "code": self.status, "description": self.description }]);
-        respond(self.format, StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST), &body, ("errors", "error"))
+        let mut res =
+            respond(self.format, StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST), &body, ("errors", "error"));
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        res
     }
 }
 

@@ -110,7 +110,7 @@ pub struct MeResponse {
         (status = 200, description = "Signed in, or a second factor is owed", body = LoginResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Wrong user name or password (`invalid_credentials`)", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts (`too_many_attempts`)", body = ErrorBody)
+        (status = 429, description = "Too many failed attempts (`too_many_attempts`), or too many sign-ins from this address (`rate_limited`, `rate_limit_login`); `Retry-After` says when to try again", body = ErrorBody)
     )
 )]
 #[post("/auth/login")]

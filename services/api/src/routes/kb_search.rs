@@ -93,7 +93,8 @@ pub struct KbSearchQuery {
         (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, description = "Unknown line, or one the caller does not serve", body = ErrorBody),
-        (status = 422, body = ErrorBody)
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "The account's or key's budget of searches is spent (`rate_limited`, `Retry-After`)", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -163,7 +164,7 @@ pub async fn kb_gaps(
         (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody),
-        (status = 429, description = "Too many requests from this address (`too_many_attempts`, `Retry-After`)", body = ErrorBody)
+        (status = 429, description = "Too many requests from this address (`rate_limited`, `Retry-After`)", body = ErrorBody)
     )
 )]
 #[get("/public/kb/search")]
@@ -196,7 +197,7 @@ pub struct PublicArticleResponse {
     responses(
         (status = 200, body = PublicArticleResponse),
         (status = 404, body = ErrorBody),
-        (status = 429, description = "Too many requests from this address (`too_many_attempts`, `Retry-After`)", body = ErrorBody)
+        (status = 429, description = "Too many requests from this address (`rate_limited`, `Retry-After`)", body = ErrorBody)
     )
 )]
 #[get("/public/kb/articles/{id}")]

@@ -20,7 +20,7 @@ use crate::state::AppState;
         (status = 201, body = IntakeResponse),
         (status = 400, body = ErrorBody),
         (status = 422, body = ErrorBody),
-        (status = 429, description = "Too many requests from this address (`too_many_attempts`, `Retry-After`)", body = ErrorBody)
+        (status = 429, description = "Too many requests from this address (`rate_limited`, `Retry-After`)", body = ErrorBody)
     )
 )]
 #[post("/public/cases")]

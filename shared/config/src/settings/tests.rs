@@ -148,3 +148,16 @@ fn every_key_is_documented() {
         assert!(crate::markdown_table().contains(&k.env()));
     }
 }
+
+#[test]
+fn request_budgets_and_hsts_are_configurable_and_checked() {
+    let d = Settings::defaults();
+    assert_eq!(d.rate_limit_login, crate::RateLimit { count: 60, period: Duration::from_secs(60) });
+    assert!(!d.behind_tls, "no HSTS on plain HTTP by default");
+    let s = Settings::load(None, env(&[("HOTLINE_RATE_LIMIT_OPEN311_POST", "5/1h"), ("HOTLINE_BEHIND_TLS", "true")])).unwrap();
+    assert_eq!(s.rate_limit_open311_post, crate::RateLimit { count: 5, period: Duration::from_secs(3600) });
+    assert!(s.behind_tls);
+    let err = Settings::load(None, env(&[("HOTLINE_RATE_LIMIT_KB_SEARCH", "lots")])).unwrap_err();
+    assert_eq!(err.key(), "rate_limit_kb_search");
+    assert!(err.to_string().contains("HOTLINE_RATE_LIMIT_KB_SEARCH"), "{err}");
+}

@@ -2,7 +2,7 @@
 //! proof (the last four digits of the phone, or the token given at intake), and the one rating.
 //! Rate-limited per client address against flooding and tracking-number enumeration.
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use hotline_auth::hash_secret;
 use hotline_domain::case::{Action, CaseStatus, Channel};
 use hotline_domain::{Role, RoleSet, ValidationError};
@@ -69,15 +69,15 @@ pub struct CitizenProof {
 }
 
 impl Core {
+    /// The per-address hourly budget of the public endpoints (intake, tracking, rating,
+    /// knowledge), shared by every replica through the kv store.
     pub(crate) async fn public_budget(&self, ip: &str) -> CoreResult<()> {
-        let now = self.now();
-        let hour = now.timestamp() / 3600;
-        let n = self.kv.increment(&format!("public:{ip}:{hour}"), std::time::Duration::from_secs(3600)).await?;
-        if n > self.public_rate_limit_per_hour as i64 {
-            let left = 3600 - (now.minute() * 60 + now.second()) as u64;
-            return Err(CoreError::Throttled { retry_after_secs: left.max(1) });
+        let hour = std::time::Duration::from_secs(3600);
+        let now = self.now().timestamp();
+        match hotline_kv::spend(&*self.kv, &format!("public:{ip}"), self.public_rate_limit_per_hour, hour, now).await? {
+            hotline_kv::Spend::Within => Ok(()),
+            hotline_kv::Spend::Exceeded { retry_after_secs } => Err(CoreError::RateLimited { retry_after_secs }),
         }
-        Ok(())
     }
 
     pub async fn public_create_case(&self, ip: &str, input: IntakeInput, key: Option<&str>) -> CoreResult<IntakeResult> {

@@ -66,6 +66,8 @@ pub const BASE: &[(&str, &str, &str)] = &[
     ),
     ("err.invalid_credentials", "用户名或密码错误。", "Wrong user name or password."),
     ("err.too_many_attempts", "尝试次数过多，请稍后再试。", "Too many attempts; try again later."),
+    ("err.rate_limited", "请求过于频繁，请稍后再试。", "Too many requests; try again later."),
+    ("err.payload_too_large", "提交的内容过大。", "What you sent is too large."),
     ("err.not_found", "没有找到，或您无权查看。", "Not found, or not yours to see."),
     ("err.forbidden", "您的角色不能执行此操作。", "Your role may not do this."),
     ("err.validation_failed", "输入有误，请检查。", "Please check what you entered."),
