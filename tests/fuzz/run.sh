@@ -37,8 +37,10 @@ for t in "${targets[@]}"; do
     status=$?
     set -e
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+    # libFuzzer's last status line: coverage (edges), features, corpus, speed.
+    last="$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE '(cov|ft|exec/s): [0-9]+' | tr '\n' ' ')"
     crashes="$(find "$fuzz/artifacts/$t" -type f | wc -l)"
-    echo "fuzz $t: exit $status, ${runs:-?} executions in ${secs} s, $crashes crash file(s), corpus $(find "$fuzz/corpus/$t" -type f | wc -l) inputs"
+    echo "fuzz $t: exit $status, ${runs:-?} executions in ${secs} s, $crashes crash file(s), corpus $(find "$fuzz/corpus/$t" -type f | wc -l) inputs; $last"
     if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
         failed=1
         tail -n 40 "$log"

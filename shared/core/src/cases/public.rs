@@ -108,7 +108,7 @@ impl Core {
         let by_phone = match (&proof.phone_last4, &c.caller_phone_enc) {
             (Some(l4), Some(enc)) if l4.len() == 4 => {
                 match self.pii.decrypt(enc) {
-                    Ok(phone) => bool::from(phone[phone.len().saturating_sub(4)..].as_bytes().ct_eq(l4.as_bytes())),
+                    Ok(phone) => bool::from(phone.as_bytes()[phone.len().saturating_sub(4)..].ct_eq(l4.as_bytes())),
                     // A key problem is the operator's to see, not the citizen's: no proof.
                     Err(e) => {
                         tracing::error!(error = %e, "caller phone cannot be decrypted for a tracking proof");
