@@ -13,6 +13,8 @@ pub mod ids;
 pub mod kb;
 pub mod kb_search;
 pub mod open311;
+#[cfg(test)]
+mod props;
 pub mod role;
 pub mod rules;
 pub mod stats;

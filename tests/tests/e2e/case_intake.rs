@@ -170,6 +170,23 @@ async fn a_reported_unit_never_sees_the_whistle_blower() {
 }
 
 #[tokio::test]
+async fn a_short_number_keeps_four_digits_hidden_and_still_proves_the_caller() {
+    // Found by the phone property test: the old mask showed a seven-digit number whole.
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let mut body = complaint("楼道灯坏了。");
+    body["caller_phone"] = "765-4321".into();
+    let receipt = app.intake(&agent, body).await;
+    let case = app.case(&agent, receipt["case_id"].as_str().unwrap()).await;
+    assert_eq!(case["caller_phone"], "****321");
+    // The tracking proof is the number's last four, not the mask's.
+    let tracking = receipt["tracking_number"].as_str().unwrap();
+    let track = |d: &str| app.client.get(app.url(&format!("/api/v1/public/cases/{tracking}?phone_last4={d}"))).send();
+    assert_eq!(track("4321").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(track("5432").await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn citizens_report_track_and_are_rate_limited() {
     let app = TestApp::spawn_with(&[("HOTLINE_PUBLIC_RATE_LIMIT_PER_HOUR", "5")]).await;
     let mut body = complaint("网上反映：人行道破损。");

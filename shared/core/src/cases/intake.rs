@@ -15,37 +15,8 @@ use super::intake_rows::{build_row, check, request_hash};
 use super::intake_writer::{Notice, Prepared, Written};
 use crate::{Core, CoreError, CoreResult, Principal};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct AttachmentInput {
-    pub url: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub size: u64,
-}
-
-/// The intake body (field names are the contract of the console, tests and integrators).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct IntakeInput {
-    pub channel: String,
-    pub contact_type: String,
-    pub category: Option<String>,
-    pub urgency: Option<String>,
-    pub title: Option<String>,
-    pub description: String,
-    pub address: Option<String>,
-    pub district: Option<String>,
-    pub lat: Option<f64>,
-    pub long: Option<f64>,
-    pub caller_name: Option<String>,
-    pub caller_phone: Option<String>,
-    pub dialled_number: Option<String>,
-    #[serde(default)]
-    pub attachments: Vec<AttachmentInput>,
-    /// For reports (举报): the unit the report is about; its staff never see the reporter.
-    pub reported_unit_id: Option<String>,
-    /// The CTI call this contact came from; its call events get linked to the case.
-    pub call_id: Option<String>,
-}
+// The body and its checks are pure domain (property-tested and fuzzed there).
+pub use hotline_domain::case::{AttachmentInput, IntakeInput};
 
 /// What intake answers (and what a repeated `Idempotency-Key` replays).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -1,105 +1,14 @@
 //! Intake data checked and turned into the new case row (caller data encrypted on the way).
 
 use chrono::{DateTime, Utc};
-use hotline_domain::case::{Channel, ContactType, PhoneNumber, Urgency, check_description, check_title, mask_name};
-use hotline_domain::{District, LineNumber, ValidationError, parse_name};
+use hotline_domain::case::{PhoneNumber, mask_name};
 use hotline_store::entities::case;
 use sha2::Digest;
 use uuid::Uuid;
 
 use super::intake::IntakeInput;
-use super::view::Attachment;
 
-pub(crate) struct Checked {
-    pub(crate) channel: Channel,
-    pub(crate) contact_type: ContactType,
-    pub(crate) urgency: Urgency,
-    pub(crate) title: String,
-    pub(crate) description: String,
-    pub(crate) category: Option<String>,
-    pub(crate) address: Option<String>,
-    pub(crate) district: Option<String>,
-    pub(crate) phone: Option<PhoneNumber>,
-    pub(crate) name: Option<String>,
-    pub(crate) dialled: Option<String>,
-    pub(crate) attachments: Vec<Attachment>,
-    pub(crate) reported_unit: Option<Uuid>,
-}
-
-fn opt_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, ValidationError> {
-    v.as_deref().filter(|s| !s.trim().is_empty()).map(|s| parse_name(field, s, max)).transpose()
-}
-
-pub(crate) fn check(input: &IntakeInput) -> Result<Checked, ValidationError> {
-    let channel = Channel::parse(&input.channel)?;
-    let contact_type = ContactType::parse(&input.contact_type)?;
-    let urgency = input.urgency.as_deref().map(Urgency::parse).transpose()?.unwrap_or(Urgency::General);
-    let description = check_description(&input.description)?;
-    let title = match input.title.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(t) => check_title(t)?,
-        None => description.lines().next().unwrap_or_default().chars().take(40).collect(),
-    };
-    let district =
-        input.district.as_deref().filter(|d| !d.trim().is_empty()).map(District::parse).transpose()?.map(|d| d.as_str().to_owned());
-    match (input.lat, input.long) {
-        (None, None) => {}
-        (Some(lat), Some(long)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&long) => {}
-        (Some(_), Some(_)) => return Err(ValidationError::new("lat", "out_of_range", "lat is -90..90 and long -180..180")),
-        _ => return Err(ValidationError::new("long", "required", "lat and long come together")),
-    }
-    let phone = input.caller_phone.as_deref().filter(|p| !p.trim().is_empty()).map(PhoneNumber::parse).transpose()?;
-    let dialled = input
-        .dialled_number
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| LineNumber::parse(d).map_err(|e| e.at("dialled_number")))
-        .transpose()?
-        .map(|d| d.as_str().to_owned());
-    if input.attachments.len() > 20 {
-        return Err(ValidationError::new("attachments", "too_many", "at most 20 attachments"));
-    }
-    let mut attachments = Vec::new();
-    for (i, a) in input.attachments.iter().enumerate() {
-        let field = format!("attachments[{i}]");
-        let url_ok =
-            (a.url.starts_with("https://") || a.url.starts_with("http://")) && a.url.len() <= 2048 && !a.url.contains(char::is_whitespace);
-        if !url_ok {
-            return Err(ValidationError::new(
-                format!("{field}.url"),
-                "invalid_url",
-                "an attachment is an http(s) URL of at most 2048 characters",
-            ));
-        }
-        let kind = parse_name(&format!("{field}.type"), &a.kind, 100)?;
-        if a.size > 100 * 1024 * 1024 {
-            return Err(ValidationError::new(format!("{field}.size"), "too_large", "an attachment is at most 100 MiB"));
-        }
-        attachments.push(Attachment { url: a.url.clone(), kind, size: a.size });
-    }
-    let reported_unit = input
-        .reported_unit_id
-        .as_deref()
-        .map(|s| s.parse::<Uuid>().map_err(|_| ValidationError::new("reported_unit_id", "invalid_id", "reported_unit_id is not a UUID")))
-        .transpose()?;
-    if reported_unit.is_some() && contact_type != ContactType::Report {
-        return Err(ValidationError::new("reported_unit_id", "only_for_reports", "only a report (举报) names a reported unit"));
-    }
-    Ok(Checked {
-        channel,
-        contact_type,
-        urgency,
-        title,
-        description,
-        category: opt_text("category", &input.category, 64)?,
-        address: opt_text("address", &input.address, 500)?,
-        district,
-        phone,
-        name: opt_text("caller_name", &input.caller_name, 64)?,
-        dialled,
-        attachments,
-        reported_unit,
-    })
-}
+pub(crate) use hotline_domain::case::{CheckedIntake as Checked, check_intake as check};
 
 /// The new case row for checked intake data (encrypting the caller's data on the way).
 #[allow(clippy::too_many_arguments)]

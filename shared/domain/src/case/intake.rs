@@ -11,7 +11,7 @@ pub const MAX_TITLE: usize = 200;
 /// book-title mark (`《<A市物业管理条例>实施细则》`, `<<西地省物业管理条例>>`) and as "less
 /// than"; a tag is `<`, an optional `/`, an ASCII name, then a space, `/` or `>` (or the end),
 /// which Chinese titles never are.
-fn has_markup(text: &str) -> bool {
+pub(crate) fn has_markup(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
     (0..chars.len()).filter(|&i| chars[i] == '<').any(|i| {
         let rest = &chars[i + 1..];

@@ -5,10 +5,18 @@ use crate::error::ValidationError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneNumber(String);
 
+/// Digits the mask always hides: 10,000 numbers fit any masked form.
+pub const MASK_HIDDEN_MIN: usize = 4;
+
 impl PhoneNumber {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let compact: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-        let digits = compact.strip_prefix("+86").or_else(|| compact.strip_prefix("0086")).unwrap_or(&compact);
+        let mut digits = compact.strip_prefix("+86").unwrap_or(&compact);
+        // A repeated country code (`+86 0086 …`) goes too: what is kept never starts with one,
+        // so parsing a normalised number gives it back (one number, one lookup hash).
+        while let Some(rest) = digits.strip_prefix("0086") {
+            digits = rest;
+        }
         if (5..=20).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
             Ok(Self(digits.to_owned()))
         } else {
@@ -20,10 +28,16 @@ impl PhoneNumber {
         &self.0
     }
 
-    /// `138****8000`: enough to recognise, not enough to call.
+    /// `138****8000`: enough to recognise, not enough to call. At least `MASK_HIDDEN_MIN`
+    /// digits stay hidden whatever the length: the first three show only from eleven digits (a
+    /// mobile number, a landline with its area code), the last four from eight, and shorter
+    /// numbers show fewer last digits (`****567` for seven, `****5` for five).
     pub fn masked(&self) -> String {
         let d = &self.0;
-        if d.len() >= 7 { format!("{}****{}", &d[..3], &d[d.len() - 4..]) } else { format!("****{}", &d[d.len() - 2..]) }
+        let n = d.len();
+        let head = if n >= 11 { 3 } else { 0 };
+        let tail = (n - MASK_HIDDEN_MIN - head).min(4);
+        format!("{}****{}", &d[..head], &d[n - tail..])
     }
 
     pub fn last4(&self) -> &str {
@@ -51,7 +65,13 @@ mod tests {
         assert_eq!(p.masked(), "138****8000");
         assert_eq!(p.last4(), "8000");
         assert_eq!(PhoneNumber::parse("0591-87654321").unwrap().masked(), "059****4321");
-        assert_eq!(PhoneNumber::parse("12345").unwrap().masked(), "****45");
+        // Shorter numbers keep four digits hidden: a seven-digit number was shown whole.
+        assert_eq!(PhoneNumber::parse("87654321").unwrap().masked(), "****4321");
+        assert_eq!(PhoneNumber::parse("7654321").unwrap().masked(), "****321");
+        assert_eq!(PhoneNumber::parse("12345").unwrap().masked(), "****5");
+        // A repeated country code is dropped too, so a normalised number parses to itself.
+        assert_eq!(PhoneNumber::parse("+86 0086 138-1234-8000").unwrap().as_str(), "13812348000");
+        assert_eq!(PhoneNumber::parse("0086123456").unwrap().as_str(), "123456");
         assert!(PhoneNumber::parse("call me").is_err());
         assert!(PhoneNumber::parse("1234").is_err());
     }

@@ -89,20 +89,6 @@ fn conjunction_split(cond: &Value) -> Option<(Vec<String>, Value)> {
     Some((words, rest))
 }
 
-/// Whether a condition reads the free text through `var`.
-fn mentions_text(cond: &Value) -> bool {
-    match cond {
-        Value::Object(map) => map.iter().any(|(k, v)| {
-            (k == "var"
-                && (v.as_str().is_some_and(|s| s == "title" || s == "description")
-                    || v.get(0).and_then(Value::as_str).is_some_and(|s| s == "title" || s == "description")))
-                || mentions_text(v)
-        }),
-        Value::Array(list) => list.iter().any(mentions_text),
-        _ => false,
-    }
-}
-
 /// Every keyword literal anywhere in the condition (for the automaton).
 fn all_keywords(cond: &Value, out: &mut Vec<String>) {
     if let Some(words) = kw_words(cond) {
@@ -264,9 +250,6 @@ pub struct CompiledRuleSet {
     always: Vec<usize>,
     /// How many rules each event has.
     per_event: Vec<(RuleEvent, usize)>,
-    /// Whether some condition reads the title or description through `var` (otherwise the
-    /// text stays out of the JsonLogic data, which is then cheaper to build).
-    reads_text: bool,
 }
 
 impl std::fmt::Debug for CompiledRuleSet {
@@ -375,7 +358,6 @@ impl CompiledRuleSet {
         let mut words: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut requires: Vec<Option<Vec<String>>> = Vec::new();
-        let mut reads_text = false;
         for (i, rule) in rules.into_iter().enumerate() {
             check_operators(&rule.conditions, &format!("rules[{i}].conditions"))?;
             let compile = |v: &Value| {
@@ -394,7 +376,6 @@ impl CompiledRuleSet {
                     next
                 });
             }
-            reads_text |= mentions_text(&rule.conditions);
             let ids = |list: Vec<String>| list.iter().map(|w| index[w]).collect::<Vec<_>>();
             let plan = match (kw_words(&rule.conditions), conjunction_split(&rule.conditions)) {
                 (Some(list), _) => Plan::Keywords(ids(list)),
@@ -432,11 +413,11 @@ impl CompiledRuleSet {
                 None => per_event.push((c.rule.event, 1)),
             }
         }
-        Ok(Self { version, rules: compiled, automaton, words, by_word, always, per_event, reads_text })
+        Ok(Self { version, rules: compiled, automaton, words, by_word, always, per_event })
     }
 
     /// The JsonLogic input, built directly in the evaluation arena (no JSON text, no parse):
-    /// the facts (without the free text unless a condition reads it) and the keywords found.
+    /// the facts and the keywords found.
     fn data<'a>(&self, facts: &'a Facts, found: &'a [String], arena: &'a Bump) -> &'a DataValue<'a> {
         let text = |v: Option<&'a str>| v.map(DataValue::String).unwrap_or(DataValue::Null);
         let int = |n: u64| DataValue::from_i64(n as i64);
@@ -448,8 +429,11 @@ impl CompiledRuleSet {
             ("channel", DataValue::String(&facts.channel)),
             ("district", text(facts.district.as_deref())),
             ("dialled_number", text(facts.dialled_number.as_deref())),
-            ("title", text(self.reads_text.then_some(facts.title.as_str()))),
-            ("description", text(self.reads_text.then_some(facts.description.as_str()))),
+            // Always there (borrowed, so free): leaving the text out when no condition seemed to
+            // read it changed what `{"var": {"cat": ["ti", "tle"]}}` or `missing` mean (found by
+            // the property test against plain JsonLogic).
+            ("title", DataValue::String(&facts.title)),
+            ("description", DataValue::String(&facts.description)),
             ("hour", int(facts.hour as u64)),
             ("weekday", int(facts.weekday as u64)),
             ("staffed", DataValue::Bool(facts.staffed)),
@@ -638,6 +622,19 @@ mod tests {
         f.channel = "app".into();
         f.category = None;
         assert_eq!(names(&s.evaluate(RuleEvent::CaseReceived, &f)), vec!["ne"]);
+    }
+
+    #[test]
+    fn a_condition_sees_the_text_however_it_names_it() {
+        // Found by props::rules: the text was left out of the facts unless a condition named
+        // `title` or `description` literally, so these matched a case whose title says 油烟.
+        let s = set(json!([
+            {"name": "computed", "event": "case_received", "conditions": {"!": [{"var": {"cat": ["ti", "tle"]}}]}, "actions": [{"type": "add_tag", "tag": "a"}]},
+            {"name": "missing", "event": "case_received", "conditions": {"missing": ["title"]}, "actions": [{"type": "add_tag", "tag": "b"}]}
+        ]));
+        let mut f = facts("");
+        f.title = "油烟".into();
+        assert!(names(&s.evaluate(RuleEvent::CaseReceived, &f)).is_empty());
     }
 
     #[test]
