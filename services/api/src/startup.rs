@@ -206,7 +206,7 @@ fn json_config() -> web::JsonConfig {
             E::Overflow { .. } | E::OverflowKnownLength { .. } => {
                 ApiError::new(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than 256 KiB")
             }
-            E::Deserialize(e) => ApiError::bad_request("invalid_body", format!("the JSON body does not fit: {e}")),
+            E::Deserialize(e) => ApiError::refused_input(crate::error::Part::Body, &e.to_string()),
             other => ApiError::bad_request("invalid_body", other.to_string()),
         };
         api.into()
@@ -214,7 +214,7 @@ fn json_config() -> web::JsonConfig {
 }
 
 fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| ApiError::bad_request("invalid_query", err.to_string()).into())
+    web::QueryConfig::default().error_handler(|err, _req| ApiError::refused_input(crate::error::Part::Query, &err.to_string()).into())
 }
 
 fn path_config() -> web::PathConfig {
