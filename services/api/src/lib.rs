@@ -3,6 +3,8 @@
 mod audit_edge;
 mod console;
 mod csv;
+mod fallback;
+mod json_number;
 pub mod error;
 pub mod extract;
 pub mod metrics;

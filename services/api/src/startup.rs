@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use hotline_auth::{KeySet, PasswordHasher};
 use hotline_config::Settings;
@@ -221,11 +221,6 @@ fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into())
 }
 
-async fn not_found(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no endpoint at {} {}", req.method(), req.path()))
-        .into())
-}
-
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
 }
@@ -252,7 +247,7 @@ fn app(
         // Operators' endpoint, outside the REST API and its OpenAPI document.
         .route("/metrics", web::get().to(crate::metrics::scrape))
         .configure(crate::console::configure)
-        .default_service(web::to(not_found))
+        .default_service(web::to(crate::fallback::no_endpoint))
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))

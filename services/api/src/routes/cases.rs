@@ -84,8 +84,10 @@ pub struct ListCasesQuery {
     /// Words in the title or description.
     pub q: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page (newest first).
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 
@@ -149,8 +151,10 @@ pub async fn get_case(auth: Auth, state: web::Data<AppState>, path: web::Path<St
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page (oldest first).
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 
@@ -229,8 +233,10 @@ pub struct SupervisionQuery {
     /// Tenant code, to look at one line.
     pub tenant: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 
