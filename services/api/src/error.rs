@@ -151,7 +151,10 @@ mod tests {
     #[test]
     fn an_unknown_field_is_named_in_its_own_code() {
         let err = ApiError::refused_input(Part::Body, "unknown field `urgncy`, expected `urgency` at line 1 column 12");
-        assert_eq!((err.status, err.body.code.as_str(), err.body.field.as_deref()), (StatusCode::BAD_REQUEST, "unknown_field", Some("urgncy")));
+        assert_eq!(
+            (err.status, err.body.code.as_str(), err.body.field.as_deref()),
+            (StatusCode::BAD_REQUEST, "unknown_field", Some("urgncy"))
+        );
         let err = ApiError::refused_input(Part::Query, "unknown field `pagesize`, expected one of `limit`, `after`");
         assert_eq!((err.body.code.as_str(), err.body.field.as_deref()), ("unknown_parameter", Some("pagesize")));
     }

@@ -3,10 +3,10 @@
 mod audit_edge;
 mod console;
 mod csv;
-mod fallback;
-mod json_number;
 pub mod error;
 pub mod extract;
+mod fallback;
+mod json_number;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;

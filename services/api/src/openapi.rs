@@ -123,7 +123,9 @@ fn document_refused_input(api: &mut utoipa::openapi::OpenApi) {
                     "{what}: `invalid_body` / `invalid_query`, or `unknown_field` / `unknown_parameter` naming in `field` what this operation does not take"
                 ))
             });
-            responses.entry("422".into()).or_insert_with(|| error("`validation_failed`: a value the operation's rules refuse, named in `field`"));
+            responses
+                .entry("422".into())
+                .or_insert_with(|| error("`validation_failed`: a value the operation's rules refuse, named in `field`"));
             if json_body {
                 responses.entry("415".into()).or_insert_with(|| error("`unsupported_media_type`: the body is not `application/json`"));
             }

@@ -75,7 +75,13 @@ fn fill_path(spec: &Value, path: &str, op: &Value) -> String {
         if p["in"] == "path" {
             let name = p["name"].as_str().unwrap();
             let value = match sample(spec, &p["schema"]) {
-                Value::String(s) if name == "action" => if s == "12319" { "submit".to_owned() } else { s },
+                Value::String(s) if name == "action" => {
+                    if s == "12319" {
+                        "submit".to_owned()
+                    } else {
+                        s
+                    }
+                }
                 Value::String(s) => s,
                 other => other.to_string(),
             };
