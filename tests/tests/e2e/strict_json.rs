@@ -135,10 +135,8 @@ async fn every_json_write_refuses_an_unknown_field_and_names_it() {
             // The shape is right: without the extra field the body is read (the answer may be
             // 404 for the made-up ids, 403, 409 or 422 for its values, but not a refused body).
             let (status, resp) = send(&app, method, &url, &token, body.to_string()).await;
-            assert!(
-                !(status == StatusCode::BAD_REQUEST && resp["code"] == "invalid_body") && !status.is_server_error(),
-                "{method} {path}: the sample body {body} should fit: {status} {resp}"
-            );
+            let refused = status.is_server_error() || (status == StatusCode::BAD_REQUEST && resp["code"] == "invalid_body");
+            assert!(!refused, "{method} {path}: the sample body {body} should fit: {status} {resp}");
 
             let (status, resp) = send(&app, method, &url, &token, with_unknown_field_last(&body)).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path} refuses the unknown field: {resp}");

@@ -100,7 +100,8 @@ pub struct ListCasesQuery {
         (status = 200, body = CaseList),
         (status = 400, body = ErrorBody),
         (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
-        (status = 403, body = ErrorBody)
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "`tenant` names no line the caller can see", body = ErrorBody)
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
