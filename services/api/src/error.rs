@@ -126,4 +126,65 @@ impl From<CoreError> for ApiError {
     }
 }
 
+/// Where a refused request part came from: the JSON body or the query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Body,
+    Query,
+}
+
+impl ApiError {
+    /// A body or query string that serde refused, as one uniform answer (400): a field the
+    /// operation does not take gets `unknown_field` (body) or `unknown_parameter` (query) with
+    /// the name in `field`, so a client misspelling `urgncy` learns which one; a missing field
+    /// names itself too; anything else is `invalid_body` / `invalid_query`. Serde's message
+    /// says what is expected; it never carries internals.
+    pub fn refused_input(part: Part, message: &str) -> Self {
+        let (unknown, invalid, what) = match part {
+            Part::Body => ("unknown_field", "invalid_body", "the JSON body"),
+            Part::Query => ("unknown_parameter", "invalid_query", "the query string"),
+        };
+        if let Some(name) = quoted_after(message, "unknown field `") {
+            let mut err = ApiError::bad_request(unknown, format!("{what} has a field this operation does not take: {message}"));
+            err.body.field = Some(name);
+            return err;
+        }
+        let mut err = ApiError::bad_request(invalid, format!("{what} does not fit: {message}"));
+        err.body.field = quoted_after(message, "missing field `");
+        err
+    }
+}
+
+/// The name serde quotes after `prefix` (its messages read "unknown field `x`, expected …").
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    Some(rest[..rest.find('`')?].to_owned())
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_field_is_named_in_its_own_code() {
+        let err = ApiError::refused_input(Part::Body, "unknown field `urgncy`, expected `urgency` at line 1 column 12");
+        assert_eq!(
+            (err.status, err.body.code.as_str(), err.body.field.as_deref()),
+            (StatusCode::BAD_REQUEST, "unknown_field", Some("urgncy"))
+        );
+        let err = ApiError::refused_input(Part::Query, "unknown field `pagesize`, expected one of `limit`, `after`");
+        assert_eq!((err.body.code.as_str(), err.body.field.as_deref()), ("unknown_parameter", Some("pagesize")));
+    }
+
+    #[test]
+    fn other_faults_keep_the_general_code() {
+        let err = ApiError::refused_input(Part::Body, "missing field `password` at line 1 column 17");
+        assert_eq!((err.body.code.as_str(), err.body.field.as_deref()), ("invalid_body", Some("password")));
+        let err = ApiError::refused_input(Part::Body, "invalid type: integer `5`, expected a string at line 1 column 9");
+        assert_eq!((err.body.code.as_str(), err.body.field), ("invalid_body", None));
+        let err = ApiError::refused_input(Part::Query, "invalid digit found in string");
+        assert_eq!(err.body.code, "invalid_query");
+    }
+}

@@ -1,4 +1,5 @@
-//! Request extractors: the authenticated principal and the client's address.
+//! Request extractors: the authenticated principal, the client's address and an optional
+//! JSON body.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -89,5 +90,26 @@ pub fn client_info(req: &HttpRequest, trust_proxy: bool) -> ClientInfo {
     ClientInfo {
         ip: client_ip(req, trust_proxy),
         user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+    }
+}
+
+/// An optional JSON body. No body at all (no `Content-Length` or 0, not chunked) is `None`;
+/// any body goes through `web::Json` (its configuration: size limit, the uniform errors, unknown
+/// fields refused). actix's own `Option<web::Json<T>>` turns every refused body into `None`,
+/// which would silently ignore a misspelt field instead of refusing it.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        if !headers.contains_key(header::TRANSFER_ENCODING) && length.unwrap_or(0) == 0 {
+            return Box::pin(std::future::ready(Ok(OptionalJson(None))));
+        }
+        let body = web::Json::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJson(body.await?.into_inner())) })
     }
 }

@@ -6,6 +6,8 @@ mod csv;
 pub mod edge;
 pub mod error;
 pub mod extract;
+mod fallback;
+mod json_number;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;

@@ -73,6 +73,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
 pub fn finish(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::Schema;
+    document_refused_input(api);
     if let Some(components) = api.components.as_mut()
         && let Some(RefOr::T(Schema::Object(form))) = components.schemas.get_mut("RequestFormDoc")
     {
@@ -83,6 +84,52 @@ pub fn finish(api: &mut utoipa::openapi::OpenApi) {
             {"dependentRequired": {"lat": ["long"], "long": ["lat"]}}
         ]);
         form.extensions.get_or_insert_with(Default::default).insert("allOf".into(), rules);
+    }
+}
+
+/// Every operation with a JSON body or query parameters (Open311 excepted: its own regime)
+/// can be refused before its handler runs, and each such answer is documented here once
+/// rather than on every handler, so a new endpoint is described correctly without anyone
+/// remembering it: 400 when the extractors refuse a body or query string that does not fit
+/// (`invalid_body`, `invalid_query`) or carries a field the operation does not take
+/// (`unknown_field`, `unknown_parameter`, with `field`); 415 for a body that is not JSON; 422
+/// for a value its rules refuse (`validation_failed`, with `field`).
+fn document_refused_input(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        if path.starts_with("/open311/") {
+            continue;
+        }
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in operations.into_iter().flatten() {
+            let json_body = matches!(&op.request_body, Some(RefOr::T(b)) if b.content.contains_key("application/json"));
+            let query = op.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)));
+            if !json_body && !query {
+                continue;
+            }
+            let responses = &mut op.responses.responses;
+            responses.entry("400".into()).or_insert_with(|| {
+                let what = match (json_body, query) {
+                    (true, true) => "The body or the query string does not fit",
+                    (true, false) => "The body does not fit",
+                    _ => "The query string does not fit",
+                };
+                error(&format!(
+                    "{what}: `invalid_body` / `invalid_query`, or `unknown_field` / `unknown_parameter` naming in `field` what this operation does not take"
+                ))
+            });
+            responses
+                .entry("422".into())
+                .or_insert_with(|| error("`validation_failed`: a value the operation's rules refuse, named in `field`"));
+            if json_body {
+                responses.entry("415".into()).or_insert_with(|| error("`unsupported_media_type`: the body is not `application/json`"));
+            }
+        }
     }
 }
 

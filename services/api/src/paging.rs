@@ -12,6 +12,8 @@ pub fn page_request(limit: Option<u64>, after: Option<&str>) -> Result<PageReque
     if !(1..=PageRequest::MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request("invalid_query", format!("limit must be between 1 and {}", PageRequest::MAX_LIMIT)));
     }
+    // An empty `after` is the first page (clients build `?after={cursor}` from an empty
+    // start); the description says so with its pattern.
     let after = match after.filter(|a| !a.is_empty()) {
         Some(a) => Some(a.parse::<Uuid>().map_err(|_| ApiError::bad_request("invalid_query", "after must be a next_cursor value"))?),
         None => None,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::Compress;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use hotline_auth::{KeySet, PasswordHasher};
 use hotline_config::Settings;
@@ -208,7 +208,7 @@ fn json_config() -> web::JsonConfig {
             E::Overflow { .. } | E::OverflowKnownLength { .. } | E::Payload(PayloadError::Overflow) => {
                 ApiError::payload_too_large(crate::edge::body_limit::limit_for(req.path()))
             }
-            E::Deserialize(e) => ApiError::bad_request("invalid_body", format!("the JSON body does not fit: {e}")),
+            E::Deserialize(e) => ApiError::refused_input(crate::error::Part::Body, &e.to_string()),
             other => ApiError::bad_request("invalid_body", other.to_string()),
         };
         api.into()
@@ -235,16 +235,11 @@ fn form_config() -> web::FormConfig {
 }
 
 fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| ApiError::bad_request("invalid_query", err.to_string()).into())
+    web::QueryConfig::default().error_handler(|err, _req| ApiError::refused_input(crate::error::Part::Query, &err.to_string()).into())
 }
 
 fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into())
-}
-
-async fn not_found(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-    Err(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", format!("no endpoint at {} {}", req.method(), req.path()))
-        .into())
 }
 
 async fn docs_redirect() -> HttpResponse {
@@ -275,7 +270,7 @@ fn app(
         // Operators' endpoint, outside the REST API and its OpenAPI document.
         .route("/metrics", web::get().to(crate::metrics::scrape))
         .configure(crate::console::configure)
-        .default_service(web::to(not_found))
+        .default_service(web::to(crate::fallback::no_endpoint))
         .wrap(actix_web::middleware::from_fn(crate::audit_edge::audit_edge))
         // Turned away before a body is read: over budget (inner), too large (outer, checked
         // first: it costs no kv round trip and spends no budget).

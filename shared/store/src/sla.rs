@@ -10,14 +10,17 @@ pub async fn find(db: &impl ConnectionTrait, tenant: Uuid) -> StoreResult<Option
     Ok(sla_policy::Entity::find_by_id(tenant).one(db).await?)
 }
 
-/// Replaces the tenant's overrides (one row per tenant).
+/// Replaces the tenant's overrides (one row per tenant) in one statement. A look first and a
+/// write after would, inside a transaction on SQLite, take the write lock late: two
+/// administrators saving at once would then get "database is locked" instead of waiting.
 pub async fn save(db: &impl ConnectionTrait, row: sla_policy::Model) -> StoreResult<()> {
-    let tenant = row.tenant_id;
-    if find(db, tenant).await?.is_some() {
-        let am = sea_orm::ActiveModelTrait::reset_all(sla_policy::ActiveModel::from(row));
-        sla_policy::Entity::update(am).exec(db).await?;
-    } else {
-        sla_policy::Entity::insert(sla_policy::ActiveModel::from(row)).exec_without_returning(db).await?;
-    }
+    use sea_orm::sea_query::OnConflict;
+    use sla_policy::Column;
+    sla_policy::Entity::insert(sla_policy::ActiveModel::from(row))
+        .on_conflict(
+            OnConflict::column(Column::TenantId).update_columns([Column::Entries, Column::UpdatedAt, Column::UpdatedBy]).to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }

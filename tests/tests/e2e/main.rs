@@ -41,6 +41,7 @@ mod stats_joint;
 mod stats_nyc;
 mod stats_store;
 mod storage;
+mod strict_json;
 mod suggest;
 mod supervision;
 mod throttle;

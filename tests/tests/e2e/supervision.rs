@@ -368,3 +368,21 @@ async fn a_swept_crossing_keeps_awkward_text_intact_in_its_mail() {
     assert_eq!(mails[0].attempts, 0);
     assert!(mails[0].sent_at.is_none() && mails[0].last_error.is_none());
 }
+
+/// Two administrators saving time limits at once both succeed (on SQLite the save once read
+/// before writing inside its transaction, and the later writer got "database is locked": 500).
+#[tokio::test]
+async fn concurrent_saves_of_a_time_limit_policy_all_succeed() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("city_admin").await;
+    let url = app.url("/api/v1/tenants/12319/sla-policy");
+    let saves: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, admin) = (app.client.clone(), url.clone(), admin.clone());
+            tokio::spawn(async move { client.put(url).bearer_auth(admin).json(&json!({"entries": []})).send().await.unwrap().status() })
+        })
+        .collect();
+    for save in saves {
+        assert_eq!(save.await.unwrap(), StatusCode::OK);
+    }
+}

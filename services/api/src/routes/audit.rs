@@ -74,8 +74,10 @@ pub struct ListAuditQuery {
     pub outcome: Option<String>,
     pub actor_id: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page (older events follow).
+    #[param(pattern = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub after: Option<String>,
 }
 
@@ -149,6 +151,7 @@ pub struct ExportAuditQuery {
     /// Only this tenant.
     pub tenant: Option<String>,
     /// `jsonl` (default: one JSON record per line) or `csv`.
+    #[param(pattern = "^(jsonl|csv)$")]
     pub format: Option<String>,
 }
 

@@ -17,6 +17,7 @@ pub struct AttachmentRequest {
     #[serde(rename = "type")]
     pub kind: String,
     /// Bytes.
+    #[serde(deserialize_with = "crate::json_number::integer")]
     pub size: u64,
 }
 

@@ -161,6 +161,7 @@ impl From<ReasonRequest> for StepInput {
 #[serde(deny_unknown_fields)]
 pub struct ExtensionRequest {
     /// 1 to 30 days more.
+    #[serde(deserialize_with = "crate::json_number::integer")]
     pub days: i64,
     pub reason: String,
 }

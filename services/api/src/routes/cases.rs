@@ -84,8 +84,10 @@ pub struct ListCasesQuery {
     /// Words in the title or description.
     pub q: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page (newest first).
+    #[param(pattern = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub after: Option<String>,
 }
 
@@ -98,7 +100,8 @@ pub struct ListCasesQuery {
         (status = 200, body = CaseList),
         (status = 400, body = ErrorBody),
         (status = 401, description = "Not signed in or credential refused", body = ErrorBody),
-        (status = 403, body = ErrorBody)
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "`tenant` names no line the caller can see", body = ErrorBody)
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -149,8 +152,10 @@ pub async fn get_case(auth: Auth, state: web::Data<AppState>, path: web::Path<St
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page (oldest first).
+    #[param(pattern = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub after: Option<String>,
 }
 
@@ -229,8 +234,10 @@ pub struct SupervisionQuery {
     /// Tenant code, to look at one line.
     pub tenant: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub after: Option<String>,
 }
 

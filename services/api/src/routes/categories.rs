@@ -62,6 +62,7 @@ pub struct CategoryRequest {
     /// Comma-separated.
     pub keywords: Option<String>,
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "crate::json_number::optional_integer")]
     pub sort_order: Option<i32>,
 }
 

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::Auth;
+use crate::extract::{Auth, OptionalJson};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -288,11 +288,11 @@ pub async fn article_step(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<(String, i32, String)>,
-    body: Option<web::Json<DecisionRequest>>,
+    body: OptionalJson<DecisionRequest>,
 ) -> ApiResult<web::Json<ArticleResponse>> {
     let (id, version, action) = path.into_inner();
     let action = VersionAction::parse(&action).map_err(|e| hotline_core::CoreError::from(e.at("action")))?;
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.0.and_then(|b| b.reason);
     Ok(web::Json(state.core.article_step(&auth.0, &id, version, action, reason).await?.into()))
 }
 

@@ -77,6 +77,7 @@ pub struct KbSearchQuery {
     /// One line's code, to search only its articles.
     pub line: Option<String>,
     /// 1–50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u64>,
 }
 
