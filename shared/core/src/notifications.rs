@@ -99,7 +99,7 @@ impl Core {
         kind: Kind,
         detail: Option<String>,
     ) -> CoreResult<Vec<outbox::Model>> {
-        match self.routing.org(db).await?.platform.clone() {
+        match self.routing.org(&self.store.db).await?.platform.clone() {
             Some((platform, _)) => self.to_role(db, c, platform, Role::CitySupervisor, kind, detail).await,
             None => Ok(Vec::new()),
         }
@@ -109,36 +109,40 @@ impl Core {
     /// so parallel relays never send the same message; a relay that dies mid-batch leaves its
     /// batch pending, so at most that batch is sent again (recognisable by its Message-ID).
     pub async fn relay_outbox(&self) -> CoreResult<RelayReport> {
-        let now = self.now();
-        let txn = self.store.db.begin().await?;
-        let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
-        let mut report = RelayReport::default();
-        for mut msg in batch {
-            let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
-            match self.mailer.send(&email).await {
-                Ok(()) => {
-                    msg.status = "sent".into();
-                    msg.sent_at = Some(now);
-                    msg.last_error = None;
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    msg.attempts += 1;
-                    msg.last_error = Some(e.to_string());
-                    if msg.attempts >= MAX_ATTEMPTS {
-                        msg.status = "dead".into();
-                        report.dead += 1;
-                        tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
-                    } else {
-                        // 1, 2, 4, 8 … minutes.
-                        msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
-                        report.retried += 1;
+        // A worker pass over every line: platform scope.
+        hotline_store::scope::platform(async move {
+            let now = self.now();
+            let txn = self.store.db.begin().await?;
+            let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
+            let mut report = RelayReport::default();
+            for mut msg in batch {
+                let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
+                match self.mailer.send(&email).await {
+                    Ok(()) => {
+                        msg.status = "sent".into();
+                        msg.sent_at = Some(now);
+                        msg.last_error = None;
+                        report.sent += 1;
+                    }
+                    Err(e) => {
+                        msg.attempts += 1;
+                        msg.last_error = Some(e.to_string());
+                        if msg.attempts >= MAX_ATTEMPTS {
+                            msg.status = "dead".into();
+                            report.dead += 1;
+                            tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
+                        } else {
+                            // 1, 2, 4, 8 … minutes.
+                            msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
+                            report.retried += 1;
+                        }
                     }
                 }
+                hotline_store::outbox::update(&txn, msg).await?;
             }
-            hotline_store::outbox::update(&txn, msg).await?;
-        }
-        txn.commit().await?;
-        Ok(report)
+            txn.commit().await?;
+            Ok(report)
+        })
+        .await
     }
 }

@@ -15,9 +15,10 @@ impl Store {
         self.db.get_database_backend()
     }
 
-    /// Applies pending migrations (idempotent).
+    /// Applies pending migrations (idempotent). They see every tenant's rows (a data
+    /// migration must), so they run under the platform scope.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        hotline_migrations::Migrator::up(&self.db, None).await
+        crate::scope::platform(hotline_migrations::Migrator::up(&self.db, None)).await
     }
 
     /// Names of the migrations already applied.
@@ -70,6 +71,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    if url.starts_with("postgres") {
+        tell_each_connection_its_scope(&mut opts);
+    }
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the single writer; FULL sync makes a commit durable
         // before we acknowledge it; the busy timeout queues writers instead of failing them.
@@ -82,6 +86,32 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
     }
     let db = Database::connect(opts).await?;
     Ok(Store { db })
+}
+
+/// Row-level security: every connection taken from the pool is first told the scope of the
+/// task taking it (`hotline.scope`, read by the policies of migration 000051), so a connection
+/// never carries a previous task's scope. The statement replaces the liveness ping sqlx would
+/// otherwise send on each acquire (a broken connection fails it and is replaced), so the
+/// scope costs no extra round trip: one statement per transaction or lone query, as before.
+fn tell_each_connection_its_scope(opts: &mut ConnectOptions) {
+    opts.test_before_acquire(false);
+    opts.map_sqlx_postgres_pool_opts(|pool| {
+        pool.after_connect(|conn, _| {
+            let setting = crate::scope::current_setting();
+            Box::pin(async move { set_scope(conn, setting).await })
+        })
+        .before_acquire(|conn, _| {
+            let setting = crate::scope::current_setting();
+            Box::pin(async move { set_scope(conn, setting).await.map(|()| true) })
+        })
+    });
+}
+
+async fn set_scope(conn: &mut sea_orm::sqlx::PgConnection, setting: String) -> Result<(), sea_orm::sqlx::Error> {
+    if setting.is_empty() {
+        tracing::debug!("a database connection is taken outside any tenant scope: row-level security shows it nothing");
+    }
+    sea_orm::sqlx::query("SELECT set_config('hotline.scope', $1, false)").bind(setting).execute(conn).await.map(|_| ())
 }
 
 /// Makes sure the folder of a SQLite file exists and that the file is created on first start.

@@ -16,13 +16,13 @@ pub async fn write_records(app: &TestApp, n: usize, tag: &str) {
 
 /// Runs SQL on the application's database (`?` placeholders are not used: values are inline).
 pub async fn sql(app: &TestApp, statement: &str) {
-    let db = &app.core.store.db;
+    let db = &app.raw_db().await;
     db.execute_unprepared(statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
 }
 
 /// The highest position in the chain.
 pub async fn head_seq(app: &TestApp) -> i64 {
-    hotline_store::audit_chain::head(&app.core.store.db).await.unwrap().unwrap().seq
+    hotline_store::audit_chain::head(&app.raw_db().await).await.unwrap().unwrap().seq
 }
 
 pub async fn verify(app: &TestApp) -> ChainReport {

@@ -32,6 +32,7 @@ mod open311;
 mod openapi;
 mod revocation;
 mod routing;
+mod row_security;
 mod stats_counting;
 mod stats_joint;
 mod stats_nyc;

@@ -68,35 +68,39 @@ fn find_bursts(contacts: &[Contact], fresh: &[usize], span: Duration) -> Vec<(us
 impl Core {
     /// The worker's hot-spot pass over the cases received since the last one.
     pub async fn scan_hot_spots(&self) -> CoreResult<HotSpotReport> {
-        let db = &self.store.db;
-        let now = self.now();
-        let span = Duration::hours(SPAN_HOURS);
-        let from = sweep::watermark(db, WATERMARK).await?.map_or(now - span, |w| w - Duration::minutes(OVERLAP_MINUTES));
-        let filter = CaseFilter { created_from: Some(from - span), created_to: Some(now), ..Default::default() };
-        let mut rows = cases::list(db, CaseScope::All, &filter, PageRequest { after: None, limit: COMPARED }).await?.items;
-        rows.sort_by_key(|c| (c.created_at, c.id));
-        let contacts: Vec<Contact> = rows.iter().map(contact).collect();
-        let fresh: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].created_at > from).collect();
-        // Comparing is CPU work (quadratic in a storm): off the async threads, which serve requests.
-        let bursts = tokio::task::spawn_blocking(move || find_bursts(&contacts, &fresh, span))
-            .await
-            .map_err(|e| CoreError::Internal(format!("hot-spot comparison: {e}")))?;
-        let mut report = HotSpotReport::default();
-        for (i, burst) in bursts {
-            let newest = &rows[i];
-            let members: Vec<&case::Model> = burst.iter().map(|&j| &rows[j]).chain([newest]).collect();
-            match self.record_burst(&members, now).await {
-                Ok(r) => {
-                    report.raised += r.raised;
-                    report.joined += r.joined;
+        // A worker pass over every line: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            let now = self.now();
+            let span = Duration::hours(SPAN_HOURS);
+            let from = sweep::watermark(db, WATERMARK).await?.map_or(now - span, |w| w - Duration::minutes(OVERLAP_MINUTES));
+            let filter = CaseFilter { created_from: Some(from - span), created_to: Some(now), ..Default::default() };
+            let mut rows = cases::list(db, CaseScope::All, &filter, PageRequest { after: None, limit: COMPARED }).await?.items;
+            rows.sort_by_key(|c| (c.created_at, c.id));
+            let contacts: Vec<Contact> = rows.iter().map(contact).collect();
+            let fresh: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].created_at > from).collect();
+            // Comparing is CPU work (quadratic in a storm): off the async threads, which serve requests.
+            let bursts = tokio::task::spawn_blocking(move || find_bursts(&contacts, &fresh, span))
+                .await
+                .map_err(|e| CoreError::Internal(format!("hot-spot comparison: {e}")))?;
+            let mut report = HotSpotReport::default();
+            for (i, burst) in bursts {
+                let newest = &rows[i];
+                let members: Vec<&case::Model> = burst.iter().map(|&j| &rows[j]).chain([newest]).collect();
+                match self.record_burst(&members, now).await {
+                    Ok(r) => {
+                        report.raised += r.raised;
+                        report.joined += r.joined;
+                    }
+                    // Another worker recorded some of these cases first: its record stands.
+                    Err(CoreError::Conflict { code: "conflict", .. }) => {}
+                    Err(e) => return Err(e),
                 }
-                // Another worker recorded some of these cases first: its record stands.
-                Err(CoreError::Conflict { code: "conflict", .. }) => {}
-                Err(e) => return Err(e),
             }
-        }
-        sweep::advance_watermark(db, WATERMARK, now).await?;
-        Ok(report)
+            sweep::advance_watermark(db, WATERMARK, now).await?;
+            Ok(report)
+        })
+        .await
     }
 
     /// Raises a new hot spot for a burst, or adds its new cases to the one it touches.
