@@ -62,24 +62,37 @@ pub(crate) fn email(tenant: Option<Uuid>, to: String, subject: String, body: Str
     }
 }
 
+/// Reads the addresses of a message's recipients, who may be another line's staff (the city
+/// office, a co-unit, a line's head): from the pool under the platform scope, outside the
+/// caller's transaction and scope (row-level security would hide them from a line's session).
+/// The callers' `_db` stays in the signatures so that every message is still built beside the
+/// change that causes it.
+async fn recipients<T>(read: impl std::future::Future<Output = hotline_store::StoreResult<T>>) -> hotline_store::StoreResult<T> {
+    hotline_store::scope::platform(read).await
+}
+
 impl Core {
     /// Messages to the staff of `unit` (those with an e-mail address).
     pub(crate) async fn to_unit(
         &self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         c: &case::Model,
         unit: Uuid,
         kind: Kind,
         detail: Option<String>,
     ) -> CoreResult<Vec<outbox::Model>> {
         let now = self.now();
-        Ok(users::emails_of_unit(db, unit).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+        Ok(recipients(users::emails_of_unit(&self.store.db, unit))
+            .await?
+            .into_iter()
+            .map(|to| row(c, to, kind, detail.clone(), now))
+            .collect())
     }
 
     /// Messages to the active staff of `tenant` holding `role` (those with an e-mail address).
     pub(crate) async fn to_role(
         &self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         c: &case::Model,
         tenant: Uuid,
         role: Role,
@@ -88,19 +101,23 @@ impl Core {
     ) -> CoreResult<Vec<outbox::Model>> {
         let now = self.now();
         let pattern = RoleSet::storage_pattern(role);
-        Ok(users::emails_with_role(db, tenant, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+        Ok(recipients(users::emails_with_role(&self.store.db, tenant, &pattern))
+            .await?
+            .into_iter()
+            .map(|to| row(c, to, kind, detail.clone(), now))
+            .collect())
     }
 
     /// Messages to the city office (the platform's `city_supervisor`s).
     pub(crate) async fn to_city_office(
         &self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         c: &case::Model,
         kind: Kind,
         detail: Option<String>,
     ) -> CoreResult<Vec<outbox::Model>> {
         match self.routing.org(&self.store.db).await?.platform.clone() {
-            Some((platform, _)) => self.to_role(db, c, platform, Role::CitySupervisor, kind, detail).await,
+            Some((platform, _)) => self.to_role(_db, c, platform, Role::CitySupervisor, kind, detail).await,
             None => Ok(Vec::new()),
         }
     }

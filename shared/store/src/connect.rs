@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
 
 /// The database handle shared by the services.
@@ -21,15 +21,32 @@ impl Store {
         crate::scope::platform(hotline_migrations::Migrator::up(&self.db, None)).await
     }
 
-    /// Names of the migrations already applied.
+    /// Names of the migrations already applied, in the code's order. Read from the history
+    /// table directly: sea-orm-migration's own reader first creates that table if missing,
+    /// which the service's role (it owns nothing, row-level security) may not do.
     pub async fn applied_migrations(&self) -> Result<Vec<String>, DbErr> {
-        let applied = hotline_migrations::Migrator::get_applied_migrations(&self.db).await?;
-        Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+        let rows = match self.db.query_all_raw(Statement::from_string(self.backend(), "SELECT version FROM seaql_migrations")).await {
+            Ok(rows) => rows,
+            // No history table yet: nothing applied.
+            Err(_) if !self.has_migration_table().await? => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let done: std::collections::HashSet<String> = rows.iter().map(|r| r.try_get::<String>("", "version")).collect::<Result<_, _>>()?;
+        Ok(hotline_migrations::Migrator::migrations().iter().map(|m| m.name().to_owned()).filter(|n| done.contains(n)).collect())
     }
 
     /// How many of the code's migrations this database has not applied.
     pub async fn pending_migrations(&self) -> Result<usize, DbErr> {
-        Ok(hotline_migrations::Migrator::get_pending_migrations(&self.db).await?.len())
+        Ok(hotline_migrations::Migrator::migrations().len() - self.applied_migrations().await?.len())
+    }
+
+    async fn has_migration_table(&self) -> Result<bool, DbErr> {
+        let sql = match self.backend() {
+            DbBackend::Postgres => "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'seaql_migrations'",
+            _ => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'",
+        };
+        let row = self.db.query_one_raw(Statement::from_string(self.backend(), sql)).await?;
+        Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
     }
 
     pub async fn ping(&self) -> Result<(), DbErr> {

@@ -10,7 +10,9 @@ use crate::helpers::TestApp;
 /// Appends `n` records (as failed sign-ins of unknown users would).
 pub async fn write_records(app: &TestApp, n: usize, tag: &str) {
     for i in 0..n {
-        app.core.audit(Entry::anonymous("test.record", Outcome::Failure).detail(format!("{tag} {i}")).ip(Some("198.51.100.7"))).await;
+        // Through the service's role, as sign-in writes its failures: platform scope.
+        let entry = Entry::anonymous("test.record", Outcome::Failure).detail(format!("{tag} {i}")).ip(Some("198.51.100.7"));
+        hotline_store::scope::platform(app.core.audit(entry)).await;
     }
 }
 
