@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hotline_config::{CONFIG_FILE_ENV, Settings, help_table, init_tracing, markdown_table};
 
