@@ -45,6 +45,8 @@ mod m20261206_000044_index_audit_events_seq;
 mod m20261206_000045_create_audit_chain;
 mod m20261206_000046_create_user_mfa;
 mod m20261206_000047_create_mfa_recovery_codes;
+mod m20261206_000050_create_scope_functions;
+mod m20261206_000051_enable_row_level_security;
 
 pub struct Migrator;
 
@@ -93,6 +95,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000045_create_audit_chain::Migration),
             Box::new(m20261206_000046_create_user_mfa::Migration),
             Box::new(m20261206_000047_create_mfa_recovery_codes::Migration),
+            Box::new(m20261206_000050_create_scope_functions::Migration),
+            Box::new(m20261206_000051_enable_row_level_security::Migration),
         ]
     }
 }

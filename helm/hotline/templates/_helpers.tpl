@@ -74,7 +74,7 @@ is HOTLINE_<K>. Secret keys never go through a ConfigMap, and the keys the chart
 (bind, run_migrations, worker_embedded, trust_proxy_headers) cannot be overridden by values.
 */}}
 {{- define "hotline.secretKeys" -}}
-database_url redis_url smtp_url jwt_keys pii_key bootstrap_password demo_password metrics_token
+database_url migration_database_url redis_url smtp_url jwt_keys pii_key bootstrap_password demo_password metrics_token
 {{- end -}}
 
 {{- define "hotline.chartKeys" -}}
@@ -137,10 +137,11 @@ the keys.
 {{- define "hotline.secretEnv" -}}
 {{- $ctx := .ctx -}}
 {{- $only := .only -}}
+{{- $except := default (list) .except -}}
 {{- $secret := default (include "hotline.secretName" $ctx) .secret -}}
 {{- $known := splitList " " (include "hotline.secretKeys" $ctx) -}}
 {{- range $k, $ref := $ctx.Values.secrets.refs }}
-{{- if and $ref (or (not $only) (has $k $only)) }}
+{{- if and $ref (or (not $only) (has $k $only)) (not (has $k $except)) }}
 {{- if not (has $k $known) }}
 {{- fail (printf "secrets.refs.%s is not a secret configuration key (%s)" $k (include "hotline.secretKeys" $ctx)) }}
 {{- end }}

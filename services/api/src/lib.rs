@@ -19,4 +19,4 @@ pub mod state;
 pub mod suggest_cli;
 pub mod transfer_cli;
 
-pub use startup::{Application, build_core};
+pub use startup::{Application, build_core, run_migrations};

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hotline_config::{CONFIG_FILE_ENV, Settings, help_table, init_tracing, markdown_table};
 
@@ -143,6 +142,13 @@ fn transfer_outcome(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The commands (migrate, export, import, audit-verify, …) are the operator's and see the
+    // whole platform. Requests and the worker run in tasks of their own, which do not inherit
+    // this scope: each request gets its caller's, the worker's passes the platform's.
+    hotline_store::scope::platform(run()).await
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Openapi) => {
@@ -268,9 +274,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Migrate) => {
-            let store = hotline_store::connect(&settings.database_url, 2).await.context("cannot connect to the database")?;
-            store.migrate().await.context("migrations failed")?;
-            println!("migrations applied: {}", store.applied_migrations().await?.len());
+            let applied = hotline_api::run_migrations(&settings).await?;
+            println!("migrations applied: {}", applied.len());
             Ok(())
         }
         _ => {

@@ -85,12 +85,13 @@ impl Application {
 
 /// Connects storage and kv, applies migrations when configured, and assembles the core.
 pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Core> {
+    if settings.run_migrations {
+        run_migrations(settings).await?;
+    }
     let store = hotline_store::connect(&settings.database_url, settings.database_max_connections)
         .await
         .context("cannot connect to the database (database_url)")?;
-    if settings.run_migrations {
-        store.migrate().await.context("migrations failed")?;
-    }
+    check_database_role(settings, &store).await?;
     let kv =
         hotline_kv::connect(settings.redis_url.as_deref(), &settings.kv_prefix).await.context("cannot connect to redis (redis_url)")?;
     let keys = if settings.jwt_keys.is_empty() {
@@ -135,6 +136,45 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         tracing::info!(sealed, "audit records from before the hash chain were given their places");
     }
     Ok(core)
+}
+
+/// Applies pending migrations as the schema's owner (`migration_database_url`, else
+/// `database_url`) and, when the service connects as another role, grants that role its
+/// rights on the tables (new ones included). Returns the names of the applied migrations.
+pub async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<String>> {
+    let owner = hotline_store::connect(settings.migration_url_exposed(), 2).await.with_context(|| {
+        let key = if settings.migration_database_url.is_some() { "migration_database_url" } else { "database_url" };
+        format!("cannot connect to the database ({key})")
+    })?;
+    owner.migrate().await.context("migrations failed")?;
+    let service_role = hotline_store::roles::url_user(&settings.database_url);
+    if settings.migration_database_url.is_some()
+        && let Some(role) = service_role.filter(|r| hotline_store::roles::url_user(settings.migration_url_exposed()).as_ref() != Some(r))
+    {
+        owner.grant_service_role(&role).await.with_context(|| format!("cannot grant the service's role `{role}` its rights"))?;
+    }
+    let applied = owner.applied_migrations().await?;
+    let _ = owner.db.close().await;
+    Ok(applied)
+}
+
+/// Row-level security fences in only a role that owns no table and has no BYPASSRLS. With
+/// `migration_database_url` set the operator asked for that split, so a role that still
+/// escapes the policies stops the start; a single-URL setup (development, deployments from
+/// before the split) starts with a loud error in the log.
+async fn check_database_role(settings: &Settings, store: &hotline_store::Store) -> anyhow::Result<()> {
+    let Some(report) = store.role_report().await.context("cannot read the database role")? else { return Ok(()) };
+    let Some(weakness) = report.weakness() else { return Ok(()) };
+    if settings.migration_database_url.is_some() {
+        anyhow::bail!(
+            "{weakness}, so row-level security cannot fence it in: connect database_url as a role that owns nothing and has no BYPASSRLS (docs/OPERATIONS.md, \"Database roles\")"
+        );
+    }
+    tracing::error!(
+        %weakness,
+        "row-level security does not hold for this service: set migration_database_url to the schema owner and database_url to a role that owns nothing (docs/OPERATIONS.md, \"Database roles\")"
+    );
+    Ok(())
 }
 
 /// The cipher of callers' personal data: from `pii_key`, or (embedded profile only; the
@@ -191,6 +231,14 @@ async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs the request in a database scope of its own, empty until the caller is authenticated.
+async fn open_scope(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    hotline_store::scope::open(next.call(req)).await
 }
 
 /// Body and query errors become JSON errors with a stable code instead of actix's plain text.
@@ -280,4 +328,7 @@ fn app(
         .wrap(actix_web::middleware::from_fn(crate::edge::headers::security_headers))
         .wrap(Compress::default())
         .wrap(actix_web::middleware::from_fn(crate::request_log::log_request))
+        // Outermost: every request starts with no database scope (sees nothing on PostgreSQL)
+        // until its credential says whose it is (row-level security, `hotline_store::scope`).
+        .wrap(actix_web::middleware::from_fn(open_scope))
 }

@@ -32,6 +32,10 @@ pub const KEYS: &[KeySpec] = &[
         "sqlite://hotline-data/hotline.db",
         "sqlite://PATH (embedded, created on first start, WAL) or postgres://USER@HOST:PORT/DB (production).",
     ),
+    secret(
+        "migration_database_url",
+        "postgres://OWNER:PASSWORD@HOST:PORT/DB: the role that owns the schema, runs the migrations and grants database_url's role its rights (row-level security: the service's own role must own nothing). Empty = database_url.",
+    ),
     key("database_max_connections", "16", "Size of the database connection pool."),
     key("run_migrations", "true", "Apply pending migrations at start. Set false in production where a migration job runs them."),
     key(

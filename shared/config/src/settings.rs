@@ -78,6 +78,8 @@ pub struct Settings {
     pub bind: String,
     pub database_url: String,
     pub database_kind: DatabaseKind,
+    /// The schema owner's URL for migrations; `None` = `database_url`.
+    pub migration_database_url: Option<SecretString>,
     pub database_max_connections: u32,
     pub run_migrations: bool,
     pub redis_url: Option<String>,
@@ -168,6 +170,11 @@ impl Settings {
         Raw(raw).build()
     }
 
+    /// Where migrations run: `migration_database_url`, else `database_url`.
+    pub fn migration_url_exposed(&self) -> &str {
+        self.migration_database_url.as_ref().map(|s| s.expose_secret()).unwrap_or(&self.database_url)
+    }
+
     pub fn smtp_url_exposed(&self) -> Option<&str> {
         self.smtp_url.as_ref().map(|s| s.expose_secret())
     }
@@ -241,6 +248,15 @@ impl Raw {
                 Err("must start with sqlite: or postgres://".into())
             }
         })?;
+        let migration_database_url = self.optional("migration_database_url");
+        if let Some(url) = &migration_database_url {
+            if database_kind != DatabaseKind::Postgres {
+                return Err(self.invalid("migration_database_url", "is for PostgreSQL only (SQLite has one user)"));
+            }
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(self.invalid("migration_database_url", "must start with postgres://"));
+            }
+        }
         let redis_url = self.optional("redis_url");
         if let Some(url) = &redis_url
             && !(url.starts_with("redis://") || url.starts_with("rediss://"))
@@ -302,6 +318,7 @@ impl Raw {
             bind,
             database_url,
             database_kind,
+            migration_database_url: migration_database_url.map(SecretString::from),
             database_max_connections: self.typed("database_max_connections", parse::positive)?,
             run_migrations: self.typed("run_migrations", parse::boolean)?,
             redis_url,

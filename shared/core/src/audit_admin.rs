@@ -51,7 +51,8 @@ impl Core {
     /// At start: creates the chain's head and gives the records written before the chain
     /// existed their places (once). Returns how many were sealed.
     pub async fn prepare_audit_chain(&self) -> CoreResult<u64> {
-        Ok(audit_chain::seal_legacy(&self.store.db, self.now()).await?)
+        // The audit chain is one for the whole platform: platform scope.
+        hotline_store::scope::platform(async move { Ok(audit_chain::seal_legacy(&self.store.db, self.now()).await?) }).await
     }
 
     async fn chain_head(&self) -> CoreResult<chain_head::Model> {
@@ -67,11 +68,15 @@ impl Core {
     /// Walks the whole chain (`hotline-api audit-verify`; no principal: an operator's command).
     /// A walk that meets a concurrent pruning starts once more from the new anchor.
     pub async fn verify_audit_chain(&self) -> CoreResult<ChainReport> {
-        let first = self.walk_chain().await?;
-        if first.problem.is_some() && self.chain_head().await?.anchor_seq != first.anchor_seq {
-            return self.walk_chain().await;
-        }
-        Ok(first)
+        // The audit chain is one for the whole platform: platform scope.
+        hotline_store::scope::platform(async move {
+            let first = self.walk_chain().await?;
+            if first.problem.is_some() && self.chain_head().await?.anchor_seq != first.anchor_seq {
+                return self.walk_chain().await;
+            }
+            Ok(first)
+        })
+        .await
     }
 
     async fn walk_chain(&self) -> CoreResult<ChainReport> {
@@ -125,7 +130,8 @@ impl Core {
     /// the chain's hash is public, so only such an outside copy catches a rewrite of the whole
     /// chain by someone with write access to the database).
     pub async fn audit_hash_at(&self, seq: i64) -> CoreResult<Option<String>> {
-        Ok(audit_chain::hash_at(&self.store.db, seq).await?)
+        // The audit chain is one for the whole platform: platform scope.
+        hotline_store::scope::platform(async move { Ok(audit_chain::hash_at(&self.store.db, seq).await?) }).await
     }
 
     /// Verification by the audit administrator, over the API; the check itself is recorded.
@@ -192,26 +198,30 @@ impl Core {
     /// Deletes the records older than the retention period from the start of the chain, moving
     /// its anchor; the worker calls this on each pass (cheap when there is nothing to do).
     pub async fn prune_audit(&self) -> CoreResult<u64> {
-        let retention = chrono::TimeDelta::from_std(self.security.audit_retention).unwrap_or(chrono::TimeDelta::MAX);
-        let Some(cutoff) = self.now().checked_sub_signed(retention) else { return Ok(0) };
-        let head = self.chain_head().await?;
-        let keep_from = audit_chain::first_seq_since(&self.store.db, cutoff).await?.unwrap_or(head.seq + 1);
-        if keep_from <= head.anchor_seq {
-            return Ok(0);
-        }
-        let mut total = 0;
-        loop {
-            let n = audit_chain::prune_chunk(&self.store.db, keep_from, PRUNE_CHUNK, self.now()).await?;
-            if n == 0 {
-                break;
+        // The audit chain is one for the whole platform: platform scope.
+        hotline_store::scope::platform(async move {
+            let retention = chrono::TimeDelta::from_std(self.security.audit_retention).unwrap_or(chrono::TimeDelta::MAX);
+            let Some(cutoff) = self.now().checked_sub_signed(retention) else { return Ok(0) };
+            let head = self.chain_head().await?;
+            let keep_from = audit_chain::first_seq_since(&self.store.db, cutoff).await?.unwrap_or(head.seq + 1);
+            if keep_from <= head.anchor_seq {
+                return Ok(0);
             }
-            total += n;
-        }
-        let mut entry = Entry::anonymous("audit.prune", Outcome::Success)
-            .detail(format!("{total} records older than {} removed; the chain is anchored at #{keep_from}", cutoff.to_rfc3339()));
-        entry.actor_kind = "system";
-        self.audit(entry).await;
-        Ok(total)
+            let mut total = 0;
+            loop {
+                let n = audit_chain::prune_chunk(&self.store.db, keep_from, PRUNE_CHUNK, self.now()).await?;
+                if n == 0 {
+                    break;
+                }
+                total += n;
+            }
+            let mut entry = Entry::anonymous("audit.prune", Outcome::Success)
+                .detail(format!("{total} records older than {} removed; the chain is anchored at #{keep_from}", cutoff.to_rfc3339()));
+            entry.actor_kind = "system";
+            self.audit(entry).await;
+            Ok(total)
+        })
+        .await
     }
 
     async fn require_audit_admin(&self, p: &Principal, action: &str) -> CoreResult<()> {

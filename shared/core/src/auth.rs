@@ -57,29 +57,34 @@ impl Core {
     /// with a challenge to complete at `complete_login` (or, for an account that must have a
     /// second factor and has none, to enrol one first).
     pub async fn login(&self, username: &str, password: &str, client: &ClientInfo) -> CoreResult<LoginOutcome> {
-        let username = username.trim();
-        if username.is_empty() || username.len() > 64 || password.is_empty() || password.len() > 1024 {
-            return Err(invalid_credentials());
-        }
-        if let Err(e) = self.check_login_throttle(username, &client.ip).await {
-            self.audit(Entry::anonymous("auth.login", Outcome::Denied).detail(format!("throttled: {username}")).ip(Some(&client.ip))).await;
-            return Err(e);
-        }
-        let found = users::find_by_username(&self.store.db, username).await?;
-        let ok = self.hasher.verify(password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
-        let active = found.as_ref().is_some_and(|u| u.status == "active");
-        let Some(user) = found.filter(|_| ok && active) else {
-            self.record_login_failure(username, &client.ip).await?;
-            let why = if ok { "account disabled" } else { "wrong user name or password" };
-            let entry = Entry::anonymous("auth.login", Outcome::Failure).detail(format!("{why}: {username}")).ip(Some(&client.ip));
-            self.audit(entry).await;
-            return Err(invalid_credentials());
-        };
-        self.record_login_success(username, &client.ip).await?;
-        if let Some(challenge) = self.second_factor_owed(&user, client).await? {
-            return Ok(challenge);
-        }
-        Ok(LoginOutcome::Signed(self.open_session(&user, client, None).await?))
+        // Sign-in and credential checks come before the tenant is known: platform scope.
+        hotline_store::scope::platform(async move {
+            let username = username.trim();
+            if username.is_empty() || username.len() > 64 || password.is_empty() || password.len() > 1024 {
+                return Err(invalid_credentials());
+            }
+            if let Err(e) = self.check_login_throttle(username, &client.ip).await {
+                self.audit(Entry::anonymous("auth.login", Outcome::Denied).detail(format!("throttled: {username}")).ip(Some(&client.ip)))
+                    .await;
+                return Err(e);
+            }
+            let found = users::find_by_username(&self.store.db, username).await?;
+            let ok = self.hasher.verify(password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
+            let active = found.as_ref().is_some_and(|u| u.status == "active");
+            let Some(user) = found.filter(|_| ok && active) else {
+                self.record_login_failure(username, &client.ip).await?;
+                let why = if ok { "account disabled" } else { "wrong user name or password" };
+                let entry = Entry::anonymous("auth.login", Outcome::Failure).detail(format!("{why}: {username}")).ip(Some(&client.ip));
+                self.audit(entry).await;
+                return Err(invalid_credentials());
+            };
+            self.record_login_success(username, &client.ip).await?;
+            if let Some(challenge) = self.second_factor_owed(&user, client).await? {
+                return Ok(challenge);
+            }
+            Ok(LoginOutcome::Signed(self.open_session(&user, client, None).await?))
+        })
+        .await
     }
 
     /// Opens a login session for `user` (password, and second factor if owed, already checked)
@@ -161,31 +166,35 @@ impl Core {
     /// spent one means it was stolen (or the client is broken), so the whole session — every
     /// token descended from the same login — is revoked.
     pub async fn refresh(&self, presented: &str, client: &ClientInfo) -> CoreResult<TokenPair> {
-        let refused = || unauthorized("invalid_refresh_token", "the refresh token is invalid, expired or revoked");
-        let Some(token) = sessions::find_refresh(&self.store.db, &hash_secret(presented)).await? else {
-            self.audit(Entry::anonymous("auth.refresh", Outcome::Denied).detail("unknown refresh token").ip(Some(&client.ip))).await;
-            return Err(refused());
-        };
-        let session = sessions::find(&self.store.db, token.session_id).await?.ok_or_else(refused)?;
-        let now = self.now();
-        let audit = |outcome, detail: &str| {
-            Entry::anonymous("auth.refresh", outcome).detail(detail).ip(Some(&client.ip)).tenant(Some(session.tenant_id))
-        };
-        if session.revoked_at.is_some() || session.expires_at <= now || token.expires_at <= now {
-            self.audit(audit(Outcome::Denied, "refresh token expired or session revoked")).await;
-            return Err(refused());
-        }
-        let txn = self.store.db.begin().await?;
-        if token.used_at.is_some() || !sessions::spend_refresh(&txn, token.id, now).await? {
-            txn.rollback().await?;
-            sessions::revoke(&self.store.db, session.id, "refresh_token_reuse", now).await?;
-            self.audit(audit(Outcome::Denied, "refresh token reused: session revoked")).await;
-            return Err(refused());
-        }
-        let user = users::find_for_token(&txn, session.user_id).await?.filter(|u| u.status == "active").ok_or_else(refused)?;
-        let pair = self.issue_pair(&txn, &user, &session).await?;
-        txn.commit().await?;
-        Ok(pair)
+        // Sign-in and credential checks come before the tenant is known: platform scope.
+        hotline_store::scope::platform(async move {
+            let refused = || unauthorized("invalid_refresh_token", "the refresh token is invalid, expired or revoked");
+            let Some(token) = sessions::find_refresh(&self.store.db, &hash_secret(presented)).await? else {
+                self.audit(Entry::anonymous("auth.refresh", Outcome::Denied).detail("unknown refresh token").ip(Some(&client.ip))).await;
+                return Err(refused());
+            };
+            let session = sessions::find(&self.store.db, token.session_id).await?.ok_or_else(refused)?;
+            let now = self.now();
+            let audit = |outcome, detail: &str| {
+                Entry::anonymous("auth.refresh", outcome).detail(detail).ip(Some(&client.ip)).tenant(Some(session.tenant_id))
+            };
+            if session.revoked_at.is_some() || session.expires_at <= now || token.expires_at <= now {
+                self.audit(audit(Outcome::Denied, "refresh token expired or session revoked")).await;
+                return Err(refused());
+            }
+            let txn = self.store.db.begin().await?;
+            if token.used_at.is_some() || !sessions::spend_refresh(&txn, token.id, now).await? {
+                txn.rollback().await?;
+                sessions::revoke(&self.store.db, session.id, "refresh_token_reuse", now).await?;
+                self.audit(audit(Outcome::Denied, "refresh token reused: session revoked")).await;
+                return Err(refused());
+            }
+            let user = users::find_for_token(&txn, session.user_id).await?.filter(|u| u.status == "active").ok_or_else(refused)?;
+            let pair = self.issue_pair(&txn, &user, &session).await?;
+            txn.commit().await?;
+            Ok(pair)
+        })
+        .await
     }
 
     /// Ends the principal's session: its refresh token stops working and so do its access
@@ -202,62 +211,84 @@ impl Core {
     /// Verifies an access token and loads who it speaks for. The session must still be open
     /// and the account active, so logout and disabling take effect at once.
     pub async fn authenticate_token(&self, token: &str) -> CoreResult<Principal> {
-        let claims = self.keys.verify(token).map_err(|e| match e {
-            TokenError::Expired => unauthorized("token_expired", "the access token has expired; refresh it"),
-            other => unauthorized("invalid_token", &other.to_string()),
-        })?;
-        let revoked = || unauthorized("invalid_token", "the session of this token has ended");
-        let session = sessions::find(&self.store.db, claims.sid).await?.ok_or_else(revoked)?;
-        if session.revoked_at.is_some() || session.expires_at <= self.now() || session.user_id != claims.sub {
-            return Err(revoked());
-        }
-        let user = users::find_for_token(&self.store.db, claims.sub).await?;
-        let user = user.filter(|u| u.status == "active" && u.tenant_id == claims.tid).ok_or_else(revoked)?;
-        let tenant = self.cached_tenant(&self.store.db, user.tenant_id).await?.ok_or_else(revoked)?;
-        Ok(Principal {
-            kind: PrincipalKind::User,
-            id: user.id,
-            name: user.username.clone(),
-            tenant: tenant_ref(&tenant)?,
-            roles: RoleSet::from_storage(&user.roles).map_err(|e| CoreError::Internal(e.to_string()))?,
-            unit_id: user.unit_id.map(UnitId),
-            session_id: Some(session.id),
+        // Sign-in and credential checks come before the tenant is known: platform scope.
+        let principal = hotline_store::scope::platform(async move {
+            let claims = self.keys.verify(token).map_err(|e| match e {
+                TokenError::Expired => unauthorized("token_expired", "the access token has expired; refresh it"),
+                other => unauthorized("invalid_token", &other.to_string()),
+            })?;
+            let revoked = || unauthorized("invalid_token", "the session of this token has ended");
+            let session = sessions::find(&self.store.db, claims.sid).await?.ok_or_else(revoked)?;
+            if session.revoked_at.is_some() || session.expires_at <= self.now() || session.user_id != claims.sub {
+                return Err(revoked());
+            }
+            let user = users::find_for_token(&self.store.db, claims.sub).await?;
+            let user = user.filter(|u| u.status == "active" && u.tenant_id == claims.tid).ok_or_else(revoked)?;
+            let tenant = self.cached_tenant(&self.store.db, user.tenant_id).await?.ok_or_else(revoked)?;
+            Ok(Principal {
+                kind: PrincipalKind::User,
+                id: user.id,
+                name: user.username.clone(),
+                tenant: tenant_ref(&tenant)?,
+                roles: RoleSet::from_storage(&user.roles).map_err(|e| CoreError::Internal(e.to_string()))?,
+                unit_id: user.unit_id.map(UnitId),
+                session_id: Some(session.id),
+            })
         })
+        .await;
+        // The rest of the request works in the caller's scope.
+        if let Ok(p) = &principal {
+            hotline_store::scope::set(p.scope());
+        }
+        principal
     }
 
     /// Checks an integrator API key (`hlk_…`).
     pub async fn authenticate_api_key(&self, presented: &str) -> CoreResult<Principal> {
-        let refused = || unauthorized("invalid_api_key", "the API key is invalid or revoked");
-        let prefix = parse_api_key(presented).ok_or_else(refused)?;
-        let key = match self.api_key_cache.get(prefix) {
-            Some(key) => key,
-            None => self.api_key_cache.put(api_keys::find_by_prefix(&self.store.db, prefix).await?.ok_or_else(refused)?),
-        };
-        let matches: bool = hash_secret(presented).as_bytes().ct_eq(key.key_hash.as_bytes()).into();
-        if !matches || key.revoked_at.is_some() {
-            return Err(refused());
-        }
-        let tenant = self.cached_tenant(&self.store.db, key.tenant_id).await?.ok_or_else(refused)?;
-        let now = self.now();
-        // One write per minute at most: the timestamp is for "is this key still used?".
-        if key.last_used_at.is_none_or(|t| now - t > chrono::TimeDelta::minutes(1)) {
-            api_keys::touch(&self.store.db, key.id, now).await?;
-            self.api_key_cache.touched(prefix, now);
-        }
-        Ok(Principal {
-            kind: PrincipalKind::ApiKey,
-            id: key.id,
-            name: key.name.clone(),
-            tenant: tenant_ref(&tenant)?,
-            roles: RoleSet::of([Role::Integrator]),
-            unit_id: None,
-            session_id: None,
+        // Sign-in and credential checks come before the tenant is known: platform scope.
+        let principal = hotline_store::scope::platform(async move {
+            let refused = || unauthorized("invalid_api_key", "the API key is invalid or revoked");
+            let prefix = parse_api_key(presented).ok_or_else(refused)?;
+            let key = match self.api_key_cache.get(prefix) {
+                Some(key) => key,
+                None => self.api_key_cache.put(api_keys::find_by_prefix(&self.store.db, prefix).await?.ok_or_else(refused)?),
+            };
+            let matches: bool = hash_secret(presented).as_bytes().ct_eq(key.key_hash.as_bytes()).into();
+            if !matches || key.revoked_at.is_some() {
+                return Err(refused());
+            }
+            let tenant = self.cached_tenant(&self.store.db, key.tenant_id).await?.ok_or_else(refused)?;
+            let now = self.now();
+            // One write per minute at most: the timestamp is for "is this key still used?".
+            if key.last_used_at.is_none_or(|t| now - t > chrono::TimeDelta::minutes(1)) {
+                api_keys::touch(&self.store.db, key.id, now).await?;
+                self.api_key_cache.touched(prefix, now);
+            }
+            Ok(Principal {
+                kind: PrincipalKind::ApiKey,
+                id: key.id,
+                name: key.name.clone(),
+                tenant: tenant_ref(&tenant)?,
+                roles: RoleSet::of([Role::Integrator]),
+                unit_id: None,
+                session_id: None,
+            })
         })
+        .await;
+        // The rest of the request works in the caller's scope.
+        if let Ok(p) = &principal {
+            hotline_store::scope::set(p.scope());
+        }
+        principal
     }
 
     /// Records a refused credential (the API calls this for every 401).
     pub async fn audit_token_refusal(&self, code: &str, ip: Option<&str>, path: &str) {
-        self.audit(Entry::anonymous("auth.token", Outcome::Denied).detail(format!("{code} on {path}")).ip(ip)).await;
+        // Sign-in and credential checks come before the tenant is known: platform scope.
+        hotline_store::scope::platform(async move {
+            self.audit(Entry::anonymous("auth.token", Outcome::Denied).detail(format!("{code} on {path}")).ip(ip)).await;
+        })
+        .await
     }
 }
 

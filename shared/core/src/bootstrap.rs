@@ -169,89 +169,103 @@ impl Core {
     /// Creates the city platform (12345) if missing, and each officer (`city_admin`,
     /// `security_admin`, `auditor`) whose account does not exist. Idempotent.
     pub async fn bootstrap(&self, configured_password: Option<&str>) -> CoreResult<BootstrapReport> {
-        let db = &self.store.db;
-        let platform = match tenants::find_by_code(db, PLATFORM_CODE).await? {
-            Some(t) => t,
-            None => {
-                let row = self.tenant_row(PLATFORM_CODE, "12345政务服务便民热线", TenantKind::Platform, None);
-                tenants::insert(db, row.clone(), &[PLATFORM_CODE.to_owned()]).await?;
-                row
+        // First start: the platform, its officers and the demo city: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            let platform = match tenants::find_by_code(db, PLATFORM_CODE).await? {
+                Some(t) => t,
+                None => {
+                    let row = self.tenant_row(PLATFORM_CODE, "12345政务服务便民热线", TenantKind::Platform, None);
+                    tenants::insert(db, row.clone(), &[PLATFORM_CODE.to_owned()]).await?;
+                    row
+                }
+            };
+            let mut report = BootstrapReport::default();
+            for (username, display, role) in OFFICERS {
+                if users::find_by_username(db, username).await?.is_some() {
+                    continue;
+                }
+                let generated = configured_password.is_none().then(random_password);
+                let password = configured_password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
+                let hash = self.hasher.hash(&password).await?;
+                users::insert(db, self.user_row(platform.id, None, username, display, &[role], &hash)).await?;
+                report.created.push((username.to_owned(), generated));
             }
-        };
-        let mut report = BootstrapReport::default();
-        for (username, display, role) in OFFICERS {
-            if users::find_by_username(db, username).await?.is_some() {
-                continue;
-            }
-            let generated = configured_password.is_none().then(random_password);
-            let password = configured_password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
-            let hash = self.hasher.hash(&password).await?;
-            users::insert(db, self.user_row(platform.id, None, username, display, &[role], &hash)).await?;
-            report.created.push((username.to_owned(), generated));
-        }
-        Ok(report)
+            Ok(report)
+        })
+        .await
     }
 
     /// Seeds the demo city into a database that has only the platform. Returns false (and
     /// changes nothing) when lines exist already, so `--demo` on every start is harmless.
     pub async fn seed_demo(&self, password: &str) -> CoreResult<bool> {
-        let db = &self.store.db;
-        if tenants::count(db).await? > 1 {
-            return Ok(false);
-        }
-        let platform = tenants::find_by_code(db, PLATFORM_CODE).await?.ok_or(crate::CoreError::NotFound("platform"))?;
-        // Demo accounts share one password, so one hash serves them all (seeding stays fast).
-        let hash = self.hasher.hash(password).await?;
-        let txn = db.begin().await?;
-        for (name, display, roles) in [
-            ("city_supervisor", "市热线办督办员", &[Role::CitySupervisor][..]),
-            ("agent", "12345接线员", &[Role::Agent][..]),
-            ("dispatcher", "12345派单员", &[Role::Dispatcher][..]),
-        ] {
-            users::insert(&txn, self.user_row(platform.id, None, name, display, roles, &hash)).await?;
-        }
-        for (name, display, role) in OFFICERS {
-            if users::find_by_username(&txn, name).await?.is_none() {
-                users::insert(&txn, self.user_row(platform.id, None, name, display, &[role], &hash)).await?;
+        // First start: the platform, its officers and the demo city: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            if tenants::count(db).await? > 1 {
+                return Ok(false);
             }
-        }
-        for line in LINES {
-            let t = self.tenant_row(line.code, line.name, TenantKind::Line, Some(line.mode));
-            let numbers = if line.mode.keeps_own_number() { vec![line.code.to_owned()] } else { vec![] };
-            tenants::insert(&txn, t.clone(), &numbers).await?;
-            let mut first_unit = None;
-            for (name, kind, district) in line.units {
-                let now = self.now();
-                let u = unit::Model {
-                    id: Uuid::now_v7(),
-                    tenant_id: t.id,
-                    parent_id: None,
-                    name: (*name).to_owned(),
-                    kind: kind.as_str().to_owned(),
-                    district: district.map(str::to_owned),
-                    is_district_fallback: *kind == UnitKind::DistrictGovernment && district.is_some(),
-                    status: UnitStatus::Active.as_str().to_owned(),
-                    created_at: now,
-                    updated_at: now,
-                };
-                first_unit.get_or_insert(u.id);
-                units::insert(&txn, u).await?;
+            let platform = tenants::find_by_code(db, PLATFORM_CODE).await?.ok_or(crate::CoreError::NotFound("platform"))?;
+            // Demo accounts share one password, so one hash serves them all (seeding stays fast).
+            let hash = self.hasher.hash(password).await?;
+            let txn = db.begin().await?;
+            for (name, display, roles) in [
+                ("city_supervisor", "市热线办督办员", &[Role::CitySupervisor][..]),
+                ("agent", "12345接线员", &[Role::Agent][..]),
+                ("dispatcher", "12345派单员", &[Role::Dispatcher][..]),
+            ] {
+                users::insert(&txn, self.user_row(platform.id, None, name, display, roles, &hash)).await?;
             }
-            let admin =
-                self.user_row(t.id, None, &format!("admin_{}", line.code), &format!("{}管理员", line.name), &[Role::TenantAdmin], &hash);
-            users::insert(&txn, admin).await?;
-            let handler = self.user_row(
-                t.id,
-                first_unit,
-                &format!("handler_{}", line.code),
-                &format!("{}承办人", line.name),
-                &[Role::UnitHandler],
-                &hash,
-            );
-            users::insert(&txn, handler).await?;
-        }
-        txn.commit().await?;
-        self.seed_demo_rules().await?;
-        Ok(true)
+            for (name, display, role) in OFFICERS {
+                if users::find_by_username(&txn, name).await?.is_none() {
+                    users::insert(&txn, self.user_row(platform.id, None, name, display, &[role], &hash)).await?;
+                }
+            }
+            for line in LINES {
+                let t = self.tenant_row(line.code, line.name, TenantKind::Line, Some(line.mode));
+                let numbers = if line.mode.keeps_own_number() { vec![line.code.to_owned()] } else { vec![] };
+                tenants::insert(&txn, t.clone(), &numbers).await?;
+                let mut first_unit = None;
+                for (name, kind, district) in line.units {
+                    let now = self.now();
+                    let u = unit::Model {
+                        id: Uuid::now_v7(),
+                        tenant_id: t.id,
+                        parent_id: None,
+                        name: (*name).to_owned(),
+                        kind: kind.as_str().to_owned(),
+                        district: district.map(str::to_owned),
+                        is_district_fallback: *kind == UnitKind::DistrictGovernment && district.is_some(),
+                        status: UnitStatus::Active.as_str().to_owned(),
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    first_unit.get_or_insert(u.id);
+                    units::insert(&txn, u).await?;
+                }
+                let admin = self.user_row(
+                    t.id,
+                    None,
+                    &format!("admin_{}", line.code),
+                    &format!("{}管理员", line.name),
+                    &[Role::TenantAdmin],
+                    &hash,
+                );
+                users::insert(&txn, admin).await?;
+                let handler = self.user_row(
+                    t.id,
+                    first_unit,
+                    &format!("handler_{}", line.code),
+                    &format!("{}承办人", line.name),
+                    &[Role::UnitHandler],
+                    &hash,
+                );
+                users::insert(&txn, handler).await?;
+            }
+            txn.commit().await?;
+            self.seed_demo_rules().await?;
+            Ok(true)
+        })
+        .await
     }
 }

@@ -104,7 +104,7 @@ impl Core {
         db: &impl hotline_store::ConnectionTrait,
         id: uuid::Uuid,
     ) -> CoreResult<Option<Arc<hotline_store::entities::tenant::Model>>> {
-        if let Some(t) = self.routing.org(db).await?.tenants.get(&id) {
+        if let Some(t) = self.routing.org(&self.store.db).await?.tenants.get(&id) {
             return Ok(Some(t.clone()));
         }
         Ok(hotline_store::tenants::find_by_id(db, id).await?.map(Arc::new))

@@ -147,17 +147,21 @@ impl Core {
 
     /// The second step of a sign-in: a TOTP code or a recovery code for the challenge.
     pub async fn complete_login(&self, challenge: &str, factor: SecondFactor<'_>, client: &ClientInfo) -> CoreResult<TokenPair> {
-        let (user, claims) = self.challenge_user(challenge, "verify").await?;
-        self.check_mfa_throttle(user.id).await?;
-        let Some(kind) = self.accept_factor(&user, factor).await? else {
-            return Err(self.refuse_factor(&user, "auth.mfa", client).await);
-        };
-        // A challenge signs in once, even if its holder has a second valid code.
-        if self.kv.increment(&format!("mfa:used:{}", claims.jti), CHALLENGE_TTL).await? > 1 {
-            return Err(bad_challenge());
-        }
-        self.clear_mfa_failures(user.id).await?;
-        self.open_session(&user, client, Some(kind)).await
+        // The second step of sign-in comes before the tenant is known: platform scope.
+        hotline_store::scope::platform(async move {
+            let (user, claims) = self.challenge_user(challenge, "verify").await?;
+            self.check_mfa_throttle(user.id).await?;
+            let Some(kind) = self.accept_factor(&user, factor).await? else {
+                return Err(self.refuse_factor(&user, "auth.mfa", client).await);
+            };
+            // A challenge signs in once, even if its holder has a second valid code.
+            if self.kv.increment(&format!("mfa:used:{}", claims.jti), CHALLENGE_TTL).await? > 1 {
+                return Err(bad_challenge());
+            }
+            self.clear_mfa_failures(user.id).await?;
+            self.open_session(&user, client, Some(kind)).await
+        })
+        .await
     }
 
     async fn start_enrolment(&self, user: &user::Model, actor: Entry) -> CoreResult<Enrolment> {
@@ -213,25 +217,33 @@ impl Core {
 
     /// Enrolment during sign-in (an account that must have a factor and has none).
     pub async fn enrol_with_challenge(&self, challenge: &str, client: &ClientInfo) -> CoreResult<Enrolment> {
-        let (user, _) = self.challenge_user(challenge, "enrol").await?;
-        let entry = self.user_entry(&user, "mfa.enrol", client).await;
-        self.start_enrolment(&user, entry).await
+        // The second step of sign-in comes before the tenant is known: platform scope.
+        hotline_store::scope::platform(async move {
+            let (user, _) = self.challenge_user(challenge, "enrol").await?;
+            let entry = self.user_entry(&user, "mfa.enrol", client).await;
+            self.start_enrolment(&user, entry).await
+        })
+        .await
     }
 
     /// Confirms the enrolment of a sign-in with its first code: signs in and hands out the
     /// recovery codes.
     pub async fn confirm_with_challenge(&self, challenge: &str, code: &str, client: &ClientInfo) -> CoreResult<(TokenPair, Vec<String>)> {
-        let (user, claims) = self.challenge_user(challenge, "enrol").await?;
-        self.check_mfa_throttle(user.id).await?;
-        let entry = self.user_entry(&user, "mfa.enable", client).await;
-        let Some(codes) = self.finish_enrolment(&user, code, entry).await? else {
-            return Err(self.refuse_factor(&user, "mfa.enable", client).await);
-        };
-        if self.kv.increment(&format!("mfa:used:{}", claims.jti), CHALLENGE_TTL).await? > 1 {
-            return Err(bad_challenge());
-        }
-        self.clear_mfa_failures(user.id).await?;
-        Ok((self.open_session(&user, client, Some("totp (enrolment)")).await?, codes))
+        // The second step of sign-in comes before the tenant is known: platform scope.
+        hotline_store::scope::platform(async move {
+            let (user, claims) = self.challenge_user(challenge, "enrol").await?;
+            self.check_mfa_throttle(user.id).await?;
+            let entry = self.user_entry(&user, "mfa.enable", client).await;
+            let Some(codes) = self.finish_enrolment(&user, code, entry).await? else {
+                return Err(self.refuse_factor(&user, "mfa.enable", client).await);
+            };
+            if self.kv.increment(&format!("mfa:used:{}", claims.jti), CHALLENGE_TTL).await? > 1 {
+                return Err(bad_challenge());
+            }
+            self.clear_mfa_failures(user.id).await?;
+            Ok((self.open_session(&user, client, Some("totp (enrolment)")).await?, codes))
+        })
+        .await
     }
 
     async fn user_entry(&self, user: &user::Model, action: &str, client: &ClientInfo) -> Entry {

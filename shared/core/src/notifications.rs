@@ -62,24 +62,37 @@ pub(crate) fn email(tenant: Option<Uuid>, to: String, subject: String, body: Str
     }
 }
 
+/// Reads the addresses of a message's recipients, who may be another line's staff (the city
+/// office, a co-unit, a line's head): from the pool under the platform scope, outside the
+/// caller's transaction and scope (row-level security would hide them from a line's session).
+/// The callers' `_db` stays in the signatures so that every message is still built beside the
+/// change that causes it.
+async fn recipients<T>(read: impl std::future::Future<Output = hotline_store::StoreResult<T>>) -> hotline_store::StoreResult<T> {
+    hotline_store::scope::platform(read).await
+}
+
 impl Core {
     /// Messages to the staff of `unit` (those with an e-mail address).
     pub(crate) async fn to_unit(
         &self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         c: &case::Model,
         unit: Uuid,
         kind: Kind,
         detail: Option<String>,
     ) -> CoreResult<Vec<outbox::Model>> {
         let now = self.now();
-        Ok(users::emails_of_unit(db, unit).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+        Ok(recipients(users::emails_of_unit(&self.store.db, unit))
+            .await?
+            .into_iter()
+            .map(|to| row(c, to, kind, detail.clone(), now))
+            .collect())
     }
 
     /// Messages to the active staff of `tenant` holding `role` (those with an e-mail address).
     pub(crate) async fn to_role(
         &self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         c: &case::Model,
         tenant: Uuid,
         role: Role,
@@ -88,19 +101,23 @@ impl Core {
     ) -> CoreResult<Vec<outbox::Model>> {
         let now = self.now();
         let pattern = RoleSet::storage_pattern(role);
-        Ok(users::emails_with_role(db, tenant, &pattern).await?.into_iter().map(|to| row(c, to, kind, detail.clone(), now)).collect())
+        Ok(recipients(users::emails_with_role(&self.store.db, tenant, &pattern))
+            .await?
+            .into_iter()
+            .map(|to| row(c, to, kind, detail.clone(), now))
+            .collect())
     }
 
     /// Messages to the city office (the platform's `city_supervisor`s).
     pub(crate) async fn to_city_office(
         &self,
-        db: &impl ConnectionTrait,
+        _db: &impl ConnectionTrait,
         c: &case::Model,
         kind: Kind,
         detail: Option<String>,
     ) -> CoreResult<Vec<outbox::Model>> {
-        match self.routing.org(db).await?.platform.clone() {
-            Some((platform, _)) => self.to_role(db, c, platform, Role::CitySupervisor, kind, detail).await,
+        match self.routing.org(&self.store.db).await?.platform.clone() {
+            Some((platform, _)) => self.to_role(_db, c, platform, Role::CitySupervisor, kind, detail).await,
             None => Ok(Vec::new()),
         }
     }
@@ -109,36 +126,40 @@ impl Core {
     /// so parallel relays never send the same message; a relay that dies mid-batch leaves its
     /// batch pending, so at most that batch is sent again (recognisable by its Message-ID).
     pub async fn relay_outbox(&self) -> CoreResult<RelayReport> {
-        let now = self.now();
-        let txn = self.store.db.begin().await?;
-        let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
-        let mut report = RelayReport::default();
-        for mut msg in batch {
-            let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
-            match self.mailer.send(&email).await {
-                Ok(()) => {
-                    msg.status = "sent".into();
-                    msg.sent_at = Some(now);
-                    msg.last_error = None;
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    msg.attempts += 1;
-                    msg.last_error = Some(e.to_string());
-                    if msg.attempts >= MAX_ATTEMPTS {
-                        msg.status = "dead".into();
-                        report.dead += 1;
-                        tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
-                    } else {
-                        // 1, 2, 4, 8 … minutes.
-                        msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
-                        report.retried += 1;
+        // A worker pass over every line: platform scope.
+        hotline_store::scope::platform(async move {
+            let now = self.now();
+            let txn = self.store.db.begin().await?;
+            let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
+            let mut report = RelayReport::default();
+            for mut msg in batch {
+                let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
+                match self.mailer.send(&email).await {
+                    Ok(()) => {
+                        msg.status = "sent".into();
+                        msg.sent_at = Some(now);
+                        msg.last_error = None;
+                        report.sent += 1;
+                    }
+                    Err(e) => {
+                        msg.attempts += 1;
+                        msg.last_error = Some(e.to_string());
+                        if msg.attempts >= MAX_ATTEMPTS {
+                            msg.status = "dead".into();
+                            report.dead += 1;
+                            tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
+                        } else {
+                            // 1, 2, 4, 8 … minutes.
+                            msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
+                            report.retried += 1;
+                        }
                     }
                 }
+                hotline_store::outbox::update(&txn, msg).await?;
             }
-            hotline_store::outbox::update(&txn, msg).await?;
-        }
-        txn.commit().await?;
-        Ok(report)
+            txn.commit().await?;
+            Ok(report)
+        })
+        .await
     }
 }

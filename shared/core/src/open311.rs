@@ -214,20 +214,24 @@ fn update_text(e: &case_event::Model, c: &case::Model) -> String {
 impl Core {
     /// The jurisdiction named by `jurisdiction_id` (none: the city platform).
     pub async fn open311_jurisdiction(&self, id: Option<&str>) -> CoreResult<Jurisdiction> {
-        let code = id.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(PLATFORM_CODE);
-        let mut all = tenants::all_active(&self.store.db).await?;
-        // The front door's own services first, then the lines by code.
-        all.sort_by_key(|t| (t.kind != TenantKind::Platform.as_str(), t.code.clone()));
-        let root = all.iter().find(|t| t.code == code).cloned().ok_or(CoreError::NotFound("jurisdiction"))?;
-        let keeps_number = root.merge_mode.as_deref().and_then(|m| MergeMode::parse(m).ok()).is_some_and(MergeMode::keeps_own_number);
-        if root.kind == TenantKind::Platform.as_str() {
-            Ok(Jurisdiction { code: code.to_owned(), root, tenants: all })
-        } else if keeps_number {
-            Ok(Jurisdiction { code: code.to_owned(), tenants: vec![root.clone()], root })
-        } else {
-            // An absorbed line (整体并入) answers only through the platform.
-            Err(CoreError::NotFound("jurisdiction"))
-        }
+        // Open311 is the platform's public face (every line's public cases): platform scope.
+        hotline_store::scope::platform(async move {
+            let code = id.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(PLATFORM_CODE);
+            let mut all = tenants::all_active(&self.store.db).await?;
+            // The front door's own services first, then the lines by code.
+            all.sort_by_key(|t| (t.kind != TenantKind::Platform.as_str(), t.code.clone()));
+            let root = all.iter().find(|t| t.code == code).cloned().ok_or(CoreError::NotFound("jurisdiction"))?;
+            let keeps_number = root.merge_mode.as_deref().and_then(|m| MergeMode::parse(m).ok()).is_some_and(MergeMode::keeps_own_number);
+            if root.kind == TenantKind::Platform.as_str() {
+                Ok(Jurisdiction { code: code.to_owned(), root, tenants: all })
+            } else if keeps_number {
+                Ok(Jurisdiction { code: code.to_owned(), tenants: vec![root.clone()], root })
+            } else {
+                // An absorbed line (整体并入) answers only through the platform.
+                Err(CoreError::NotFound("jurisdiction"))
+            }
+        })
+        .await
     }
 
     /// Where an integrator key writes: the jurisdiction named (by default its own), which must be
@@ -246,36 +250,44 @@ impl Core {
 
     /// Every service of a jurisdiction: each line's active categories, then its catch-all.
     pub async fn open311_services(&self, j: &Jurisdiction) -> CoreResult<Vec<Service>> {
-        let ids: Vec<Uuid> = j.tenants.iter().map(|t| t.id).collect();
-        let rows = catalogue::list(&self.store.db, &ids, false).await?;
-        let mut out = Vec::with_capacity(rows.len() + j.tenants.len());
-        for t in &j.tenants {
-            for r in rows.iter().filter(|r| r.tenant_id == t.id) {
+        // Open311 is the platform's public face (every line's public cases): platform scope.
+        hotline_store::scope::platform(async move {
+            let ids: Vec<Uuid> = j.tenants.iter().map(|t| t.id).collect();
+            let rows = catalogue::list(&self.store.db, &ids, false).await?;
+            let mut out = Vec::with_capacity(rows.len() + j.tenants.len());
+            for t in &j.tenants {
+                for r in rows.iter().filter(|r| r.tenant_id == t.id) {
+                    out.push(Service {
+                        code: spec::service_code(&t.code, &r.code),
+                        name: r.name.clone(),
+                        description: r.description.clone(),
+                        keywords: r.keywords.clone(),
+                        group: t.name.clone(),
+                        tenant_id: t.id,
+                        category: Some(r.name.clone()),
+                    });
+                }
                 out.push(Service {
-                    code: spec::service_code(&t.code, &r.code),
-                    name: r.name.clone(),
-                    description: r.description.clone(),
-                    keywords: r.keywords.clone(),
+                    code: spec::service_code(&t.code, OTHER),
+                    name: "其他 Other".into(),
+                    description: Some(format!("{}: 不在目录中的诉求，由坐席分类 / anything else; an agent classifies it", t.name)),
+                    keywords: None,
                     group: t.name.clone(),
                     tenant_id: t.id,
-                    category: Some(r.name.clone()),
+                    category: None,
                 });
             }
-            out.push(Service {
-                code: spec::service_code(&t.code, OTHER),
-                name: "其他 Other".into(),
-                description: Some(format!("{}: 不在目录中的诉求，由坐席分类 / anything else; an agent classifies it", t.name)),
-                keywords: None,
-                group: t.name.clone(),
-                tenant_id: t.id,
-                category: None,
-            });
-        }
-        Ok(out)
+            Ok(out)
+        })
+        .await
     }
 
     pub async fn open311_service(&self, j: &Jurisdiction, code: &str) -> CoreResult<Service> {
-        self.open311_services(j).await?.into_iter().find(|s| s.code == code).ok_or(CoreError::NotFound("service"))
+        // Open311 is the platform's public face (every line's public cases): platform scope.
+        hotline_store::scope::platform(async move {
+            self.open311_services(j).await?.into_iter().find(|s| s.code == code).ok_or(CoreError::NotFound("service"))
+        })
+        .await
     }
 
     /// Files a request as an ordinary case of the key's tenant: routed by its rules, timed by
@@ -356,61 +368,71 @@ impl Core {
 
     /// `tokens/{token}`: the request a token stands for.
     pub async fn open311_token(&self, j: &Jurisdiction, token: &str) -> CoreResult<String> {
-        let id = token.parse::<Uuid>().map_err(|_| CoreError::NotFound("token"))?;
-        let c = cases::find(&self.store.db, j.scope(), id).await?.filter(|c| spec::publicly_listed(&c.contact_type));
-        Ok(c.ok_or(CoreError::NotFound("token"))?.tracking_number)
+        // Open311 is the platform's public face (every line's public cases): platform scope.
+        hotline_store::scope::platform(async move {
+            let id = token.parse::<Uuid>().map_err(|_| CoreError::NotFound("token"))?;
+            let c = cases::find(&self.store.db, j.scope(), id).await?.filter(|c| spec::publicly_listed(&c.contact_type));
+            Ok(c.ok_or(CoreError::NotFound("token"))?.tracking_number)
+        })
+        .await
     }
 
     /// `GET requests` and `GET requests/{id}`.
     pub async fn open311_requests(&self, j: &Jurisdiction, q: &RequestQuery) -> CoreResult<Vec<PublicRequest>> {
-        let services = self.open311_services(j).await?;
-        let (offset, limit) = spec::paging(q.page.as_deref(), q.page_size.as_deref())?;
-        let mut f = PublicFilter { hidden_types: vec![ContactType::Report.as_str().to_owned()], ..Default::default() };
-        // Every parameter is checked, even those a list of ids then overrides.
-        if let Some(codes) = present(&q.service_code) {
-            let mut c = CategoryFilter { known: services.iter().filter_map(|s| s.category.clone()).collect(), ..Default::default() };
-            // A code this jurisdiction does not have matches nothing (an empty list, as a filter
-            // on any other value would).
-            for s in codes.split(',').map(str::trim).filter_map(|code| services.iter().find(|s| s.code == code)) {
-                match &s.category {
-                    Some(name) => c.names.push(name.clone()),
-                    None => {
-                        c.uncatalogued = true;
-                        if j.is_platform() {
-                            c.uncatalogued_tenants.push(s.tenant_id);
+        // Open311 is the platform's public face (every line's public cases): platform scope.
+        hotline_store::scope::platform(async move {
+            let services = self.open311_services(j).await?;
+            let (offset, limit) = spec::paging(q.page.as_deref(), q.page_size.as_deref())?;
+            let mut f = PublicFilter { hidden_types: vec![ContactType::Report.as_str().to_owned()], ..Default::default() };
+            // Every parameter is checked, even those a list of ids then overrides.
+            if let Some(codes) = present(&q.service_code) {
+                let mut c = CategoryFilter { known: services.iter().filter_map(|s| s.category.clone()).collect(), ..Default::default() };
+                // A code this jurisdiction does not have matches nothing (an empty list, as a filter
+                // on any other value would).
+                for s in codes.split(',').map(str::trim).filter_map(|code| services.iter().find(|s| s.code == code)) {
+                    match &s.category {
+                        Some(name) => c.names.push(name.clone()),
+                        None => {
+                            c.uncatalogued = true;
+                            if j.is_platform() {
+                                c.uncatalogued_tenants.push(s.tenant_id);
+                            }
                         }
                     }
                 }
+                f.categories = Some(c);
             }
-            f.categories = Some(c);
-        }
-        if let Some(status) = present(&q.status) {
-            let (mut open, mut closed) = (false, false);
-            for s in status.split(',').map(str::trim) {
-                match s {
-                    "open" => open = true,
-                    "closed" => closed = true,
-                    other => return Err(ValidationError::new("status", "invalid_value", format!("'{other}' is not open or closed")).into()),
+            if let Some(status) = present(&q.status) {
+                let (mut open, mut closed) = (false, false);
+                for s in status.split(',').map(str::trim) {
+                    match s {
+                        "open" => open = true,
+                        "closed" => closed = true,
+                        other => {
+                            return Err(ValidationError::new("status", "invalid_value", format!("'{other}' is not open or closed")).into());
+                        }
+                    }
                 }
+                f.open = if open == closed { None } else { Some(open) };
             }
-            f.open = if open == closed { None } else { Some(open) };
-        }
-        let (from, to) = spec::window_of(present(&q.start_date), present(&q.end_date), self.now())?;
-        (f.from, f.to) = (Some(from), Some(to));
-        if let Some(ids) = present(&q.service_request_id) {
-            let ids: Vec<String> = ids.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-            if ids.len() > spec::MAX_PAGE_SIZE as usize {
-                return Err(ValidationError::new("service_request_id", "too_many", "at most 200 ids at once").into());
+            let (from, to) = spec::window_of(present(&q.start_date), present(&q.end_date), self.now())?;
+            (f.from, f.to) = (Some(from), Some(to));
+            if let Some(ids) = present(&q.service_request_id) {
+                let ids: Vec<String> = ids.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+                if ids.len() > spec::MAX_PAGE_SIZE as usize {
+                    return Err(ValidationError::new("service_request_id", "too_many", "at most 200 ids at once").into());
+                }
+                // The spec's rule: ids override every other filter.
+                f = PublicFilter { tracking: Some(ids), hidden_types: f.hidden_types, ..Default::default() };
             }
-            // The spec's rule: ids override every other filter.
-            f = PublicFilter { tracking: Some(ids), hidden_types: f.hidden_types, ..Default::default() };
-        }
-        let rows = catalogue::public_cases(&self.store.db, j.scope(), &f, offset, limit).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for c in rows {
-            out.push(self.public_request(j, &services, c).await?);
-        }
-        Ok(out)
+            let rows = catalogue::public_cases(&self.store.db, j.scope(), &f, offset, limit).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for c in rows {
+                out.push(self.public_request(j, &services, c).await?);
+            }
+            Ok(out)
+        })
+        .await
     }
 
     async fn public_request(&self, j: &Jurisdiction, services: &[Service], c: case::Model) -> CoreResult<PublicRequest> {
@@ -484,11 +506,15 @@ impl Core {
         page: Option<&str>,
         page_size: Option<&str>,
     ) -> CoreResult<Vec<Update>> {
-        let (offset, limit) = spec::paging(page, page_size)?;
-        let (from, to) = spec::window_of(start, end, self.now())?;
-        let hidden = vec![ContactType::Report.as_str().to_owned()];
-        let rows = catalogue::public_events(&self.store.db, j.scope(), PUBLIC_ACTIONS, &hidden, (from, to), (offset, limit)).await?;
-        Ok(rows.iter().map(|(e, c)| update(e, c)).collect())
+        // Open311 is the platform's public face (every line's public cases): platform scope.
+        hotline_store::scope::platform(async move {
+            let (offset, limit) = spec::paging(page, page_size)?;
+            let (from, to) = spec::window_of(start, end, self.now())?;
+            let hidden = vec![ContactType::Report.as_str().to_owned()];
+            let rows = catalogue::public_events(&self.store.db, j.scope(), PUBLIC_ACTIONS, &hidden, (from, to), (offset, limit)).await?;
+            Ok(rows.iter().map(|(e, c)| update(e, c)).collect())
+        })
+        .await
     }
 
     /// `POST servicerequestupdates`: the citizen speaks again through the integrator's app. On

@@ -70,6 +70,14 @@ impl Principal {
         self.roles.duty(self.on_platform())
     }
 
+    /// Whose rows this principal's work may touch on PostgreSQL (row-level security, behind
+    /// the scoped repositories): the city office and every platform account see the platform
+    /// (they dispatch to, supervise and administer every line); a line's staff, integrators
+    /// and citizens their own line, plus the joint cases (联办) it takes part in.
+    pub fn scope(&self) -> hotline_store::scope::Scope {
+        if self.on_platform() { hotline_store::scope::Scope::Platform } else { hotline_store::scope::Scope::tenant(self.tenant.id.0) }
+    }
+
     pub fn user_id(&self) -> Option<Uuid> {
         (self.kind == PrincipalKind::User).then_some(self.id)
     }

@@ -79,22 +79,26 @@ impl Core {
     /// The gauges of `/metrics`, read now. Operational, not tenant data: no principal needed
     /// (the endpoint has its own access rule).
     pub async fn ops_gauges(&self) -> CoreResult<OpsGauges> {
-        let db = &self.store.db;
-        let now = self.now();
-        let outbox = hotline_store::outbox::backlog(db).await?;
-        let mut lag = Vec::new();
-        for name in crate::supervision::WATERMARKS {
-            if let Some(at) = hotline_store::sweep::watermark(db, name).await? {
-                lag.push((name.to_owned(), seconds_since(now, at)));
+        // Gauges over the whole platform: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            let now = self.now();
+            let outbox = hotline_store::outbox::backlog(db).await?;
+            let mut lag = Vec::new();
+            for name in crate::supervision::WATERMARKS {
+                if let Some(at) = hotline_store::sweep::watermark(db, name).await? {
+                    lag.push((name.to_owned(), seconds_since(now, at)));
+                }
             }
-        }
-        Ok(OpsGauges {
-            outbox_pending: outbox.pending,
-            outbox_dead: outbox.dead,
-            outbox_oldest_pending_seconds: outbox.oldest_pending.map(|t| seconds_since(now, t)).unwrap_or(0.0),
-            worker_lag_seconds: lag,
-            pool: self.store.pool_stats(),
+            Ok(OpsGauges {
+                outbox_pending: outbox.pending,
+                outbox_dead: outbox.dead,
+                outbox_oldest_pending_seconds: outbox.oldest_pending.map(|t| seconds_since(now, t)).unwrap_or(0.0),
+                worker_lag_seconds: lag,
+                pool: self.store.pool_stats(),
+            })
         })
+        .await
     }
 }
 

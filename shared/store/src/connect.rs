@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
 
 /// The database handle shared by the services.
@@ -15,20 +15,38 @@ impl Store {
         self.db.get_database_backend()
     }
 
-    /// Applies pending migrations (idempotent).
+    /// Applies pending migrations (idempotent). They see every tenant's rows (a data
+    /// migration must), so they run under the platform scope.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        hotline_migrations::Migrator::up(&self.db, None).await
+        crate::scope::platform(hotline_migrations::Migrator::up(&self.db, None)).await
     }
 
-    /// Names of the migrations already applied.
+    /// Names of the migrations already applied, in the code's order. Read from the history
+    /// table directly: sea-orm-migration's own reader first creates that table if missing,
+    /// which the service's role (it owns nothing, row-level security) may not do.
     pub async fn applied_migrations(&self) -> Result<Vec<String>, DbErr> {
-        let applied = hotline_migrations::Migrator::get_applied_migrations(&self.db).await?;
-        Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+        let rows = match self.db.query_all_raw(Statement::from_string(self.backend(), "SELECT version FROM seaql_migrations")).await {
+            Ok(rows) => rows,
+            // No history table yet: nothing applied.
+            Err(_) if !self.has_migration_table().await? => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let done: std::collections::HashSet<String> = rows.iter().map(|r| r.try_get::<String>("", "version")).collect::<Result<_, _>>()?;
+        Ok(hotline_migrations::Migrator::migrations().iter().map(|m| m.name().to_owned()).filter(|n| done.contains(n)).collect())
     }
 
     /// How many of the code's migrations this database has not applied.
     pub async fn pending_migrations(&self) -> Result<usize, DbErr> {
-        Ok(hotline_migrations::Migrator::get_pending_migrations(&self.db).await?.len())
+        Ok(hotline_migrations::Migrator::migrations().len() - self.applied_migrations().await?.len())
+    }
+
+    async fn has_migration_table(&self) -> Result<bool, DbErr> {
+        let sql = match self.backend() {
+            DbBackend::Postgres => "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'seaql_migrations'",
+            _ => "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'",
+        };
+        let row = self.db.query_one_raw(Statement::from_string(self.backend(), sql)).await?;
+        Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
     }
 
     pub async fn ping(&self) -> Result<(), DbErr> {
@@ -70,6 +88,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    if url.starts_with("postgres") {
+        tell_each_connection_its_scope(&mut opts);
+    }
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the single writer; FULL sync makes a commit durable
         // before we acknowledge it; the busy timeout queues writers instead of failing them.
@@ -82,6 +103,32 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
     }
     let db = Database::connect(opts).await?;
     Ok(Store { db })
+}
+
+/// Row-level security: every connection taken from the pool is first told the scope of the
+/// task taking it (`hotline.scope`, read by the policies of migration 000051), so a connection
+/// never carries a previous task's scope. The statement replaces the liveness ping sqlx would
+/// otherwise send on each acquire (a broken connection fails it and is replaced), so the
+/// scope costs no extra round trip: one statement per transaction or lone query, as before.
+fn tell_each_connection_its_scope(opts: &mut ConnectOptions) {
+    opts.test_before_acquire(false);
+    opts.map_sqlx_postgres_pool_opts(|pool| {
+        pool.after_connect(|conn, _| {
+            let setting = crate::scope::current_setting();
+            Box::pin(async move { set_scope(conn, setting).await })
+        })
+        .before_acquire(|conn, _| {
+            let setting = crate::scope::current_setting();
+            Box::pin(async move { set_scope(conn, setting).await.map(|()| true) })
+        })
+    });
+}
+
+async fn set_scope(conn: &mut sea_orm::sqlx::PgConnection, setting: String) -> Result<(), sea_orm::sqlx::Error> {
+    if setting.is_empty() {
+        tracing::debug!("a database connection is taken outside any tenant scope: row-level security shows it nothing");
+    }
+    sea_orm::sqlx::query("SELECT set_config('hotline.scope', $1, false)").bind(setting).execute(conn).await.map(|_| ())
 }
 
 /// Makes sure the folder of a SQLite file exists and that the file is created on first start.

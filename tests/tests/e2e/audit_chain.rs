@@ -83,7 +83,7 @@ async fn forged(app: &TestApp, seq: Option<i64>, prev: &str) -> audit_event::Mod
     if let Some(s) = seq {
         row.hash = Some(hotline_store::audit_chain::chain_record(&row, s).hash(prev));
     }
-    audit_event::Entity::insert(audit_event::ActiveModel::from(row.clone())).exec_without_returning(&app.core.store.db).await.unwrap();
+    audit_event::Entity::insert(audit_event::ActiveModel::from(row.clone())).exec_without_returning(&app.raw_db().await).await.unwrap();
     row
 }
 
@@ -132,7 +132,7 @@ async fn an_outside_copy_of_the_head_catches_a_rewritten_chain() {
     let head = head_seq(&app).await;
     let mut prev = hash_at(&app, 2).await;
     for seq in 3..=head {
-        let row = hotline_store::audit_chain::page(&app.core.store.db, seq - 1, 1).await.unwrap().remove(0);
+        let row = hotline_store::audit_chain::page(&app.raw_db().await, seq - 1, 1).await.unwrap().remove(0);
         let hash = hotline_store::audit_chain::chain_record(&row, seq).hash(&prev);
         sql(&app, &format!("UPDATE audit_events SET prev_hash = '{prev}', hash = '{hash}' WHERE seq = {seq}")).await;
         prev = hash;
@@ -153,7 +153,10 @@ async fn concurrent_writers_take_their_places_one_after_another() {
         tasks.push(tokio::spawn(async move {
             for i in 0..15 {
                 let entry = hotline_core::audit::Entry::anonymous("test.concurrent", hotline_core::audit::Outcome::Success);
-                core.audit_on(&core.store.db, entry.detail(format!("writer {w} record {i}"))).await.expect("appended");
+                // As the worker and sign-in write theirs: through the service's role, platform scope.
+                hotline_store::scope::platform(core.audit_on(&core.store.db, entry.detail(format!("writer {w} record {i}"))))
+                    .await
+                    .expect("appended");
             }
         }));
     }
@@ -178,7 +181,7 @@ async fn retention_prunes_from_the_start_and_the_rest_still_verifies() {
     assert!(report.problem.is_none(), "{:?}", report.problem);
     assert_eq!(report.anchor_seq, old_head + 1);
     assert_eq!(report.records, 4, "three recent records and the record of the pruning");
-    let rest = hotline_store::audit_chain::page(&app.core.store.db, i64::MIN, 10).await.unwrap();
+    let rest = hotline_store::audit_chain::page(&app.raw_db().await, i64::MIN, 10).await.unwrap();
     assert!(rest.iter().any(|r| r.action == "audit.prune" && r.actor_kind == "system"));
     assert_eq!(app.core.prune_audit().await.unwrap(), 0, "nothing more to prune");
     // The anchor does not cover for a record deleted after it.
@@ -196,7 +199,7 @@ async fn records_from_before_the_chain_are_sealed_once() {
     assert_eq!(app.core.prepare_audit_chain().await.unwrap(), 1);
     let report = verify(&app).await;
     assert!(report.problem.is_none(), "{:?}", report.problem);
-    let sealed = audit_event::Entity::find_by_id(row.id).one(&app.core.store.db).await.unwrap().unwrap();
+    let sealed = audit_event::Entity::find_by_id(row.id).one(&app.raw_db().await).await.unwrap().unwrap();
     assert_eq!(sealed.seq, Some(report.head_seq), "it took the next place");
     assert_eq!(app.core.prepare_audit_chain().await.unwrap(), 0, "once only");
 }

@@ -10,19 +10,21 @@ use crate::helpers::TestApp;
 /// Appends `n` records (as failed sign-ins of unknown users would).
 pub async fn write_records(app: &TestApp, n: usize, tag: &str) {
     for i in 0..n {
-        app.core.audit(Entry::anonymous("test.record", Outcome::Failure).detail(format!("{tag} {i}")).ip(Some("198.51.100.7"))).await;
+        // Through the service's role, as sign-in writes its failures: platform scope.
+        let entry = Entry::anonymous("test.record", Outcome::Failure).detail(format!("{tag} {i}")).ip(Some("198.51.100.7"));
+        hotline_store::scope::platform(app.core.audit(entry)).await;
     }
 }
 
 /// Runs SQL on the application's database (`?` placeholders are not used: values are inline).
 pub async fn sql(app: &TestApp, statement: &str) {
-    let db = &app.core.store.db;
+    let db = &app.raw_db().await;
     db.execute_unprepared(statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
 }
 
 /// The highest position in the chain.
 pub async fn head_seq(app: &TestApp) -> i64 {
-    hotline_store::audit_chain::head(&app.core.store.db).await.unwrap().unwrap().seq
+    hotline_store::audit_chain::head(&app.raw_db().await).await.unwrap().unwrap().seq
 }
 
 pub async fn verify(app: &TestApp) -> ChainReport {

@@ -120,9 +120,8 @@ async fn caller_data_is_masked_everywhere_but_the_audited_reveal() {
     use sea_orm::{ConnectionTrait, Statement};
     let backend = app.core.store.db.get_database_backend();
     let row = app
-        .core
-        .store
-        .db
+        .raw_db()
+        .await
         .query_one_raw(Statement::from_string(backend, "SELECT caller_phone_enc, caller_name_enc FROM cases"))
         .await
         .unwrap()

@@ -85,9 +85,9 @@ async fn a_burst_of_alike_cases_in_one_place_raises_one_hot_spot_for_the_city_of
     let line_admin = app.token("admin_12319").await;
     let id = |r: Value| r["case_id"].as_str().unwrap().to_owned();
     let alerts = |app: &TestApp| {
-        let db = app.core.store.db.clone();
+        let db = app.raw_db_later();
         async move {
-            hotline_store::outbox::all(&db).await.unwrap().into_iter().filter(|m| m.subject.contains("热点预警")).collect::<Vec<_>>()
+            hotline_store::outbox::all(&db.await).await.unwrap().into_iter().filter(|m| m.subject.contains("热点预警")).collect::<Vec<_>>()
         }
     };
 

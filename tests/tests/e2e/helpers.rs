@@ -32,9 +32,15 @@ impl TestDb {
                 let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to HOTLINE_TEST_DATABASE_URL");
                 use sea_orm::ConnectionTrait;
                 admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                // The service connects as a role of its own that owns nothing (row-level
+                // security holds for it); migrations run as the admin URL's user, the owner.
+                // Roles are cluster-wide: one per test database, dropped with it.
+                let role = app_role(&name);
+                admin.execute_unprepared(&format!("CREATE ROLE {role} LOGIN PASSWORD '{role}'")).await.expect("create the service's role");
                 admin.close().await.ok();
-                let url = replace_db_name(&admin_url, &name);
-                (TestDb::Postgres { admin_url, name }, url)
+                let db = TestDb::Postgres { admin_url, name };
+                let url = db.url();
+                (db, url)
             }
             None => {
                 let dir = std::env::temp_dir().join(format!("hotline-e2e-{}", Uuid::new_v4()));
@@ -47,6 +53,47 @@ impl TestDb {
     pub fn is_postgres(&self) -> bool {
         matches!(self, TestDb::Postgres { .. })
     }
+
+    /// The service's URL: on PostgreSQL as the test database's own role, which owns nothing.
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Postgres { admin_url, name } => {
+                let role = app_role(name);
+                replace_db_user(&replace_db_name(admin_url, name), &format!("{role}:{role}"))
+            }
+            TestDb::Sqlite(dir) => format!("sqlite://{}/hotline.db", dir.display()),
+            TestDb::Borrowed => panic!("a borrowed database has its URL with its owner"),
+        }
+    }
+
+    /// The schema owner's URL (the admin URL's user), where migrations run; `None` on SQLite.
+    pub fn owner_url(&self) -> Option<String> {
+        match self {
+            TestDb::Postgres { admin_url, name } => Some(replace_db_name(admin_url, name)),
+            _ => None,
+        }
+    }
+}
+
+/// The service's role for test database `name` (unique, since roles are cluster-wide).
+fn app_role(name: &str) -> String {
+    format!("hotline_app_{}", name.trim_start_matches("hotline_test_"))
+}
+
+/// `url` with its user (and password) replaced by `user`.
+fn replace_db_user(url: &str, user: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host = rest.split_once('@').map(|(_, h)| h).unwrap_or(rest);
+    format!("{scheme}://{user}@{host}")
+}
+
+/// The owner's URL for a test database the service reaches as `db_url` (PostgreSQL with the
+/// test's own role), so migrations run as the owner; `None` otherwise.
+fn owner_url_for(db_url: &str) -> Option<String> {
+    let admin_url = std::env::var("HOTLINE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let user = db_url.split_once("://")?.1.split_once('@')?.0.split(':').next()?;
+    let name = format!("hotline_test_{}", user.strip_prefix("hotline_app_")?);
+    Some(replace_db_name(&admin_url, &name))
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
@@ -77,6 +124,7 @@ impl Drop for TestDb {
                         use sea_orm::ConnectionTrait;
                         if let Ok(admin) = sea_orm::Database::connect(&url).await {
                             let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                            let _ = admin.execute_unprepared(&format!("DROP ROLE IF EXISTS {}", app_role(&name))).await;
                             let _ = admin.close().await;
                         }
                     });
@@ -131,6 +179,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// Held for its clean-up when the test ends.
     pub _kv: TestKv,
+    /// The schema owner's URL (PostgreSQL), for what a test inspects behind the service.
+    pub owner_url: Option<String>,
 }
 
 pub fn test_env(db_url: &str, kv: &TestKv, extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -150,6 +200,9 @@ pub fn test_env(db_url: &str, kv: &TestKv, extra: &[(&str, &str)]) -> Vec<(Strin
         // an office does; the budget's own tests (rate_limits) set a small one.
         ("HOTLINE_RATE_LIMIT_LOGIN".to_owned(), "100000/1m".to_owned()),
     ];
+    if let Some(owner) = owner_url_for(db_url) {
+        env.push(("HOTLINE_MIGRATION_DATABASE_URL".to_owned(), owner));
+    }
     if let Some(url) = &kv.url {
         env.push(("HOTLINE_REDIS_URL".to_owned(), url.clone()));
     }
@@ -207,7 +260,8 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port());
         let core = app.core().clone();
         tokio::spawn(app.run_until_stopped());
-        Self { base, client: reqwest::Client::new(), clock, core, db, _kv: kv }
+        let owner_url = db.owner_url();
+        Self { base, client: reqwest::Client::new(), clock, core, db, _kv: kv, owner_url }
     }
 
     /// Another instance on the same database and Redis (scale-out), without seeding again.
@@ -219,9 +273,8 @@ impl TestApp {
     /// with settings of its own (e.g. rotated signing keys).
     pub async fn second_instance_with(&self, extra: &[(&str, &str)]) -> TestApp {
         let url = match &self.db {
-            TestDb::Postgres { admin_url, name } => replace_db_name(admin_url, name),
-            TestDb::Sqlite(dir) => format!("sqlite://{}/hotline.db", dir.display()),
             TestDb::Borrowed => panic!("start the second instance from the first"),
+            db => db.url(),
         };
         let mut kv = TestKv { url: self._kv.url.clone(), prefix: self._kv.prefix.clone() };
         let settings = Settings::load(None, test_env(&url, &kv, extra)).expect("test settings are valid");
@@ -232,11 +285,29 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port());
         let core = app.core().clone();
         tokio::spawn(app.run_until_stopped());
-        TestApp { base, client: reqwest::Client::new(), clock, core, db: TestDb::Borrowed, _kv: kv }
+        TestApp { base, client: reqwest::Client::new(), clock, core, db: TestDb::Borrowed, _kv: kv, owner_url: self.owner_url.clone() }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// The database as the test sees it behind the service, to inspect or damage rows: on
+    /// PostgreSQL the owner's connection (the service's own role sees only its scope's rows,
+    /// and a test has none), on SQLite the service's.
+    pub async fn raw_db(&self) -> sea_orm::DatabaseConnection {
+        self.raw_db_later().await
+    }
+
+    /// [`Self::raw_db`] as a future that borrows nothing (for closures that return futures).
+    pub fn raw_db_later(&self) -> impl std::future::Future<Output = sea_orm::DatabaseConnection> + use<> {
+        let (owner_url, service) = (self.owner_url.clone(), self.core.store.db.clone());
+        async move {
+            match owner_url {
+                Some(url) => hotline_store::connect(&url, 2).await.expect("the owner connects").db,
+                None => service,
+            }
+        }
     }
 
     pub async fn login_as(&self, username: &str, password: &str) -> reqwest::Response {

@@ -95,10 +95,10 @@ async fn a_rule_that_notifies_a_unit_mails_its_staff_with_the_intake() {
     assert_eq!(status, StatusCode::OK, "{res}");
 
     let agent = app.token("agent").await;
-    let before = hotline_store::outbox::all(&app.core.store.db).await.unwrap().len();
+    let before = hotline_store::outbox::all(&app.raw_db().await).await.unwrap().len();
     let receipt = app.intake(&agent, complaint("人行道上的井盖不见了，非常危险。")).await;
     let quiet = app.intake(&agent, complaint("小区垃圾无人清运。")).await;
-    let mail = hotline_store::outbox::all(&app.core.store.db).await.unwrap();
+    let mail = hotline_store::outbox::all(&app.raw_db().await).await.unwrap();
     let new: Vec<_> = mail[before..].iter().collect();
     assert_eq!(new.len(), 1, "the matching intake notifies once, the other not at all: {new:?}");
     let m = new[0];

@@ -261,7 +261,7 @@ async fn owners_hear_of_expiry_and_reviews_once_and_answers_record_their_article
     let (_, a) = app.get(&format!("/api/v1/kb/articles/{id}"), &owner).await;
     assert_eq!(a["answer_count"], 1);
     let page = hotline_store::PageRequest { after: None, limit: 50 };
-    let events = hotline_store::cases::events(&app.core.store.db, uuid::Uuid::parse_str(&case).unwrap(), page).await.unwrap().items;
+    let events = hotline_store::cases::events(&app.raw_db().await, uuid::Uuid::parse_str(&case).unwrap(), page).await.unwrap().items;
     let answer = events.iter().find(|e| e.action == "answer").unwrap();
     let payload: Value = serde_json::from_str(answer.payload.as_deref().unwrap()).unwrap();
     assert_eq!((payload["article"]["id"].as_str(), payload["article"]["version"].as_i64()), (Some(id.as_str()), Some(1)));
@@ -300,9 +300,14 @@ async fn owners_hear_of_expiry_and_reviews_once_and_answers_record_their_article
     assert_eq!(app.core.flag_articles().await.unwrap(), 1);
     assert_eq!(app.core.flag_articles().await.unwrap(), 0, "told once");
     let mails = |app: &TestApp| {
-        let db = app.core.store.db.clone();
+        let db = app.raw_db_later();
         async move {
-            hotline_store::outbox::all(&db).await.unwrap().into_iter().filter(|m| m.recipient == "kb@12319.example.cn").collect::<Vec<_>>()
+            hotline_store::outbox::all(&db.await)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.recipient == "kb@12319.example.cn")
+                .collect::<Vec<_>>()
         }
     };
     let sent = mails(&app).await;

@@ -91,7 +91,7 @@ async fn a_dispatch_mails_the_unit_through_a_real_smtp_server() {
     let id = receipt["case_id"].as_str().unwrap();
     let tracking = receipt["tracking_number"].as_str().unwrap();
     app.ok_step(&dispatcher, id, "dispatch", json!({"lead_unit_id": unit})).await;
-    let queued = hotline_store::outbox::all(&app.core.store.db).await.unwrap();
+    let queued = hotline_store::outbox::all(&app.raw_db().await).await.unwrap();
     assert_eq!(queued.len(), 1, "one message for the one addressable staff member");
 
     let r = app.core.relay_outbox().await.unwrap();
@@ -119,7 +119,7 @@ async fn a_dispatch_mails_the_unit_through_a_real_smtp_server() {
             assert_eq!(r.dead, 1);
         }
     }
-    let rows = hotline_store::outbox::all(&app.core.store.db).await.unwrap();
+    let rows = hotline_store::outbox::all(&app.raw_db().await).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(), vec!["sent", "dead"]);
     assert!(rows[1].last_error.is_some());
 }
@@ -138,7 +138,8 @@ async fn a_relay_that_dies_mid_batch_loses_nothing() {
     // A relay claims the batch and dies before committing (its transaction is rolled back).
     {
         use hotline_store::TransactionTrait;
-        let txn = app.core.store.db.begin().await.unwrap();
+        let raw = app.raw_db().await;
+        let txn = raw.begin().await.unwrap();
         let claimed = hotline_store::outbox::claim(&txn, hotline_domain::Clock::now(&app.clock), 50).await.unwrap();
         assert_eq!(claimed.len(), 3);
         // What a crash amounts to for the database: the transaction ends without a commit and
@@ -176,7 +177,7 @@ async fn the_city_office_gets_one_daily_digest() {
     app.clock.set(sh(10, 8, 0));
     assert!(app.core.send_daily_digest().await.unwrap());
     assert!(!app.core.send_daily_digest().await.unwrap(), "once per day");
-    let rows = hotline_store::outbox::all(&app.core.store.db).await.unwrap();
+    let rows = hotline_store::outbox::all(&app.raw_db().await).await.unwrap();
     let digest: Vec<_> = rows.iter().filter(|r| r.recipient == "office@rexian.example.cn").collect();
     assert_eq!(digest.len(), 1);
     assert!(digest[0].subject.contains("2026-03-09"), "{}", digest[0].subject);

@@ -35,6 +35,7 @@ mod openapi;
 mod rate_limits;
 mod revocation;
 mod routing;
+mod row_security;
 mod security_headers;
 mod stats_counting;
 mod stats_joint;

@@ -145,7 +145,7 @@ async fn counters_move_by_what_was_done_and_gauges_read_the_database() {
 #[tokio::test]
 async fn outbox_backlog_and_sweep_lag_follow_the_database_and_the_clock() {
     let app = TestApp::spawn_with(&[("HOTLINE_METRICS_TOKEN", TOKEN)]).await;
-    let db = &app.core.store.db;
+    let db = &app.raw_db().await;
     let pending_before = hotline_store::outbox::all(db).await.unwrap().iter().filter(|m| m.status == "pending").count() as f64;
     assert_eq!(pending_before, 0.0, "a fresh platform queues nothing");
     let now = app.core.now();

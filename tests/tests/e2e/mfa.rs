@@ -149,7 +149,7 @@ async fn the_secret_is_encrypted_and_useless_in_another_account() {
     let (secret, _) = enrol(&app, &agent).await;
     let _ = enrol(&app, &dispatcher).await;
     use sea_orm::{ConnectionTrait, EntityTrait};
-    let rows = hotline_store::entities::user_mfa::Entity::find().all(&app.core.store.db).await.unwrap();
+    let rows = hotline_store::entities::user_mfa::Entity::find().all(&app.raw_db().await).await.unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| !r.secret_enc.contains(&secret.to_base32())), "encrypted at rest");
     // An insider copies the agent's encrypted secret onto the dispatcher's account.
@@ -157,7 +157,7 @@ async fn the_secret_is_encrypted_and_useless_in_another_account() {
     let theirs = rows.iter().find(|r| r.user_id != me).unwrap();
     let mine = rows.iter().find(|r| r.user_id == me).unwrap();
     let sql = format!("UPDATE user_mfa SET secret_enc = '{}' WHERE user_id = '{}'", mine.secret_enc, theirs.user_id);
-    app.core.store.db.execute_unprepared(&sql).await.unwrap();
+    app.raw_db().await.execute_unprepared(&sql).await.unwrap();
     let challenge = login(&app, "dispatcher").await;
     let (status, _) = verify(&app, &challenge, json!({"code": code(&secret, &app, 1)})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the copy does not decrypt in another account");

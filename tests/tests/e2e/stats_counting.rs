@@ -33,7 +33,7 @@ pub(crate) async fn sum(
         group_by,
         unit: None,
     };
-    stats::sum(&app.core.store.db, &q).await.unwrap()
+    stats::sum(&app.raw_db().await, &q).await.unwrap()
 }
 
 #[tokio::test]
@@ -138,7 +138,7 @@ async fn the_drift_check_finds_a_counter_that_was_tampered_with() {
     // A lost update, simulated: one more "received" than the log holds.
     let front = tenant(&app, "12345").await;
     let grain = stats::Grain { scope: Scope::Platform, tenant_id: front, day: march(9), ..Default::default() };
-    stats::add(&app.core.store.db, &[stats::Increment { grain, counters: vec![(Counter::Received, 1)], handling_bucket: None }])
+    stats::add(&app.raw_db().await, &[stats::Increment { grain, counters: vec![(Counter::Received, 1)], handling_bucket: None }])
         .await
         .unwrap();
     let drift = app.core.verify_counters(march(1), march(31)).await.unwrap();

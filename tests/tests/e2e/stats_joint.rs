@@ -107,7 +107,7 @@ async fn a_joint_case_counts_once_for_the_platform_and_once_in_each_line_taking_
         group_by: Some("unit_id"),
         unit: None,
     };
-    let by_unit = hotline_store::stats::sum(&app.core.store.db, &q).await.unwrap();
+    let by_unit = hotline_store::stats::sum(&app.raw_db().await, &q).await.unwrap();
     assert_eq!(by_unit.keys().cloned().collect::<Vec<_>>(), vec![air.clone()]);
 
     // The lines' dashboards read the same: 12369 sees its received and resolved joint case.
@@ -175,7 +175,7 @@ async fn calls_count_from_the_call_centres_events_when_they_end() {
     let grain =
         hotline_store::stats::Grain { scope: Scope::Line, tenant_id: tenant(&app, "12345").await, day: march(9), ..Default::default() };
     let lost = hotline_store::stats::Increment { grain, counters: vec![(Counter::Calls, -1)], handling_bucket: None };
-    hotline_store::stats::add(&app.core.store.db, &[lost]).await.unwrap();
+    hotline_store::stats::add(&app.raw_db().await, &[lost]).await.unwrap();
     let drift = app.core.verify_counters(march(1), march(31)).await.unwrap();
     assert_eq!(drift.len(), 1, "{drift:?}");
     assert_eq!((drift[0].scope, drift[0].counter.as_str(), drift[0].expected, drift[0].stored), ("line", "calls", 4, 3));

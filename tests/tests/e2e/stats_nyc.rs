@@ -416,7 +416,7 @@ async fn twin(app: &TestApp) -> TestApp {
     let base = format!("http://127.0.0.1:{}", instance.port());
     let core = instance.core().clone();
     tokio::spawn(instance.run_until_stopped());
-    TestApp { base, client: reqwest::Client::new(), clock, core, db: TestDb::Borrowed, _kv: kv }
+    TestApp { base, client: reqwest::Client::new(), clock, core, db: TestDb::Borrowed, _kv: kv, owner_url: None }
 }
 
 impl TestApp {

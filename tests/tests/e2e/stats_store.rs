@@ -33,7 +33,7 @@ fn query(scope: Scope, level: Level, tenants: Option<Vec<Uuid>>, from: u32, to: 
 #[tokio::test]
 async fn counters_add_up_by_level_scope_tenant_and_day() {
     let app = TestApp::spawn().await;
-    let db = &app.core.store.db;
+    let db = &app.raw_db().await;
     let (line_a, line_b) = (Uuid::now_v7(), Uuid::now_v7());
     let (unit_1, unit_2) = (Uuid::now_v7(), Uuid::now_v7());
     let inc = |g: Grain, counters: Vec<(Counter, i64)>, bucket: Option<usize>| Increment { grain: g, counters, handling_bucket: bucket };

@@ -10,7 +10,8 @@ use crate::helpers::{TestApp, TestDb, TestKv};
 #[tokio::test]
 async fn migrations_apply_on_a_fresh_database_and_again_without_change() {
     let (db, url) = TestDb::create().await;
-    let store = hotline_store::connect(&url, 2).await.unwrap();
+    // Migrations run as the schema's owner (on PostgreSQL the service's role owns nothing).
+    let store = hotline_store::connect(&db.owner_url().unwrap_or(url), 2).await.unwrap();
     store.migrate().await.unwrap();
     let applied = store.applied_migrations().await.unwrap();
     use hotline_migrations::MigratorTrait;

@@ -13,7 +13,7 @@ fn shanghai(m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn crossings(app: &TestApp, id: &str) -> Vec<(String, String)> {
-    hotline_store::sweep::crossings_of(&app.core.store.db, id.parse().unwrap()).await.unwrap()
+    hotline_store::sweep::crossings_of(&app.raw_db().await, id.parse().unwrap()).await.unwrap()
 }
 
 #[tokio::test]
@@ -139,7 +139,7 @@ async fn two_worker_instances_on_postgres_handle_each_crossing_once() {
         group_by: None,
         unit: None,
     };
-    let sums = hotline_store::stats::sum(&app.core.store.db, &q).await.unwrap();
+    let sums = hotline_store::stats::sum(&app.raw_db().await, &q).await.unwrap();
     use hotline_domain::stats::Counter;
     assert_eq!((sums[""].get(Counter::SignDecided), sums[""].get(Counter::FeedbackDecided)), (20, 20));
 }
@@ -203,7 +203,7 @@ async fn a_line_sets_its_own_time_limits_and_dispatch_uses_them() {
 }
 
 async fn mails_to(app: &TestApp, who: &str) -> usize {
-    hotline_store::outbox::all(&app.core.store.db).await.unwrap().into_iter().filter(|m| m.recipient == who).count()
+    hotline_store::outbox::all(&app.raw_db().await).await.unwrap().into_iter().filter(|m| m.recipient == who).count()
 }
 
 #[tokio::test]
@@ -357,7 +357,7 @@ async fn a_swept_crossing_keeps_awkward_text_intact_in_its_mail() {
     app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
     app.clock.set(shanghai(3, 10, 10, 0));
     assert_eq!(app.core.sweep_deadlines().await.unwrap().supervisions, 1);
-    let mails: Vec<_> = hotline_store::outbox::all(&app.core.store.db)
+    let mails: Vec<_> = hotline_store::outbox::all(&app.raw_db().await)
         .await
         .unwrap()
         .into_iter()

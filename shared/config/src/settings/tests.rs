@@ -161,3 +161,22 @@ fn request_budgets_and_hsts_are_configurable_and_checked() {
     assert_eq!(err.key(), "rate_limit_kb_search");
     assert!(err.to_string().contains("HOTLINE_RATE_LIMIT_KB_SEARCH"), "{err}");
 }
+
+#[test]
+fn migrations_may_run_as_another_role_on_postgresql_only() {
+    let pg = [
+        ("HOTLINE_DATABASE_URL", "postgres://hotline_app@127.0.0.1/h"),
+        ("HOTLINE_JWT_KEYS", KEY),
+        ("HOTLINE_PII_KEY", "pii-secret-pii-secret-pii-secret-0123"),
+    ];
+    let same = Settings::load(None, env(&pg)).unwrap();
+    assert_eq!(same.migration_url_exposed(), "postgres://hotline_app@127.0.0.1/h");
+    let mut split = pg.to_vec();
+    split.push(("HOTLINE_MIGRATION_DATABASE_URL", "postgres://hotline_owner@127.0.0.1/h"));
+    assert_eq!(Settings::load(None, env(&split)).unwrap().migration_url_exposed(), "postgres://hotline_owner@127.0.0.1/h");
+    let err = Settings::load(None, env(&[("HOTLINE_MIGRATION_DATABASE_URL", "postgres://o@127.0.0.1/h")])).unwrap_err();
+    assert_eq!(err.key(), "migration_database_url", "SQLite has no roles to split");
+    let mut wrong = pg.to_vec();
+    wrong.push(("HOTLINE_MIGRATION_DATABASE_URL", "mysql://o@127.0.0.1/h"));
+    assert_eq!(Settings::load(None, env(&wrong)).unwrap_err().key(), "migration_database_url");
+}

@@ -216,7 +216,7 @@ impl Core {
     /// goes to), and the city office when the rules flag a problem case (提级督办). Recipients
     /// only: the writer renders them once the case has its tracking number.
     async fn intake_messages(&self, db: &impl ConnectionTrait, row: &case::Model, d: &RoutingDecision) -> CoreResult<Vec<Notice>> {
-        let org = self.routing.org(db).await?;
+        let org = self.routing.org(&self.store.db).await?;
         let platform: Vec<Uuid> = org.platform.iter().map(|(id, _)| *id).collect();
         let why = (!d.tags.is_empty()).then(|| d.tags.join("、"));
         let mut out = Vec::new();

@@ -80,7 +80,8 @@ impl IntakeWriter {
     /// Starts the writer task on the current tokio runtime.
     pub fn start(db: DatabaseConnection) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, rx));
+        // Group commits hold intakes of every line (and of citizens, who have none).
+        tokio::spawn(hotline_store::scope::platform(run(db, rx)));
         IntakeWriter { tx }
     }
 
@@ -104,7 +105,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
         let (prepared, replies): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
         // In its own task: a panic fails this batch's requests, not the writer.
         let db = db.clone();
-        match tokio::spawn(async move { write_all(&db, prepared).await }).await {
+        match tokio::spawn(hotline_store::scope::platform(async move { write_all(&db, prepared).await })).await {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
                     let _ = reply.send(result);

@@ -81,17 +81,21 @@ impl Core {
     }
 
     pub async fn public_create_case(&self, ip: &str, input: IntakeInput, key: Option<&str>) -> CoreResult<IntakeResult> {
-        self.public_budget(ip).await?;
-        let channel = Channel::parse(&input.channel)?;
-        if !matches!(channel, Channel::Web | Channel::App | Channel::Wechat) {
-            return Err(ValidationError::new("channel", "invalid_value", "the public form takes web, app or wechat").into());
-        }
-        if input.reported_unit_id.is_some() || input.call_id.is_some() {
-            return Err(ValidationError::new("reported_unit_id", "staff_only", "reported_unit_id and call_id are set by staff").into());
-        }
-        let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
-        // Keys are scoped per client address: one citizen can never replay another's answer.
-        self.intake(Intaker::Public, hotline_domain::TenantId(platform.id), input, key, &format!("public:{ip}")).await
+        // A citizen has no tenant; the tracking number and the case's secret decide: platform scope.
+        hotline_store::scope::platform(async move {
+            self.public_budget(ip).await?;
+            let channel = Channel::parse(&input.channel)?;
+            if !matches!(channel, Channel::Web | Channel::App | Channel::Wechat) {
+                return Err(ValidationError::new("channel", "invalid_value", "the public form takes web, app or wechat").into());
+            }
+            if input.reported_unit_id.is_some() || input.call_id.is_some() {
+                return Err(ValidationError::new("reported_unit_id", "staff_only", "reported_unit_id and call_id are set by staff").into());
+            }
+            let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
+            // Keys are scoped per client address: one citizen can never replay another's answer.
+            self.intake(Intaker::Public, hotline_domain::TenantId(platform.id), input, key, &format!("public:{ip}")).await
+        })
+        .await
     }
 
     /// The case behind a tracking number, if the proof matches. Any mismatch is "not found",
@@ -124,36 +128,44 @@ impl Core {
     /// A contact linked to an open case (并单) shows that case's progress and answer: every
     /// requester gets the one answer.
     pub async fn public_track(&self, ip: &str, tracking: &str, proof: CitizenProof) -> CoreResult<PublicCaseView> {
-        let c = self.proven_case(ip, tracking, &proof).await?;
-        let mut view = public_view(&c);
-        if let Some(master) = c.duplicate_of
-            && let Some(m) = cases::find(&self.store.db, hotline_store::cases::CaseScope::All, master).await?
-        {
-            let shared = public_view(&m);
-            view.status = shared.status;
-            view.answer = shared.answer;
-            view.closed_at = shared.closed_at;
-            view.linked_to = Some(m.tracking_number.clone());
-        }
-        Ok(view)
+        // A citizen has no tenant; the tracking number and the case's secret decide: platform scope.
+        hotline_store::scope::platform(async move {
+            let c = self.proven_case(ip, tracking, &proof).await?;
+            let mut view = public_view(&c);
+            if let Some(master) = c.duplicate_of
+                && let Some(m) = cases::find(&self.store.db, hotline_store::cases::CaseScope::All, master).await?
+            {
+                let shared = public_view(&m);
+                view.status = shared.status;
+                view.answer = shared.answer;
+                view.closed_at = shared.closed_at;
+                view.linked_to = Some(m.tracking_number.clone());
+            }
+            Ok(view)
+        })
+        .await
     }
 
     /// The citizen's one rating; a dissatisfied rating of a handled case reopens it.
     pub async fn public_rate(&self, ip: &str, tracking: &str, proof: CitizenProof, input: StepInput) -> CoreResult<PublicCaseView> {
-        let c = self.proven_case(ip, tracking, &proof).await?;
-        let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
-        let citizen = Principal {
-            kind: PrincipalKind::Citizen,
-            id: Uuid::nil(),
-            name: "citizen".into(),
-            tenant: tenant_ref(&platform)?,
-            roles: RoleSet::of([Role::Citizen]),
-            unit_id: None,
-            session_id: None,
-        };
-        let view = self.rate_as(&citizen, &c, input).await?;
-        let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
-        Ok(public_view(&c))
+        // A citizen has no tenant; the tracking number and the case's secret decide: platform scope.
+        hotline_store::scope::platform(async move {
+            let c = self.proven_case(ip, tracking, &proof).await?;
+            let platform = tenants::find_by_code(&self.store.db, PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
+            let citizen = Principal {
+                kind: PrincipalKind::Citizen,
+                id: Uuid::nil(),
+                name: "citizen".into(),
+                tenant: tenant_ref(&platform)?,
+                roles: RoleSet::of([Role::Citizen]),
+                unit_id: None,
+                session_id: None,
+            };
+            let view = self.rate_as(&citizen, &c, input).await?;
+            let c = cases::find_by_tracking(&self.store.db, &view.tracking_number).await?.ok_or(CoreError::NotFound("case"))?;
+            Ok(public_view(&c))
+        })
+        .await
     }
 
     /// The citizen's rating recorded by `who`: the citizen, or an integrator speaking for them.

@@ -125,41 +125,45 @@ fn check_limit(limit: Option<u64>) -> Result<usize, ValidationError> {
 impl Core {
     /// Loads the index if it is not loaded, and applies what other instances changed.
     pub async fn warm_kb_index(&self) -> CoreResult<()> {
-        let db = &self.store.db;
-        let loaded = self.kb_index.loaded.read().map(|g| g.is_some()).unwrap_or(false);
-        if !loaded {
-            let rows = kb::published(db).await?;
-            // Building is CPU work (about 55 µs an article): off the async threads.
-            let built = tokio::task::spawn_blocking(move || {
-                let mut l = Loaded::default();
-                for a in &rows {
-                    apply(&mut l, a);
+        // Public articles of every line, and the index they are found through: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            let loaded = self.kb_index.loaded.read().map(|g| g.is_some()).unwrap_or(false);
+            if !loaded {
+                let rows = kb::published(db).await?;
+                // Building is CPU work (about 55 µs an article): off the async threads.
+                let built = tokio::task::spawn_blocking(move || {
+                    let mut l = Loaded::default();
+                    for a in &rows {
+                        apply(&mut l, a);
+                    }
+                    l
+                })
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+                if let Ok(mut g) = self.kb_index.loaded.write()
+                    && g.is_none()
+                {
+                    *g = Some(built);
                 }
-                l
-            })
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
-            if let Ok(mut g) = self.kb_index.loaded.write()
-                && g.is_none()
-            {
-                *g = Some(built);
             }
-        }
-        let pending: Vec<Uuid> = self.kb_index.pending.lock().map(|mut p| p.drain().collect()).unwrap_or_default();
-        for id in pending {
-            match kb::find(db, id).await? {
-                Some(a) => self.kb_index.apply(&a),
-                None => {
-                    if let Ok(mut g) = self.kb_index.loaded.write()
-                        && let Some(l) = g.as_mut()
-                    {
-                        l.index.remove(id);
-                        l.meta.remove(&id);
+            let pending: Vec<Uuid> = self.kb_index.pending.lock().map(|mut p| p.drain().collect()).unwrap_or_default();
+            for id in pending {
+                match kb::find(db, id).await? {
+                    Some(a) => self.kb_index.apply(&a),
+                    None => {
+                        if let Ok(mut g) = self.kb_index.loaded.write()
+                            && let Some(l) = g.as_mut()
+                        {
+                            l.index.remove(id);
+                            l.meta.remove(&id);
+                        }
                     }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
     /// An article was published or archived here: the index follows, and the other instances
@@ -244,20 +248,24 @@ impl Core {
 
     /// `GET /public/kb/search`: citizens search the public articles of every line (or one).
     pub async fn public_search_kb(&self, ip: &str, q: &str, line: Option<&str>, limit: Option<u64>) -> CoreResult<KbSearch> {
-        self.public_budget(ip).await?;
-        let query = check_query(q)?;
-        let limit = check_limit(limit)?;
-        let db = &self.store.db;
-        let line = match line.filter(|l| !l.is_empty()) {
-            Some(code) => Some(tenants::find_by_code(db, code).await?.ok_or(CoreError::NotFound("tenant"))?.id),
-            None => None,
-        };
-        let hits = self.kb_query(&query, limit, |m| m.public && line.is_none_or(|t| m.tenant == t)).await?;
-        if hits.is_empty() {
-            let platform = tenants::find_by_code(db, crate::bootstrap::PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
-            self.record_gap(line.unwrap_or(platform.id), &query, "public").await?;
-        }
-        Ok(KbSearch { query, hits })
+        // Public articles of every line, and the index they are found through: platform scope.
+        hotline_store::scope::platform(async move {
+            self.public_budget(ip).await?;
+            let query = check_query(q)?;
+            let limit = check_limit(limit)?;
+            let db = &self.store.db;
+            let line = match line.filter(|l| !l.is_empty()) {
+                Some(code) => Some(tenants::find_by_code(db, code).await?.ok_or(CoreError::NotFound("tenant"))?.id),
+                None => None,
+            };
+            let hits = self.kb_query(&query, limit, |m| m.public && line.is_none_or(|t| m.tenant == t)).await?;
+            if hits.is_empty() {
+                let platform = tenants::find_by_code(db, crate::bootstrap::PLATFORM_CODE).await?.ok_or(CoreError::NotFound("platform"))?;
+                self.record_gap(line.unwrap_or(platform.id), &query, "public").await?;
+            }
+            Ok(KbSearch { query, hits })
+        })
+        .await
     }
 
     /// The article an agent answers from: published, valid now, of a line the agent serves;
@@ -276,14 +284,18 @@ impl Core {
     /// `GET /public/kb/articles/{id}`: a public, published, valid article (anything else is
     /// "not found").
     pub async fn public_article(&self, ip: &str, id: &str) -> CoreResult<(kb_article::Model, String)> {
-        self.public_budget(ip).await?;
-        let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("article"))?;
-        let a = kb::find(&self.store.db, id).await?.ok_or(CoreError::NotFound("article"))?;
-        if !a.public || !super::served(&a, self.now()) {
-            return Err(CoreError::NotFound("article"));
-        }
-        let code = tenants::find_by_id(&self.store.db, a.tenant_id).await?.map(|t| t.code).unwrap_or_default();
-        Ok((a, code))
+        // Public articles of every line, and the index they are found through: platform scope.
+        hotline_store::scope::platform(async move {
+            self.public_budget(ip).await?;
+            let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("article"))?;
+            let a = kb::find(&self.store.db, id).await?.ok_or(CoreError::NotFound("article"))?;
+            if !a.public || !super::served(&a, self.now()) {
+                return Err(CoreError::NotFound("article"));
+            }
+            let code = tenants::find_by_id(&self.store.db, a.tenant_id).await?.map(|t| t.code).unwrap_or_default();
+            Ok((a, code))
+        })
+        .await
     }
 
     /// `GET /tenants/{code}/kb/gaps`: what the line's searches did not find in `[from, to)`

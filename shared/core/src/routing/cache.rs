@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use hotline_domain::rules::{CompiledRuleSet, Directory, parse_rules};
-use hotline_store::{ConnectionTrait, StoreResult, rules, tenants, units};
+use hotline_store::{ConnectionTrait, DatabaseConnection, StoreResult, rules, tenants, units};
 use uuid::Uuid;
 
 /// What routing needs to know of the organisation, loaded once and kept until a tenant or unit
@@ -83,21 +83,24 @@ impl RoutingCache {
         write(&self.sets).insert(tenant, set);
     }
 
-    pub async fn org(&self, db: &impl ConnectionTrait) -> StoreResult<Arc<Org>> {
+    /// The organisation of every line. Caches load from the pool (never inside a caller's
+    /// transaction) under the platform scope: a cache filled through a line's narrower view
+    /// would then answer every other caller with that line's part only.
+    pub async fn org(&self, db: &DatabaseConnection) -> StoreResult<Arc<Org>> {
         if let Some(org) = read(&self.org).clone() {
             return Ok(org);
         }
-        let org = Arc::new(load_org(db).await?);
+        let org = Arc::new(hotline_store::scope::platform(load_org(db)).await?);
         *write(&self.org) = Some(org.clone());
         Ok(org)
     }
 
     /// The tenant's published rules, compiled (loaded on first use).
-    pub async fn rules(&self, db: &impl ConnectionTrait, tenant: Uuid) -> StoreResult<Option<Arc<CompiledRuleSet>>> {
+    pub async fn rules(&self, db: &DatabaseConnection, tenant: Uuid) -> StoreResult<Option<Arc<CompiledRuleSet>>> {
         if let Some(entry) = read(&self.sets).get(&tenant) {
             return Ok(entry.clone());
         }
-        let set = match rules::published(db, tenant).await? {
+        let set = match hotline_store::scope::platform(rules::published(db, tenant)).await? {
             Some(row) => compile_row(&row),
             None => None,
         };
@@ -106,7 +109,7 @@ impl RoutingCache {
     }
 
     /// A view with the platform's and every line's rules.
-    pub async fn view(&self, db: &impl ConnectionTrait) -> StoreResult<View> {
+    pub async fn view(&self, db: &DatabaseConnection) -> StoreResult<View> {
         let org = self.org(db).await?;
         let mut sets = HashMap::new();
         let tenants: Vec<(Uuid, String)> = org.platform.iter().cloned().chain(org.lines.iter().map(|(c, id)| (*id, c.clone()))).collect();

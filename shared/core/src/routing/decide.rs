@@ -118,7 +118,7 @@ impl Core {
 
     /// Routes a case with the published rules (no write).
     pub(crate) async fn route(&self, db: &impl ConnectionTrait, c: &case::Model, event: RuleEvent) -> CoreResult<RoutingDecision> {
-        let view = self.routing.view(db).await?;
+        let view = self.routing.view(&self.store.db).await?;
         let tz = self.tenant_tz(db, c.tenant_id).await?;
         let facts = self.facts_of(db, c, tz).await?;
         Ok(self.decide_with(&view, c, event, &facts))

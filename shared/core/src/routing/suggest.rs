@@ -138,49 +138,53 @@ impl Core {
     /// changed since its newest version. Two workers may race; the unique version number lets
     /// one store it and the other skip.
     pub async fn retrain_models(&self) -> CoreResult<RetrainReport> {
-        let db = &self.store.db;
-        let mut report = RetrainReport::default();
-        for t in tenants::all_active(db).await? {
-            let (examples, data_version) = self.training_set(&t).await?;
-            let latest = models::latest(db, t.id).await?;
-            if examples.is_empty() || latest.as_ref().is_some_and(|h| h.data_version == data_version) {
-                report.unchanged += 1;
-                continue;
+        // A worker pass over every line: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            let mut report = RetrainReport::default();
+            for t in tenants::all_active(db).await? {
+                let (examples, data_version) = self.training_set(&t).await?;
+                let latest = models::latest(db, t.id).await?;
+                if examples.is_empty() || latest.as_ref().is_some_and(|h| h.data_version == data_version) {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let version = latest.map_or(1, |h| h.version + 1);
+                // Training and encoding are CPU work of up to a few seconds: off the async threads.
+                let (model, json) = tokio::task::spawn_blocking(move || {
+                    let model = Model::train(&examples, &TrainOptions::default());
+                    let json = serde_json::to_string(&model);
+                    (model, json)
+                })
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+                let json = json.map_err(|e| CoreError::Internal(e.to_string()))?;
+                let row = routing_model::Model {
+                    id: Uuid::now_v7(),
+                    tenant_id: t.id,
+                    version,
+                    data_version,
+                    examples: model.examples as i32,
+                    labels: model.labels.len() as i32,
+                    features: model.feature_count() as i32,
+                    model: json,
+                    trained_at: self.now(),
+                };
+                match models::insert(db, row).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                models::prune(db, t.id, version - KEPT_VERSIONS + 1).await?;
+                report.trained += 1;
+                self.suggestions.invalidate(t.id);
+                if let Err(e) = self.kv.publish(super::CHANNEL, &format!("model:{}", t.id)).await {
+                    tracing::warn!(error = %e, "could not announce a new routing model");
+                }
             }
-            let version = latest.map_or(1, |h| h.version + 1);
-            // Training and encoding are CPU work of up to a few seconds: off the async threads.
-            let (model, json) = tokio::task::spawn_blocking(move || {
-                let model = Model::train(&examples, &TrainOptions::default());
-                let json = serde_json::to_string(&model);
-                (model, json)
-            })
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
-            let json = json.map_err(|e| CoreError::Internal(e.to_string()))?;
-            let row = routing_model::Model {
-                id: Uuid::now_v7(),
-                tenant_id: t.id,
-                version,
-                data_version,
-                examples: model.examples as i32,
-                labels: model.labels.len() as i32,
-                features: model.feature_count() as i32,
-                model: json,
-                trained_at: self.now(),
-            };
-            match models::insert(db, row).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            models::prune(db, t.id, version - KEPT_VERSIONS + 1).await?;
-            report.trained += 1;
-            self.suggestions.invalidate(t.id);
-            if let Err(e) = self.kv.publish(super::CHANNEL, &format!("model:{}", t.id)).await {
-                tracing::warn!(error = %e, "could not announce a new routing model");
-            }
-        }
-        Ok(report)
+            Ok(report)
+        })
+        .await
     }
 
     /// A tenant's training examples (text → label) and a name for that history.

@@ -79,7 +79,12 @@ impl Core {
     /// The hot-spot pass, abandoned when `stop` turns true during the comparison: nothing is
     /// written yet then and the watermark stays, so the next pass (here or in another worker)
     /// compares the same cases again. Recording a burst, once begun, is not cut off.
-    pub async fn scan_hot_spots_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) -> CoreResult<HotSpotReport> {
+    pub async fn scan_hot_spots_until(&self, stop: tokio::sync::watch::Receiver<bool>) -> CoreResult<HotSpotReport> {
+        // A worker pass over every line: platform scope.
+        hotline_store::scope::platform(self.scan_hot_spots_scoped(stop)).await
+    }
+
+    async fn scan_hot_spots_scoped(&self, mut stop: tokio::sync::watch::Receiver<bool>) -> CoreResult<HotSpotReport> {
         let db = &self.store.db;
         let now = self.now();
         let span = Duration::hours(SPAN_HOURS);

@@ -30,7 +30,14 @@ pub struct SweepReport {
 impl Core {
     /// The line's head for an escalation: the staff of the lead unit's superior, or, for a unit
     /// at the top, the line's administrators.
-    pub(crate) async fn line_head_emails(&self, db: &impl ConnectionTrait, lead: Uuid) -> CoreResult<Vec<String>> {
+    pub(crate) async fn line_head_emails(&self, _db: &impl ConnectionTrait, lead: Uuid) -> CoreResult<Vec<String>> {
+        // Another line's head may be told: read as the platform, from the pool (see
+        // `notifications::recipients`).
+        hotline_store::scope::platform(self.line_head_emails_now(lead)).await
+    }
+
+    async fn line_head_emails_now(&self, lead: Uuid) -> CoreResult<Vec<String>> {
+        let db = &self.store.db;
         let Some(unit) = hotline_store::units::find_any(db, lead).await? else { return Ok(Vec::new()) };
         let parents = hotline_store::units::ancestors(db, unit.tenant_id, unit.id).await?;
         Ok(match parents.first() {

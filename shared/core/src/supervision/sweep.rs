@@ -41,26 +41,30 @@ impl Core {
     /// once-only keys), so on PostgreSQL they are swept side by side, each on its own
     /// connection; SQLite has one writer, and takes them in turn.
     pub async fn sweep_deadlines(&self) -> CoreResult<SweepReport> {
-        let db = &self.store.db;
-        let now = self.now();
-        let from = sweep::watermark(db, WATERMARK).await?.unwrap_or(now - chrono::Duration::days(FIRST_LOOKBACK));
-        let reports = if db.get_database_backend() == hotline_store::sea_orm::DbBackend::Postgres {
-            futures_util::future::try_join_all(Point::ALL.map(|point| self.sweep_point(point, from, now))).await?
-        } else {
-            let mut reports = Vec::new();
-            for point in Point::ALL {
-                reports.push(self.sweep_point(point, from, now).await?);
+        // A worker pass over every line: platform scope.
+        hotline_store::scope::platform(async move {
+            let db = &self.store.db;
+            let now = self.now();
+            let from = sweep::watermark(db, WATERMARK).await?.unwrap_or(now - chrono::Duration::days(FIRST_LOOKBACK));
+            let reports = if db.get_database_backend() == hotline_store::sea_orm::DbBackend::Postgres {
+                futures_util::future::try_join_all(Point::ALL.map(|point| self.sweep_point(point, from, now))).await?
+            } else {
+                let mut reports = Vec::new();
+                for point in Point::ALL {
+                    reports.push(self.sweep_point(point, from, now).await?);
+                }
+                reports
+            };
+            let mut report = SweepReport::default();
+            for r in reports {
+                report.reminders += r.reminders;
+                report.supervisions += r.supervisions;
+                report.already_done += r.already_done;
             }
-            reports
-        };
-        let mut report = SweepReport::default();
-        for r in reports {
-            report.reminders += r.reminders;
-            report.supervisions += r.supervisions;
-            report.already_done += r.already_done;
-        }
-        sweep::advance_watermark(db, WATERMARK, now).await?;
-        Ok(report)
+            sweep::advance_watermark(db, WATERMARK, now).await?;
+            Ok(report)
+        })
+        .await
     }
 
     /// The crossings of one clock point in `(from, now]`, a page at a time.

@@ -49,72 +49,76 @@ pub async fn export(
     now: DateTime<Utc>,
     out: &mut impl Write,
 ) -> Result<Summary, TransferError> {
-    let schema = schema(store).await?;
-    let db = &store.db;
-    let chosen = match which {
-        Which::All => tenants::all(db).await?,
-        Which::Codes(codes) => {
-            let mut rows = Vec::new();
-            for code in codes.iter().collect::<BTreeSet<_>>() {
-                let t = tenants::find_by_code(db, code)
-                    .await?
-                    .ok_or_else(|| TransferError::new("unknown_tenant", format!("no tenant has the code {code}")))?;
-                rows.push(t);
+    // Moving a line between platforms is the operator's: platform scope.
+    hotline_store::scope::platform(async move {
+        let schema = schema(store).await?;
+        let db = &store.db;
+        let chosen = match which {
+            Which::All => tenants::all(db).await?,
+            Which::Codes(codes) => {
+                let mut rows = Vec::new();
+                for code in codes.iter().collect::<BTreeSet<_>>() {
+                    let t = tenants::find_by_code(db, code)
+                        .await?
+                        .ok_or_else(|| TransferError::new("unknown_tenant", format!("no tenant has the code {code}")))?;
+                    rows.push(t);
+                }
+                rows
             }
-            rows
+        };
+        if chosen.is_empty() {
+            return Err(TransferError::new("unknown_tenant", "name at least one tenant (--tenant CODE) or --all"));
         }
-    };
-    if chosen.is_empty() {
-        return Err(TransferError::new("unknown_tenant", "name at least one tenant (--tenant CODE) or --all"));
-    }
-    let ids: Vec<Uuid> = chosen.iter().map(|t| t.id).collect();
-    let codes: Vec<String> = chosen.iter().map(|t| t.code.clone()).collect();
+        let ids: Vec<Uuid> = chosen.iter().map(|t| t.id).collect();
+        let codes: Vec<String> = chosen.iter().map(|t| t.code.clone()).collect();
 
-    let txn = if store.backend() == DbBackend::Postgres {
-        db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
-    } else {
-        db.begin().await?
-    };
-    let requires: Vec<Required> =
-        transfer::referenced_tenants(&txn, &ids).await?.into_iter().map(|(id, code)| Required { id, code }).collect();
-    let mut counts = BTreeMap::new();
-    for spec in transfer::specs() {
-        counts.insert(spec.table.to_owned(), transfer::count(&txn, spec, &ids, &codes).await?);
-    }
-    let header = Header {
-        format: FORMAT.into(),
-        version: VERSION,
-        schema,
-        exported_at: now,
-        tenants: chosen.iter().map(|t| TenantEntry { id: t.id, code: t.code.clone(), name: t.name.clone() }).collect(),
-        requires: requires.clone(),
-        counts: counts.clone(),
-        pii_key_check: pii_key_check(pii),
-    };
-    write_line(out, &Line::Header(header))?;
+        let txn = if store.backend() == DbBackend::Postgres {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        } else {
+            db.begin().await?
+        };
+        let requires: Vec<Required> =
+            transfer::referenced_tenants(&txn, &ids).await?.into_iter().map(|(id, code)| Required { id, code }).collect();
+        let mut counts = BTreeMap::new();
+        for spec in transfer::specs() {
+            counts.insert(spec.table.to_owned(), transfer::count(&txn, spec, &ids, &codes).await?);
+        }
+        let header = Header {
+            format: FORMAT.into(),
+            version: VERSION,
+            schema,
+            exported_at: now,
+            tenants: chosen.iter().map(|t| TenantEntry { id: t.id, code: t.code.clone(), name: t.name.clone() }).collect(),
+            requires: requires.clone(),
+            counts: counts.clone(),
+            pii_key_check: pii_key_check(pii),
+        };
+        write_line(out, &Line::Header(header))?;
 
-    // Lines an event counted in that the header does not name yet (normally none: a line
-    // counts a case once one of its units takes part, and participants are in `requires`).
-    let mut known: BTreeSet<Uuid> = ids.iter().copied().chain(requires.iter().map(|r| r.id)).collect();
-    let mut late: Vec<Required> = Vec::new();
-    let mut written = 0;
-    for spec in transfer::specs() {
-        let n = transfer::read_rows(&txn, spec, &ids, &codes, |row| {
-            if spec.table == "case_events" {
-                for line in event_lines(&row) {
-                    if known.insert(line) {
-                        late.push(Required { id: line, code: None });
+        // Lines an event counted in that the header does not name yet (normally none: a line
+        // counts a case once one of its units takes part, and participants are in `requires`).
+        let mut known: BTreeSet<Uuid> = ids.iter().copied().chain(requires.iter().map(|r| r.id)).collect();
+        let mut late: Vec<Required> = Vec::new();
+        let mut written = 0;
+        for spec in transfer::specs() {
+            let n = transfer::read_rows(&txn, spec, &ids, &codes, |row| {
+                if spec.table == "case_events" {
+                    for line in event_lines(&row) {
+                        if known.insert(line) {
+                            late.push(Required { id: line, code: None });
+                        }
                     }
                 }
-            }
-            write_line(out, &RowOut { r#type: "row", table: spec.table, row: &row })
-        })
-        .await?;
-        written += n;
-        debug_assert!(spec.owner != Owner::Tenant || n == ids.len() as u64);
-    }
-    txn.rollback().await?;
-    write_line(out, &Line::End { rows: written, requires: late })?;
-    out.flush().map_err(io)?;
-    Ok(Summary { tenants: codes, counts, reencrypted: false })
+                write_line(out, &RowOut { r#type: "row", table: spec.table, row: &row })
+            })
+            .await?;
+            written += n;
+            debug_assert!(spec.owner != Owner::Tenant || n == ids.len() as u64);
+        }
+        txn.rollback().await?;
+        write_line(out, &Line::End { rows: written, requires: late })?;
+        out.flush().map_err(io)?;
+        Ok(Summary { tenants: codes, counts, reencrypted: false })
+    })
+    .await
 }

@@ -22,73 +22,80 @@ fn bad(line: usize, message: impl std::fmt::Display) -> TransferError {
 /// Reads the file from `input` into this platform. `pii` is this platform's personal-data
 /// key; `source_pii` the exporting platform's, needed only when the two differ.
 pub async fn import(store: &Store, pii: &PiiCipher, source_pii: Option<&PiiCipher>, input: impl BufRead) -> Result<Summary, TransferError> {
-    let mut lines = input.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let header = match lines.next() {
-        Some((_, Ok(text))) => match serde_json::from_str::<Line>(&text) {
-            Ok(Line::Header(h)) => h,
-            _ => return Err(bad(1, format!("the file does not start with a {FORMAT} header"))),
-        },
-        Some((_, Err(e))) => return Err(TransferError::new("io", format!("cannot read the file: {e}"))),
-        None => return Err(TransferError::new("bad_format", "the file is empty")),
-    };
-    let reencrypt = check_header(store, pii, source_pii, &header).await?;
+    // Moving a line between platforms is the operator's: platform scope.
+    hotline_store::scope::platform(async move {
+        let mut lines = input.lines().enumerate().map(|(i, l)| (i + 1, l));
+        let header = match lines.next() {
+            Some((_, Ok(text))) => match serde_json::from_str::<Line>(&text) {
+                Ok(Line::Header(h)) => h,
+                _ => return Err(bad(1, format!("the file does not start with a {FORMAT} header"))),
+            },
+            Some((_, Err(e))) => return Err(TransferError::new("io", format!("cannot read the file: {e}"))),
+            None => return Err(TransferError::new("bad_format", "the file is empty")),
+        };
+        let reencrypt = check_header(store, pii, source_pii, &header).await?;
 
-    let db = &store.db;
-    let ids: Vec<Uuid> = header.tenants.iter().map(|t| t.id).collect();
-    let txn = db.begin().await?;
-    let mut state = State {
-        txn: &txn,
-        reencrypt,
-        target: pii,
-        ids: ids.clone(),
-        codes: header.tenants.iter().map(|t| t.code.clone()).collect(),
-        parents: HashSet::new(),
-        seen: BTreeMap::new(),
-        lines_named: BTreeSet::new(),
-        pending: None,
-        last_spec: 0,
-    };
-    let mut end = None;
-    for (n, text) in lines.by_ref() {
-        let text = text.map_err(|e| TransferError::new("io", format!("cannot read line {n}: {e}")))?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Line>(&text).map_err(|e| bad(n, e))? {
-            Line::Header(_) => return Err(bad(n, "a second header")),
-            Line::Row { table, row } => state.row(n, &table, row).await?,
-            Line::End { rows, requires } => {
-                end = Some((n, rows, requires));
-                break;
+        let db = &store.db;
+        let ids: Vec<Uuid> = header.tenants.iter().map(|t| t.id).collect();
+        let txn = db.begin().await?;
+        let mut state = State {
+            txn: &txn,
+            reencrypt,
+            target: pii,
+            ids: ids.clone(),
+            codes: header.tenants.iter().map(|t| t.code.clone()).collect(),
+            parents: HashSet::new(),
+            seen: BTreeMap::new(),
+            lines_named: BTreeSet::new(),
+            pending: None,
+            last_spec: 0,
+        };
+        let mut end = None;
+        for (n, text) in lines.by_ref() {
+            let text = text.map_err(|e| TransferError::new("io", format!("cannot read line {n}: {e}")))?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Line>(&text).map_err(|e| bad(n, e))? {
+                Line::Header(_) => return Err(bad(n, "a second header")),
+                Line::Row { table, row } => state.row(n, &table, row).await?,
+                Line::End { rows, requires } => {
+                    end = Some((n, rows, requires));
+                    break;
+                }
             }
         }
-    }
-    let Some((n, rows, late)) = end else {
-        return Err(TransferError::new("truncated", "the file ends before its end line: it was cut short; nothing was imported"));
-    };
-    if lines.any(|(_, l)| l.map(|t| !t.trim().is_empty()).unwrap_or(true)) {
-        return Err(bad(n + 1, "text after the end line"));
-    }
-    state.flush().await?;
-    let counted: u64 = state.seen.values().sum();
-    if counted != rows || state.seen.iter().any(|(t, k)| header.counts.get(*t) != Some(k)) || header.counts.values().sum::<u64>() != rows {
-        return Err(TransferError::new(
-            "truncated",
-            format!("the file holds {counted} rows where its header and end line announce {rows}: it is incomplete or was edited"),
-        ));
-    }
-    // Lines the events counted in must exist too (a statistics recount would miss them).
-    let mut required: Vec<Required> = late;
-    required.extend(state.lines_named.iter().filter(|l| !ids.contains(l)).map(|id| Required { id: *id, code: None }));
-    missing_references(&txn, &required, &ids).await?;
-    drop(state);
-    txn.commit().await?;
-    // Checked above: the rows stored are the header's counts, table by table.
-    Ok(Summary {
-        tenants: header.tenants.iter().map(|t| t.code.clone()).collect(),
-        counts: header.counts,
-        reencrypted: reencrypt.is_some(),
+        let Some((n, rows, late)) = end else {
+            return Err(TransferError::new("truncated", "the file ends before its end line: it was cut short; nothing was imported"));
+        };
+        if lines.any(|(_, l)| l.map(|t| !t.trim().is_empty()).unwrap_or(true)) {
+            return Err(bad(n + 1, "text after the end line"));
+        }
+        state.flush().await?;
+        let counted: u64 = state.seen.values().sum();
+        if counted != rows
+            || state.seen.iter().any(|(t, k)| header.counts.get(*t) != Some(k))
+            || header.counts.values().sum::<u64>() != rows
+        {
+            return Err(TransferError::new(
+                "truncated",
+                format!("the file holds {counted} rows where its header and end line announce {rows}: it is incomplete or was edited"),
+            ));
+        }
+        // Lines the events counted in must exist too (a statistics recount would miss them).
+        let mut required: Vec<Required> = late;
+        required.extend(state.lines_named.iter().filter(|l| !ids.contains(l)).map(|id| Required { id: *id, code: None }));
+        missing_references(&txn, &required, &ids).await?;
+        drop(state);
+        txn.commit().await?;
+        // Checked above: the rows stored are the header's counts, table by table.
+        Ok(Summary {
+            tenants: header.tenants.iter().map(|t| t.code.clone()).collect(),
+            counts: header.counts,
+            reencrypted: reencrypt.is_some(),
+        })
     })
+    .await
 }
 
 /// The checks the header allows before anything is written. Returns the source key when the
