@@ -20,23 +20,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hotline-target}"
-requirements="$root/tests/open311/requirements.txt"
 
-# The venv: created once, reinstalled when the requirements change (as open311/run.sh).
-venv="${OPEN311_VENV:-$HOME/.cache/hotline-open311-venv}"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" 2>/dev/null || {
-    rm -rf "$venv"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq python3-venv
-    python3 -m venv "$venv"
-  }
-fi
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
-if [ "$(cat "$venv/.open311-requirements" 2>/dev/null || true)" != "$want" ]; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
-  echo "$want" >"$venv/.open311-requirements"
-fi
+source "$root/tests/open311/venv.sh"
 
 cargo build -q -p hotline-api --manifest-path "$root/Cargo.toml"
 

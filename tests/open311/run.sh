@@ -23,21 +23,7 @@ done
 schemas=$(cd "$schemas" && pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hotline-target}"
 
-# The venv: created once, reinstalled when requirements.txt changes.
-venv="${OPEN311_VENV:-$HOME/.cache/hotline-open311-venv}"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" 2>/dev/null || {
-    rm -rf "$venv"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq python3-venv
-    python3 -m venv "$venv"
-  }
-fi
-want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
-if [ "$(cat "$venv/.open311-requirements" 2>/dev/null || true)" != "$want" ]; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements.txt"
-  echo "$want" >"$venv/.open311-requirements"
-fi
+source "$root/tests/open311/venv.sh"
 
 cargo build -q -p hotline-api --manifest-path "$root/Cargo.toml"
 
