@@ -323,7 +323,16 @@ impl TestApp {
 
     /// Sends `method path` with a bearer token and an optional JSON body.
     pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, self.url(path)).bearer_auth(token);
+        Self::send(self.client.request(method, self.url(path)).bearer_auth(token), body).await
+    }
+
+    /// Sends `method path` as an integrator key, with an optional JSON body.
+    pub async fn call_with_key(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+        Self::send(self.client.request(method, self.url(path)).header("x-api-key", key), body).await
+    }
+
+    /// The status and the body (JSON, or the text when it is not JSON).
+    async fn send(mut req: reqwest::RequestBuilder, body: Option<Value>) -> (StatusCode, Value) {
         if let Some(b) = body {
             req = req.json(&b);
         }

@@ -163,18 +163,6 @@ impl TestApp {
         key
     }
 
-    /// Sends as an integrator key.
-    pub async fn call_with_key(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, self.url(path)).header("x-api-key", key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
     /// A case received by `code` through its integrator key, dispatched by its dispatcher to
     /// `unit` (lead). Returns (id, tracking number).
     async fn line_case(&self, key: &str, dispatcher: &str, unit: &str) -> (String, String) {
