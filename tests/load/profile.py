@@ -6,7 +6,8 @@ wall-clock figures (and `perf` cannot sample on this VM).
 
     profile.py postgres|sqlite [--seconds 60] [--connections 8] [--top 40]
 
-Writes tests/load/out/callgrind-<profile>.txt (callgrind_annotate, inclusive) and prints the
+Writes tests/load/out/callgrind-<profile>.txt (callgrind_annotate, inclusive) and the raw dump
+callgrind-<profile>.out, and prints the
 per-intake figure."""
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def main() -> None:
         out = HERE / "out"
         out.mkdir(exist_ok=True)
         (out / f"callgrind-{args.profile}.txt").write_text(annotate)
+        # The raw dump too, for `callgrind_annotate --tree=caller` or kcachegrind.
+        (out / f"callgrind-{args.profile}.out").write_bytes(dump.read_bytes())
         print(f"{stored} intakes stored while profiled; {total:,} instructions in all; {total / max(stored, 1):,.0f} per intake")
         lines = [ln for ln in annotate.splitlines() if ln.strip() and ln.strip()[0].isdigit()]
         for ln in lines[: args.top]:

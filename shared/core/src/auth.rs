@@ -259,10 +259,12 @@ impl Core {
             }
             let tenant = self.cached_tenant(&self.store.db, key.tenant_id).await?.ok_or_else(refused)?;
             let now = self.now();
-            // One write per minute at most: the timestamp is for "is this key still used?".
-            if key.last_used_at.is_none_or(|t| now - t > chrono::TimeDelta::minutes(1)) {
+            // One write per minute and instance at most: the timestamp is for "is this key still
+            // used?". The cache hands the write to one request (the cached copy still has the
+            // old time when it was just read, so check that first).
+            let stale = key.last_used_at.is_none_or(|t| now - t > chrono::TimeDelta::minutes(1));
+            if stale && self.api_key_cache.claim_touch(prefix, now, chrono::TimeDelta::minutes(1)) {
                 api_keys::touch(&self.store.db, key.id, now).await?;
-                self.api_key_cache.touched(prefix, now);
             }
             Ok(Principal {
                 kind: PrincipalKind::ApiKey,

@@ -33,14 +33,20 @@ impl ApiKeyCache {
         key
     }
 
-    /// Keeps the entry but records a newer use (so the once-a-minute touch is not repeated).
-    pub fn touched(&self, prefix: &str, at: chrono::DateTime<chrono::Utc>) {
+    /// Whether this caller records the key's use at `at`: true for the first caller once the
+    /// recorded use is older than `every`, which the entry takes as its new use at once. The
+    /// requests in flight beside it (hundreds in a storm) then see a fresh use and do not queue
+    /// up to update the same row. A key not in the cache is always recorded.
+    pub fn claim_touch(&self, prefix: &str, at: chrono::DateTime<chrono::Utc>, every: chrono::TimeDelta) -> bool {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        if let Some((key, _)) = entries.get_mut(prefix) {
-            let mut k = (**key).clone();
-            k.last_used_at = Some(at);
-            *key = Arc::new(k);
+        let Some((key, _)) = entries.get_mut(prefix) else { return true };
+        if key.last_used_at.is_some_and(|t| at - t <= every) {
+            return false;
         }
+        let mut k = (**key).clone();
+        k.last_used_at = Some(at);
+        *key = Arc::new(k);
+        true
     }
 
     pub fn forget(&self, prefix: &str) {
@@ -78,11 +84,18 @@ mod tests {
     }
 
     #[test]
-    fn a_touch_updates_the_cached_last_use() {
+    fn only_the_first_caller_after_a_minute_records_the_use() {
         let cache = ApiKeyCache::default();
+        let minute = chrono::TimeDelta::minutes(1);
+        assert!(cache.claim_touch("abc", chrono::Utc::now(), minute), "a key not cached is recorded");
         cache.put(key("abc"));
         let at = chrono::Utc::now();
-        cache.touched("abc", at);
+        assert!(cache.claim_touch("abc", at, minute), "never used: the first caller records");
         assert_eq!(cache.get("abc").and_then(|k| k.last_used_at), Some(at));
+        assert!(!cache.claim_touch("abc", at, minute), "a caller beside it does not");
+        assert!(!cache.claim_touch("abc", at + minute, minute), "nor within the minute");
+        let later = at + minute + chrono::TimeDelta::seconds(1);
+        assert!(cache.claim_touch("abc", later, minute));
+        assert_eq!(cache.get("abc").and_then(|k| k.last_used_at), Some(later));
     }
 }

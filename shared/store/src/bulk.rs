@@ -4,6 +4,8 @@
 //! slower than `unnest` of text arrays). SQLite (embedded, one writer, small batches) takes
 //! chunks of plain `VALUES`.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use serde_json::Value as Json;
@@ -85,9 +87,9 @@ impl Col {
 }
 
 /// A table's columns, in the order rows give their cells.
-pub struct Table {
-    pub name: &'static str,
-    pub cols: &'static [(&'static str, Col)],
+pub struct Table<'a> {
+    pub name: &'a str,
+    pub cols: &'a [(&'static str, Col)],
 }
 
 /// A row: one cell per column of the table, in order.
@@ -107,7 +109,7 @@ pub fn uuid(id: Uuid) -> Json {
 
 /// Inserts `rows` into `table`; `suffix` follows the statement (e.g. `ON CONFLICT … DO NOTHING
 /// RETURNING …`) and the rows it returns are collected.
-pub async fn insert(db: &impl ConnectionTrait, table: &Table, rows: &[Row], suffix: &str) -> StoreResult<Vec<QueryResult>> {
+pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], suffix: &str) -> StoreResult<Vec<QueryResult>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -130,6 +132,12 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table, rows: &[Row], suff
     Ok(out)
 }
 
+/// A PostgreSQL `text[]` literal of `items` (for statements that take a list as one parameter).
+pub fn text_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let cells: Vec<Json> = items.map(|s| Json::String(s.to_owned())).collect();
+    array_literal(cells.iter())
+}
+
 /// A PostgreSQL array literal (`{"a","b",NULL}`) of one column's cells, cast by the statement.
 /// Hot: every intake's text passes here, so quotes and backslashes are found by a byte scan and
 /// the runs between them copied whole (both are ASCII, so a split there is a char boundary).
@@ -139,16 +147,25 @@ fn array_literal<'a>(cells: impl Iterator<Item = &'a Json>) -> String {
         if i > 0 {
             out.push(',');
         }
-        let number;
+        let other_text;
         let text = match cell {
             Json::Null => {
                 out.push_str("NULL");
                 continue;
             }
             Json::String(s) => s.as_str(),
+            // Numbers and booleans need no quotes (the statistics' counters are most cells).
+            Json::Number(n) => {
+                let _ = write!(out, "{n}");
+                continue;
+            }
+            Json::Bool(b) => {
+                out.push_str(if *b { "true" } else { "false" });
+                continue;
+            }
             other => {
-                number = other.to_string();
-                number.as_str()
+                other_text = other.to_string();
+                other_text.as_str()
             }
         };
         out.reserve(text.len() + 2);
@@ -174,8 +191,8 @@ mod tests {
     #[test]
     fn array_literals_quote_escape_and_keep_nulls() {
         let cells = [Json::from("a\"b"), Json::Null, Json::from("c\\d"), Json::from(7), Json::from("NULL"), Json::from("{x,y}")];
-        assert_eq!(array_literal(cells.iter()), r#"{"a\"b",NULL,"c\\d","7","NULL","{x,y}"}"#);
+        assert_eq!(array_literal(cells.iter()), r#"{"a\"b",NULL,"c\\d",7,"NULL","{x,y}"}"#);
         let chinese = [Json::from("市民\"反映\\路灯\"不亮"), Json::from(""), Json::from(true)];
-        assert_eq!(array_literal(chinese.iter()), r#"{"市民\"反映\\路灯\"不亮","","true"}"#);
+        assert_eq!(array_literal(chinese.iter()), r#"{"市民\"反映\\路灯\"不亮","",true}"#);
     }
 }

@@ -159,7 +159,7 @@ fn key_cells(level: Level, g: &Grain) -> Vec<serde_json::Value> {
         level.as_str().into(),
         g.scope.as_str().into(),
         bulk::uuid(g.tenant_id),
-        g.day.format("%Y-%m-%d").to_string().into(),
+        day_text(g.day).into(),
         bulk::uuid(g.unit_id),
         g.category.clone().into(),
         g.contact_type.clone().into(),
@@ -167,6 +167,12 @@ fn key_cells(level: Level, g: &Grain) -> Vec<serde_json::Value> {
         g.channel.clone().into(),
         g.district.clone().into(),
     ]
+}
+
+/// `YYYY-MM-DD` without chrono's format parser (every stored count's key passes here).
+fn day_text(d: NaiveDate) -> String {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if (0..=9999).contains(&y) { format!("{y:04}-{m:02}-{day:02}") } else { d.format("%Y-%m-%d").to_string() }
 }
 
 fn key_list() -> String {
@@ -190,17 +196,19 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreRe
         }
     }
     rows.retain(|_, counters| !counters.is_empty());
-    if !rows.is_empty() {
-        let table = bulk::Table { name: "stat_counters", cols: &COUNTER_COLS };
-        let cells: Vec<bulk::Row> = rows
-            .iter()
-            .map(|((level, g), counters)| {
-                let mut r = key_cells(*level, g);
-                r.extend(Counter::ALL.iter().map(|c| serde_json::Value::from(counters.get(c).copied().unwrap_or(0))));
-                r
-            })
-            .collect();
-        let updates: Vec<String> = Counter::ALL.iter().map(|c| format!("{0} = stat_counters.{0} + excluded.{0}", c.as_str())).collect();
+    // One statement per set of counters changed, naming only those columns: an intake's rows
+    // change one or two counters each, and forty zeros apiece would be most of what is sent,
+    // parsed and added up (the columns left out keep their value, or their default 0).
+    let mut by_set: BTreeMap<Vec<Counter>, Vec<bulk::Row>> = BTreeMap::new();
+    for ((level, g), counters) in &rows {
+        let mut r = key_cells(*level, g);
+        r.extend(counters.values().map(|n| serde_json::Value::from(*n)));
+        by_set.entry(counters.keys().copied().collect()).or_default().push(r);
+    }
+    for (set, cells) in by_set {
+        let cols: Vec<(&'static str, Col)> = KEY.iter().copied().chain(set.iter().map(|c| (c.as_str(), Col::BigInt))).collect();
+        let table = bulk::Table { name: "stat_counters", cols: &cols };
+        let updates: Vec<String> = set.iter().map(|c| format!("{0} = stat_counters.{0} + excluded.{0}", c.as_str())).collect();
         let suffix = format!("ON CONFLICT ({}) DO UPDATE SET {}", key_list(), updates.join(", "));
         bulk::insert(db, &table, &cells, &suffix).await?;
     }
@@ -433,4 +441,16 @@ pub async fn counted_events(
             Some((e.at, e.tenant_id, payload))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_text_is_the_iso_date() {
+        for d in [NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), NaiveDate::from_ymd_opt(987, 12, 31).unwrap(), NaiveDate::MIN, NaiveDate::MAX] {
+            assert_eq!(day_text(d), d.format("%Y-%m-%d").to_string());
+        }
+    }
 }

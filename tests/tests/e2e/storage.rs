@@ -87,3 +87,37 @@ async fn the_kv_store_counts_expires_and_isolates_prefixes() {
     a.delete("k").await.unwrap();
     assert_eq!(a.get("k").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn case_rows_decode_by_position_as_by_name() {
+    use hotline_store::entities::case;
+    use sea_orm::{EntityTrait, QuerySelect};
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    app.intake(&agent, crate::case_kit::complaint("路灯不亮，晚上出行不便")).await;
+    let anonymous = serde_json::json!({"channel": "web", "contact_type": "consultation", "description": "咨询办事时间"});
+    app.intake(&agent, anonymous).await;
+    // Give the first case a value in every column an intake leaves empty, each of its own type,
+    // so a column read at the wrong position cannot go unnoticed.
+    let db = app.raw_db().await;
+    let backend = db.get_database_backend();
+    let now = if app.db.is_postgres() { "now()" } else { "'2026-12-07T01:02:03.456+00:00'" };
+    let sql = format!(
+        "UPDATE cases SET closure = 'resolved', lead_unit_id = tenant_id, reported_unit_id = tenant_id, answer = 'a', referral = 'r', \
+         transfer_line = '12319', duplicate_of = id, feedback = 'f', feedback_resolved = true, feedback_details = 'd', rating = 'satisfied', \
+         rating_comment = 'c', rated_at = {now}, problem_reason = 'p', extension_days = 3, extension_reason = 'e', sign_due_at = {now}, \
+         feedback_due_at = {now}, closed_at = {now}, feedback_near_at = {now}, lat = 26.08, long = 119.3, return_count = 2, reopen_count = 1 \
+         WHERE id = (SELECT min(id) FROM cases)"
+    );
+    db.execute_raw(Statement::from_string(backend, sql)).await.unwrap();
+    let by_name = case::Entity::find().all(&db).await.unwrap();
+    let by_position: Vec<case::Model> =
+        case::Entity::find().into_model::<hotline_store::cases::ByPosition>().all(&db).await.unwrap().into_iter().map(|r| r.0).collect();
+    assert_eq!(by_name.len(), 2);
+    assert_eq!(by_position, by_name);
+    assert!(by_name.iter().any(|c| c.rated_at.is_some() && c.extension_days == Some(3) && c.lat.is_some()));
+    assert!(by_name.iter().any(|c| c.caller_phone_hash.is_none() && c.anonymous));
+    // A select of other columns is refused, not read askew.
+    let narrow = case::Entity::find().select_only().column(case::Column::Id).into_model::<hotline_store::cases::ByPosition>().all(&db).await;
+    assert!(narrow.is_err(), "one column cannot decode as a case");
+}
