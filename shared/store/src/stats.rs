@@ -196,19 +196,24 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreRe
         }
     }
     rows.retain(|_, counters| !counters.is_empty());
-    // One statement per set of counters changed, naming only those columns: an intake's rows
-    // change one or two counters each, and forty zeros apiece would be most of what is sent,
-    // parsed and added up (the columns left out keep their value, or their default 0).
-    let mut by_set: BTreeMap<Vec<Counter>, Vec<bulk::Row>> = BTreeMap::new();
-    for ((level, g), counters) in &rows {
-        let mut r = key_cells(*level, g);
-        r.extend(counters.values().map(|n| serde_json::Value::from(*n)));
-        by_set.entry(counters.keys().copied().collect()).or_default().push(r);
-    }
-    for (set, cells) in by_set {
-        let cols: Vec<(&'static str, Col)> = KEY.iter().copied().chain(set.iter().map(|c| (c.as_str(), Col::BigInt))).collect();
+    // Only the counters this batch changes are named (the others keep their value, or their
+    // default 0): an intake changes one or two of them per row, and forty zeros apiece would be
+    // most of what is sent, parsed and added up. Still one statement, rows in key order, so
+    // concurrent transactions lock the rows they share in the same order (one statement per
+    // set of counters deadlocked two dispatches on PostgreSQL).
+    let changed: std::collections::BTreeSet<Counter> = rows.values().flat_map(|c| c.keys().copied()).collect();
+    if !changed.is_empty() {
+        let cols: Vec<(&'static str, Col)> = KEY.iter().copied().chain(changed.iter().map(|c| (c.as_str(), Col::BigInt))).collect();
         let table = bulk::Table { name: "stat_counters", cols: &cols };
-        let updates: Vec<String> = set.iter().map(|c| format!("{0} = stat_counters.{0} + excluded.{0}", c.as_str())).collect();
+        let cells: Vec<bulk::Row> = rows
+            .iter()
+            .map(|((level, g), counters)| {
+                let mut r = key_cells(*level, g);
+                r.extend(changed.iter().map(|c| serde_json::Value::from(counters.get(c).copied().unwrap_or(0))));
+                r
+            })
+            .collect();
+        let updates: Vec<String> = changed.iter().map(|c| format!("{0} = stat_counters.{0} + excluded.{0}", c.as_str())).collect();
         let suffix = format!("ON CONFLICT ({}) DO UPDATE SET {}", key_list(), updates.join(", "));
         bulk::insert(db, &table, &cells, &suffix).await?;
     }

@@ -107,7 +107,7 @@ async fn case_rows_decode_by_position_as_by_name() {
          transfer_line = '12319', duplicate_of = id, feedback = 'f', feedback_resolved = true, feedback_details = 'd', rating = 'satisfied', \
          rating_comment = 'c', rated_at = {now}, problem_reason = 'p', extension_days = 3, extension_reason = 'e', sign_due_at = {now}, \
          feedback_due_at = {now}, closed_at = {now}, feedback_near_at = {now}, lat = 26.08, long = 119.3, return_count = 2, reopen_count = 1 \
-         WHERE id = (SELECT min(id) FROM cases)"
+         WHERE id = (SELECT id FROM cases ORDER BY id LIMIT 1)"
     );
     db.execute_raw(Statement::from_string(backend, sql)).await.unwrap();
     let by_name = case::Entity::find().all(&db).await.unwrap();

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Whose CPU an intake (or a read) costs: the API process, PostgreSQL's backends, Redis and the
+load generator, in CPU microseconds per request, read from /proc before and after a wrk run.
+Two cores are shared by all of them, so the sum bounds the rate this machine can reach
+(2,000,000 us of CPU a second / sum per request), whatever the concurrency.
+
+    cpu_split.py postgres|sqlite [--seconds 20] [--connections 128] [--reads]
+
+With `--statements` (PostgreSQL with pg_stat_statements loaded) it also prints the
+statements by total time."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import harness
+
+HERE = Path(__file__).resolve().parent
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_program() -> dict[str, int]:
+    """Clock ticks used so far by every live process, summed by program name."""
+    out: dict[str, int] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = "postgres" if comm.startswith("postgres") else comm
+        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def wrk_with_cpu(script: str, base: str, seconds: int, connections: int, env: dict) -> tuple[dict, dict[str, float]]:
+    """Runs wrk and returns its figures and the CPU seconds each program used meanwhile (wrk's
+    own from its resource usage: it has exited when /proc is read again)."""
+    before = cpu_by_program()
+    start = time.monotonic()
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / script), base]
+    usage_before = os.times()
+    out = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    usage_after = os.times()
+    after = cpu_by_program()
+    used = {k: (after[k] - before.get(k, 0)) / HZ for k in after if after[k] > before.get(k, 0)}
+    used["wrk"] = (usage_after.children_user - usage_before.children_user) + (usage_after.children_system - usage_before.children_system)
+    used["(wall)"] = time.monotonic() - start
+    return json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1]), used
+
+
+def report(title: str, figures: dict, used: dict[str, float]) -> None:
+    n = max(figures["requests"], 1)
+    wall = used.pop("(wall)")
+    print(f"\n{title}: {figures['rate']:.0f}/s, p50 {figures['p50_us'] / 1000:.1f} ms, p99 {figures['p99_us'] / 1000:.1f} ms, "
+          f"{n} requests in {wall:.1f} s")
+    print("| program | CPU s | share of one core | CPU us per request |")
+    print("|---|---|---|---|")
+    total = 0.0
+    for name, secs in sorted(used.items(), key=lambda kv: -kv[1])[:6]:
+        if secs < 0.05:
+            continue
+        total += secs
+        print(f"| {name} | {secs:.1f} | {100 * secs / wall:.0f} % | {secs / n * 1e6:.0f} |")
+    print(f"| all of these | {total:.1f} | {100 * total / wall:.0f} % | {total / n * 1e6:.0f} |")
+    print(f"\nat that CPU per request two cores give at most {2 * n / total:.0f} requests/s")
+
+
+def statements(top: int) -> None:
+    sql = ("SELECT sum(calls), round(sum(total_exec_time)::numeric), round(sum(total_plan_time)::numeric), "
+           "left(regexp_replace(query, '\\s+', ' ', 'g'), 70) FROM pg_stat_statements GROUP BY 4 ORDER BY 2 DESC LIMIT " + str(top))
+    print("\n| calls | exec ms | plan ms | statement |\n|---|---|---|---|")
+    for line in harness.psql(sql).splitlines():
+        calls, ex, plan, q = line.split("|", 3)
+        print(f"| {calls} | {ex} | {plan} | `{q}` |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("profile", choices=["postgres", "sqlite"])
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--connections", type=int, default=128)
+    ap.add_argument("--reads", action="store_true", help="also the reads of bench.py after the intakes")
+    ap.add_argument("--statements", action="store_true", help="PostgreSQL: top statements (needs pg_stat_statements)")
+    args = ap.parse_args()
+    db = harness.Database(args.profile, "split")
+    server = harness.Server(db, extra={"HOTLINE_DATABASE_MAX_CONNECTIONS": os.environ.get("HOTLINE_LOAD_POOL", "32"),
+                                       "HOTLINE_WORKER_EMBEDDED": "false"})
+    try:
+        server.start()
+        key = harness.api_key(server.base)
+        if args.statements:
+            harness.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            harness.psql("SELECT pg_stat_statements_reset()")
+        env = {"API_KEY": key, "BODIES": str(harness.bodies_file(db.tmp)), "RUN": f"c{int(time.time())}"}
+        figures, used = wrk_with_cpu("intake.lua", server.base, args.seconds, args.connections, env)
+        report(f"intake, {args.profile}, {args.connections} connections", figures, used)
+        if args.statements:
+            statements(12)
+        if args.reads:
+            if args.profile == "postgres":
+                db.query("ANALYZE")
+            ids = db.tmp / "ids.txt"
+            ids.write_text("\n".join(r[0] for r in db.rows("SELECT id FROM cases ORDER BY created_at DESC LIMIT 20000")) + "\n")
+            figures, used = wrk_with_cpu("read.lua", server.base, args.seconds, args.connections, {"API_KEY": key, "IDS": str(ids)})
+            report(f"reads, {args.profile}, {args.connections} connections", figures, used)
+    finally:
+        server.stop()
+        db.cleanup()
+
+
+if __name__ == "__main__":
+    main()
