@@ -43,7 +43,7 @@ def wrk_with_cpu(script: str, base: str, seconds: int, connections: int, env: di
     own from its resource usage: it has exited when /proc is read again)."""
     before = cpu_by_program()
     start = time.monotonic()
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / script), base]
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / script), base]
     usage_before = os.times()
     out = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=True)
     usage_after = os.times()

@@ -454,7 +454,9 @@ mod tests {
 
     #[test]
     fn day_text_is_the_iso_date() {
-        for d in [NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), NaiveDate::from_ymd_opt(987, 12, 31).unwrap(), NaiveDate::MIN, NaiveDate::MAX] {
+        for d in
+            [NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), NaiveDate::from_ymd_opt(987, 12, 31).unwrap(), NaiveDate::MIN, NaiveDate::MAX]
+        {
             assert_eq!(day_text(d), d.format("%Y-%m-%d").to_string());
         }
     }

@@ -118,6 +118,7 @@ async fn case_rows_decode_by_position_as_by_name() {
     assert!(by_name.iter().any(|c| c.rated_at.is_some() && c.extension_days == Some(3) && c.lat.is_some()));
     assert!(by_name.iter().any(|c| c.caller_phone_hash.is_none() && c.anonymous));
     // A select of other columns is refused, not read askew.
-    let narrow = case::Entity::find().select_only().column(case::Column::Id).into_model::<hotline_store::cases::ByPosition>().all(&db).await;
+    let narrow =
+        case::Entity::find().select_only().column(case::Column::Id).into_model::<hotline_store::cases::ByPosition>().all(&db).await;
     assert!(narrow.is_err(), "one column cannot decode as a case");
 }

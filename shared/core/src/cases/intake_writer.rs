@@ -202,7 +202,6 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
     let twin_of = twins(batch.iter().map(|p| p.key.as_ref().map(|(s, k, _)| (s.as_str(), k.as_str()))));
     let statement = Failure::Statement;
     let txn = db.begin().await.map_err(|e| statement(e.into()))?;
-    intake::plan_once(&txn).await.map_err(statement)?;
 
     // Repeats of a key already answered take no tracking number (numbers run without gaps).
     let keys: Vec<(String, String)> = batch.iter().filter_map(|p| p.key.as_ref().map(|(s, k, _)| (s.clone(), k.clone()))).collect();
