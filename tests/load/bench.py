@@ -103,7 +103,7 @@ def main() -> None:
         stored = int(db.query("SELECT count(*) FROM cases"))
         figures["stored_cases"] = stored
         ids = db.tmp / "ids.txt"
-        ids.write_text("\n".join(r[0] for r in db.rows("SELECT id FROM cases ORDER BY created_at DESC LIMIT 20000")) + "\n")
+        ids.write_text("\n".join(harness.recent_case_ids(db, 20000)) + "\n")
         # Table statistics as autovacuum would have them a minute after the storm: right after
         # 60,000 inserts the planner still believes the table nearly empty and picks a bitmap
         # scan over every case for a list page (57 ms instead of 0.3 ms).

@@ -106,7 +106,7 @@ def main() -> None:
             if args.profile == "postgres":
                 db.query("ANALYZE")
             ids = db.tmp / "ids.txt"
-            ids.write_text("\n".join(r[0] for r in db.rows("SELECT id FROM cases ORDER BY created_at DESC LIMIT 20000")) + "\n")
+            ids.write_text("\n".join(harness.recent_case_ids(db, 20000)) + "\n")
             figures, used = wrk_with_cpu("read.lua", server.base, args.seconds, args.connections, {"API_KEY": key, "IDS": str(ids)})
             report(f"reads, {args.profile}, {args.connections} connections", figures, used)
     finally:

@@ -200,6 +200,15 @@ def load_bodies(tmp: Path) -> list[str]:
     return bodies_file(tmp).read_text(encoding="utf-8").splitlines()
 
 
+def recent_case_ids(db: Database, n: int) -> list[str]:
+    """The ids of the `n` latest cases (SQLite keeps a uuid as 16 bytes: read as hex)."""
+    if db.kind == "postgres":
+        return [r[0] for r in db.rows(f"SELECT id FROM cases ORDER BY created_at DESC LIMIT {n}")]
+    sql = f"SELECT CASE WHEN typeof(id) = 'blob' THEN lower(hex(id)) ELSE id END FROM cases ORDER BY created_at DESC LIMIT {n}"
+    ids = [r[0] for r in db.rows(sql)]
+    return [f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}" if len(x) == 32 else x for x in ids]
+
+
 def verify_stats(db: Database) -> tuple[int, str]:
     """`hotline-api verify-stats` on the database: (exit code, output). 0 = no drift."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
