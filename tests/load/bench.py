@@ -89,11 +89,7 @@ def main() -> None:
         figures["ceiling"] = sqlite_ceiling(min(args.seconds, 15))
 
     db = harness.Database(args.profile, "bench")
-    # The API alone, as production runs it on PostgreSQL (the worker is a process of its own):
-    # the worker's passes after a storm (the hot-spot comparison of tens of thousands of new
-    # cases) would otherwise take one of the two cores from the reads measured after it.
-    server = harness.Server(db, extra={"HOTLINE_DATABASE_MAX_CONNECTIONS": os.environ.get("HOTLINE_LOAD_POOL", "32"),
-                                       "HOTLINE_WORKER_EMBEDDED": "false"})
+    server = harness.bench_server(db)
     try:
         server.start()
         key = harness.api_key(server.base)
@@ -102,13 +98,7 @@ def main() -> None:
         figures["intake"] = wrk("intake.lua", server.base, args.seconds, args.connections, 2, env)
         stored = int(db.query("SELECT count(*) FROM cases"))
         figures["stored_cases"] = stored
-        ids = db.tmp / "ids.txt"
-        ids.write_text("\n".join(harness.recent_case_ids(db, 20000)) + "\n")
-        # Table statistics as autovacuum would have them a minute after the storm: right after
-        # 60,000 inserts the planner still believes the table nearly empty and picks a bitmap
-        # scan over every case for a list page (57 ms instead of 0.3 ms).
-        if args.profile == "postgres":
-            db.query("ANALYZE")
+        ids = harness.prepare_reads(db)
         figures["reads"] = wrk("read.lua", server.base, min(args.seconds, 30), args.connections, 2, {"API_KEY": key, "IDS": str(ids)})
         figures["drift_exit"], figures["drift"] = harness.verify_stats(db)
     finally:

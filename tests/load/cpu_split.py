@@ -89,8 +89,7 @@ def main() -> None:
     ap.add_argument("--statements", action="store_true", help="PostgreSQL: top statements (needs pg_stat_statements)")
     args = ap.parse_args()
     db = harness.Database(args.profile, "split")
-    server = harness.Server(db, extra={"HOTLINE_DATABASE_MAX_CONNECTIONS": os.environ.get("HOTLINE_LOAD_POOL", "32"),
-                                       "HOTLINE_WORKER_EMBEDDED": "false"})
+    server = harness.bench_server(db)
     try:
         server.start()
         key = harness.api_key(server.base)
@@ -103,10 +102,7 @@ def main() -> None:
         if args.statements:
             statements(12)
         if args.reads:
-            if args.profile == "postgres":
-                db.query("ANALYZE")
-            ids = db.tmp / "ids.txt"
-            ids.write_text("\n".join(harness.recent_case_ids(db, 20000)) + "\n")
+            ids = harness.prepare_reads(db)
             figures, used = wrk_with_cpu("read.lua", server.base, args.seconds, args.connections, {"API_KEY": key, "IDS": str(ids)})
             report(f"reads, {args.profile}, {args.connections} connections", figures, used)
     finally:
