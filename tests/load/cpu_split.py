@@ -24,31 +24,41 @@ HERE = Path(__file__).resolve().parent
 HZ = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_by_program() -> dict[str, int]:
-    """Clock ticks used so far by every live process, summed by program name."""
-    out: dict[str, int] = {}
+def cpu_by_process() -> dict[str, tuple[str, int]]:
+    """pid → (program name, clock ticks used so far) of every live process."""
+    out: dict[str, tuple[str, int]] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             comm = Path(f"/proc/{pid}/comm").read_text().strip()
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        name = "postgres" if comm.startswith("postgres") else comm
-        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+        out[pid] = ("postgres" if comm.startswith("postgres") else comm, int(fields[11]) + int(fields[12]))
     return out
+
+
+def used_between(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]]) -> dict[str, float]:
+    """CPU seconds per program name, from differences per process: a kernel worker renames
+    itself with the work it does, so a sum by name taken twice would count a renamed one's whole
+    life as used in between."""
+    used: dict[str, float] = {}
+    for pid, (name, ticks) in after.items():
+        delta = ticks - before.get(pid, (name, 0))[1]
+        if delta > 0:
+            used[name] = used.get(name, 0.0) + delta / HZ
+    return used
 
 
 def wrk_with_cpu(script: str, base: str, seconds: int, connections: int, env: dict) -> tuple[dict, dict[str, float]]:
     """Runs wrk and returns its figures and the CPU seconds each program used meanwhile (wrk's
     own from its resource usage: it has exited when /proc is read again)."""
-    before = cpu_by_program()
+    before = cpu_by_process()
     start = time.monotonic()
     cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / script), base]
     usage_before = os.times()
     out = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True, check=True)
     usage_after = os.times()
-    after = cpu_by_program()
-    used = {k: (after[k] - before.get(k, 0)) / HZ for k in after if after[k] > before.get(k, 0)}
+    used = used_between(before, cpu_by_process())
     used["wrk"] = (usage_after.children_user - usage_before.children_user) + (usage_after.children_system - usage_before.children_system)
     used["(wall)"] = time.monotonic() - start
     return json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1]), used
