@@ -24,28 +24,29 @@ HERE = Path(__file__).resolve().parent
 HZ = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_by_process() -> dict[str, tuple[str, int]]:
-    """pid → (program name, clock ticks used so far) of every live process."""
-    out: dict[str, tuple[str, int]] = {}
+def cpu_by_process() -> dict[str, tuple[str, int, int]]:
+    """pid → (program name, clock ticks used so far, of which in the kernel) of every live process."""
+    out: dict[str, tuple[str, int, int]] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             comm = Path(f"/proc/{pid}/comm").read_text().strip()
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        out[pid] = ("postgres" if comm.startswith("postgres") else comm, int(fields[11]) + int(fields[12]))
+        out[pid] = ("postgres" if comm.startswith("postgres") else comm, int(fields[11]) + int(fields[12]), int(fields[12]))
     return out
 
 
-def used_between(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]]) -> dict[str, float]:
+def used_between(before: dict[str, tuple[str, int, int]], after: dict[str, tuple[str, int, int]]) -> dict[str, float]:
     """CPU seconds per program name, from differences per process: a kernel worker renames
     itself with the work it does, so a sum by name taken twice would count a renamed one's whole
     life as used in between."""
     used: dict[str, float] = {}
-    for pid, (name, ticks) in after.items():
-        delta = ticks - before.get(pid, (name, 0))[1]
-        if delta > 0:
-            used[name] = used.get(name, 0.0) + delta / HZ
+    for pid, (name, ticks, kernel) in after.items():
+        _, ticks_before, kernel_before = before.get(pid, (name, 0, 0))
+        if ticks - ticks_before > 0:
+            used[name] = used.get(name, 0.0) + (ticks - ticks_before) / HZ
+            used[f"{name} (kernel)"] = used.get(f"{name} (kernel)", 0.0) + (kernel - kernel_before) / HZ
     return used
 
 
@@ -69,14 +70,17 @@ def report(title: str, figures: dict, used: dict[str, float]) -> None:
     wall = used.pop("(wall)")
     print(f"\n{title}: {figures['rate']:.0f}/s, p50 {figures['p50_us'] / 1000:.1f} ms, p99 {figures['p99_us'] / 1000:.1f} ms, "
           f"{n} requests in {wall:.1f} s")
-    print("| program | CPU s | share of one core | CPU us per request |")
-    print("|---|---|---|---|")
+    print("| program | CPU s | share of one core | CPU us per request | of which in the kernel |")
+    print("|---|---|---|---|---|")
     total = 0.0
-    for name, secs in sorted(used.items(), key=lambda kv: -kv[1])[:6]:
+    programs = {k: v for k, v in used.items() if not k.endswith(" (kernel)")}
+    for name, secs in sorted(programs.items(), key=lambda kv: -kv[1])[:6]:
         if secs < 0.05:
             continue
         total += secs
-        print(f"| {name} | {secs:.1f} | {100 * secs / wall:.0f} % | {secs / n * 1e6:.0f} |")
+        kernel = used.get(f"{name} (kernel)")
+        in_kernel = f"{kernel / n * 1e6:.0f}" if kernel is not None else "–"
+        print(f"| {name} | {secs:.1f} | {100 * secs / wall:.0f} % | {secs / n * 1e6:.0f} | {in_kernel} |")
     print(f"| all of these | {total:.1f} | {100 * total / wall:.0f} % | {total / n * 1e6:.0f} |")
     print(f"\nat that CPU per request two cores give at most {2 * n / total:.0f} requests/s")
 
@@ -113,8 +117,12 @@ def main() -> None:
             statements(12)
         if args.reads:
             ids = harness.prepare_reads(db)
+            if args.statements:
+                harness.psql("SELECT pg_stat_statements_reset()")
             figures, used = wrk_with_cpu("read.lua", server.base, args.seconds, args.connections, {"API_KEY": key, "IDS": str(ids)})
             report(f"reads, {args.profile}, {args.connections} connections", figures, used)
+            if args.statements:
+                statements(12)
     finally:
         server.stop()
         db.cleanup()

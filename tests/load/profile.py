@@ -4,7 +4,10 @@ sends intakes, then the instructions per stored intake and the heaviest function
 counts repeat from run to run and do not depend on what else the machine is doing, unlike
 wall-clock figures (and `perf` cannot sample on this VM).
 
-    profile.py postgres|sqlite [--seconds 60] [--connections 8] [--top 40]
+    profile.py postgres|sqlite [--seconds 60] [--connections 8] [--top 40] [--reads]
+
+With `--reads` it profiles read.lua (a case by id, and a filtered list page in four) over cases
+stored at full speed before, and gives the instructions per read.
 
 Writes tests/load/out/callgrind-<profile>.txt (callgrind_annotate, inclusive) and the raw dump
 callgrind-<profile>.out, and prints the
@@ -13,6 +16,7 @@ per-intake figure."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import time
@@ -29,6 +33,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--reads", action="store_true", help="profile reads instead of intakes")
     args = ap.parse_args()
     db = harness.Database(args.profile, "profile")
     out_file = db.tmp / "callgrind.out"
@@ -38,6 +43,12 @@ def main() -> None:
         plain = harness.Server(db, "seed", {"HOTLINE_WORKER_EMBEDDED": "false"})
         plain.start()
         key = harness.api_key(plain.base)
+        bodies = {"API_KEY": key, "BODIES": str(harness.bodies_file(db.tmp)), "RUN": f"p{int(time.time())}"}
+        if args.reads:
+            # Cases to read, stored at full speed.
+            seed = ["wrk", "-t2", "-c32", "-d10s", "--timeout", "30s", "-s", str(HERE / "intake.lua"), plain.base]
+            subprocess.run(seed, env={**os.environ, **bodies, "RUN": bodies["RUN"] + "s"}, check=True, capture_output=True)
+            ids = harness.prepare_reads(db)
         plain.stop()
         os.environ["HOTLINE_LOAD_WRAP"] = f"valgrind --tool=callgrind --callgrind-out-file={out_file} --dump-instr=no"
         server = harness.Server(db, "profiled", {"HOTLINE_WORKER_EMBEDDED": "false"})
@@ -46,9 +57,11 @@ def main() -> None:
         del os.environ["HOTLINE_LOAD_WRAP"]
         before = int(db.query("SELECT count(*) FROM cases"))
         subprocess.run(["callgrind_control", "--zero", str(server.proc.pid)], check=True, capture_output=True)
-        env = {**os.environ, "API_KEY": key, "BODIES": str(harness.bodies_file(db.tmp)), "RUN": f"p{int(time.time())}"}
-        cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "30s", "-s", str(HERE / "intake.lua"), server.base]
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        env = {**os.environ, **bodies, **({"IDS": str(ids)} if args.reads else {})}
+        script = "read.lua" if args.reads else "intake.lua"
+        cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "30s", "-s", str(HERE / script), server.base]
+        ran = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+        requests = json.loads([ln for ln in ran.stdout.splitlines() if ln.startswith("{")][-1])["requests"]
         subprocess.run(["callgrind_control", "--dump", str(server.proc.pid)], check=True, capture_output=True)
         stored = int(db.query("SELECT count(*) FROM cases")) - before
         server.stop(timeout=120)
@@ -58,10 +71,14 @@ def main() -> None:
         total = next(int(ln.split()[0].replace(",", "")) for ln in annotate.splitlines() if "PROGRAM TOTALS" in ln)
         out = HERE / "out"
         out.mkdir(exist_ok=True)
-        (out / f"callgrind-{args.profile}.txt").write_text(annotate)
+        name = f"callgrind-{args.profile}{'-reads' if args.reads else ''}"
+        (out / f"{name}.txt").write_text(annotate)
         # The raw dump too, for `callgrind_annotate --tree=caller` or kcachegrind.
-        (out / f"callgrind-{args.profile}.out").write_bytes(dump.read_bytes())
-        print(f"{stored} intakes stored while profiled; {total:,} instructions in all; {total / max(stored, 1):,.0f} per intake")
+        (out / f"{name}.out").write_bytes(dump.read_bytes())
+        if args.reads:
+            print(f"{requests} reads while profiled; {total:,} instructions in all; {total / max(requests, 1):,.0f} per read")
+        else:
+            print(f"{stored} intakes stored while profiled; {total:,} instructions in all; {total / max(stored, 1):,.0f} per intake")
         lines = [ln for ln in annotate.splitlines() if ln.strip() and ln.strip()[0].isdigit()]
         for ln in lines[: args.top]:
             print(ln[:200])

@@ -24,9 +24,15 @@ impl ApiKeyCache {
         entries.get(prefix).filter(|(_, at)| at.elapsed() < TTL).map(|(k, _)| k.clone())
     }
 
-    pub fn put(&self, key: api_key::Model) -> Arc<api_key::Model> {
-        let key = Arc::new(key);
+    pub fn put(&self, mut key: api_key::Model) -> Arc<api_key::Model> {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        // Requests that missed together load the row together, some before a use claimed by
+        // one of them is written: a stale copy must not take back that claim, or each of them
+        // claims and writes it again (58 writes of one row at the start of a storm, measured).
+        if let Some((cached, _)) = entries.get(&key.prefix) {
+            key.last_used_at = key.last_used_at.max(cached.last_used_at);
+        }
+        let key = Arc::new(key);
         // Expired entries go when a key is (re)loaded, so the map holds recently used keys only.
         entries.retain(|_, (_, at)| at.elapsed() < TTL);
         entries.insert(key.prefix.clone(), (key.clone(), Instant::now()));
@@ -97,5 +103,22 @@ mod tests {
         let later = at + minute + chrono::TimeDelta::seconds(1);
         assert!(cache.claim_touch("abc", later, minute));
         assert_eq!(cache.get("abc").and_then(|k| k.last_used_at), Some(later));
+    }
+
+    #[test]
+    fn a_row_read_before_the_claimed_use_was_written_does_not_take_the_claim_back() {
+        let cache = ApiKeyCache::default();
+        let minute = chrono::TimeDelta::minutes(1);
+        cache.put(key("abc"));
+        let at = chrono::Utc::now();
+        assert!(cache.claim_touch("abc", at, minute));
+        // A request beside it had read the row before the write: never used.
+        let stale = cache.put(key("abc"));
+        assert_eq!(stale.last_used_at, Some(at), "the copy handed back keeps the claimed use");
+        assert!(!cache.claim_touch("abc", at, minute), "so nobody claims it again");
+        // A newer use read from the database (another instance wrote it) wins.
+        let mut newer = key("abc");
+        newer.last_used_at = Some(at + minute);
+        assert_eq!(cache.put(newer).last_used_at, Some(at + minute));
     }
 }

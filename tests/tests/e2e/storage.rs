@@ -122,3 +122,121 @@ async fn case_rows_decode_by_position_as_by_name() {
         case::Entity::find().select_only().column(case::Column::Id).into_model::<hotline_store::cases::ByPosition>().all(&db).await;
     assert!(narrow.is_err(), "one column cannot decode as a case");
 }
+
+#[tokio::test]
+async fn a_case_read_in_one_statement_matches_the_case_and_its_participants_read_apart() {
+    use hotline_store::cases::{self, CaseScope};
+    use hotline_store::entities::case_participant;
+    use sea_orm::EntityTrait;
+    use uuid::Uuid;
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let id = |v: serde_json::Value| v["case_id"].as_str().unwrap().parse::<Uuid>().unwrap();
+    let joint = id(app.intake(&agent, crate::case_kit::complaint("路灯不亮，晚上出行不便")).await);
+    let alone = id(app.intake(&agent, crate::case_kit::complaint("夜间施工噪音扰民")).await);
+    let db = app.raw_db().await;
+    let owner = cases::find(&db, CaseScope::All, joint).await.unwrap().unwrap().tenant_id;
+    // Three units of other lines take part in the joint case, stored out of their order.
+    let rows =
+        db.query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id, tenant_id FROM units ORDER BY name")).await.unwrap();
+    let units: Vec<(Uuid, Uuid)> = rows
+        .iter()
+        .map(|r| (r.try_get::<Uuid>("", "id").unwrap(), r.try_get::<Uuid>("", "tenant_id").unwrap()))
+        .filter(|(_, t)| *t != owner)
+        .take(3)
+        .collect();
+    assert_eq!(units.len(), 3, "the demo city has units outside the receiving line");
+    let t0 = chrono::Utc::now();
+    let part = |(unit, tenant): (Uuid, Uuid), role: &str, secs: i64, contribution: Option<&str>| case_participant::Model {
+        id: Uuid::now_v7(),
+        case_id: joint,
+        tenant_id: tenant,
+        unit_id: unit,
+        role: role.into(),
+        status: if contribution.is_some() { "contributed" } else { "assigned" }.into(),
+        contribution: contribution.map(str::to_owned),
+        signed_at: contribution.map(|_| t0),
+        contributed_at: contribution.map(|_| t0),
+        released_at: None,
+        created_at: t0 + chrono::TimeDelta::seconds(secs),
+        sign_due_at: Some(t0 + chrono::TimeDelta::hours(2)),
+        contribute_due_at: (role == "co").then(|| t0 + chrono::TimeDelta::days(3)),
+    };
+    for p in [part(units[2], "co", 2, None), part(units[0], "lead", 0, None), part(units[1], "co", 1, Some("已协助核查"))] {
+        case_participant::Entity::insert(case_participant::ActiveModel::from(p)).exec_without_returning(&db).await.unwrap();
+    }
+
+    for (scope, case, seen) in [
+        (CaseScope::All, joint, true),
+        (CaseScope::All, alone, true),
+        (CaseScope::Tenant(owner), joint, true),
+        // A co-unit's line sees the joint case through its participation, not the other one.
+        (CaseScope::Tenant(units[1].1), joint, true),
+        (CaseScope::Tenant(units[1].1), alone, false),
+        (CaseScope::Unit(units[0].0), joint, true),
+        (CaseScope::Unit(units[0].0), alone, false),
+        (CaseScope::CreatedBy(Uuid::now_v7()), joint, false),
+        (CaseScope::All, Uuid::now_v7(), false),
+    ] {
+        let together = cases::find_with_participants(&db, scope, case).await.unwrap();
+        let apart = match cases::find(&db, scope, case).await.unwrap() {
+            Some(c) => Some((c.clone(), cases::participants(&db, c.id).await.unwrap())),
+            None => None,
+        };
+        assert_eq!(together, apart, "{scope:?} reading {case}");
+        assert_eq!(together.is_some(), seen, "{scope:?} reading {case}");
+    }
+    let (_, parts) = cases::find_with_participants(&db, CaseScope::All, joint).await.unwrap().unwrap();
+    let roles: Vec<&str> = parts.iter().map(|p| p.role.as_str()).collect();
+    assert_eq!(roles, ["lead", "co", "co"], "in the order they joined");
+    assert_eq!(parts[1].contribution.as_deref(), Some("已协助核查"));
+    let (_, none) = cases::find_with_participants(&db, CaseScope::All, alone).await.unwrap().unwrap();
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn the_partial_indexes_on_later_columns_serve_their_queries() {
+    // Columns an intake leaves NULL are indexed only where set (migration 000052); each query
+    // shape that reads them must still find its index.
+    let (db, url) = TestDb::create().await;
+    // One connection: the planner settings below hold for the statements after them.
+    let store = hotline_store::connect(&db.owner_url().unwrap_or(url), 1).await.unwrap();
+    store.migrate().await.unwrap();
+    let backend = store.db.get_database_backend();
+    let pg = db.is_postgres();
+    let run = |sql: String| {
+        let store = store.db.clone();
+        async move { store.query_all_raw(Statement::from_string(backend, sql)).await.unwrap() }
+    };
+    if pg {
+        // An empty table would be scanned whatever the indexes: ask for the index if usable.
+        run("SET enable_seqscan = off".into()).await;
+        run("SET enable_bitmapscan = off".into()).await;
+    }
+    let x = if pg { "'00000000-0000-0000-0000-000000000001'::uuid" } else { "x'00000000000000000000000000000001'" };
+    let t = if pg { "now()" } else { "'2026-12-07T00:00:00+00:00'" };
+    for (index, condition) in [
+        ("ix_cases_lead_unit", format!("lead_unit_id = {x} ORDER BY id DESC")),
+        ("ix_cases_lead_unit", "lead_unit_id IS NOT NULL ORDER BY lead_unit_id, id".to_owned()),
+        ("ix_cases_duplicate_of", format!("duplicate_of = {x}")),
+        ("ix_cases_caller_phone_hash", format!("caller_phone_hash = 'h' AND created_at >= {t}")),
+        ("ix_cases_feedback_near_at", format!("feedback_near_at > {t} AND feedback_near_at <= {t}")),
+        ("ix_cases_feedback_due_at", format!("feedback_due_at > {t} AND feedback_due_at <= {t}")),
+        ("ix_cases_sign_due_at", format!("sign_due_at > {t} AND sign_due_at <= {t}")),
+    ] {
+        let explain = if pg { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
+        let rows = run(format!("{explain} SELECT id FROM cases WHERE {condition}")).await;
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| if pg { r.try_get_by_index::<String>(0).unwrap() } else { r.try_get::<String>("", "detail").unwrap() })
+            .collect();
+        assert!(plan.iter().any(|l| l.contains(index)), "{condition}: {plan:?}");
+    }
+    let definition = if pg {
+        "SELECT indexdef AS sql FROM pg_indexes WHERE indexname = 'ix_cases_sign_due_at'"
+    } else {
+        "SELECT sql FROM sqlite_master WHERE name = 'ix_cases_sign_due_at'"
+    };
+    let sql: String = run(definition.into()).await[0].try_get("", "sql").unwrap();
+    assert!(sql.contains("WHERE") && sql.contains("IS NOT NULL"), "{sql}");
+}

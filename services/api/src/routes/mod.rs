@@ -33,6 +33,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz).service(health::readyz).service(
         scope::scope("/api/v1")
+            // The busiest first: actix tries a scope's resources in order, each dynamic path by
+            // a regex (about 20 of them stood before a case read: 6 % of its CPU). No other
+            // resource's path can match these two.
+            .service(cases::create_case)
+            .service(cases::list_cases)
+            .service(cases::get_case)
             .service(auth::login)
             .service(auth::refresh)
             .service(auth::logout)
@@ -69,9 +75,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list_audit_events)
             .service(audit::verify_audit_chain)
             .service(audit::export_audit_events)
-            .service(cases::create_case)
-            .service(cases::list_cases)
-            .service(cases::get_case)
             .service(cases::list_case_events)
             .service(cases::list_duplicate_candidates)
             .service(cases::reveal_contact)

@@ -34,8 +34,9 @@ pub struct CaseQuery {
 
 impl Core {
     pub async fn get_case(&self, p: &Principal, id: &str) -> CoreResult<CaseView> {
-        let c = self.visible_case(p, id).await?;
-        let parts = cases::participants(&self.store.db, c.id).await?;
+        let scope = self.case_scope(p)?;
+        let id = id.parse::<uuid::Uuid>().map_err(|_| CoreError::NotFound("case"))?;
+        let (c, parts) = cases::find_with_participants(&self.store.db, scope, id).await?.ok_or(CoreError::NotFound("case"))?;
         Ok(case_view(c, parts, p))
     }
 

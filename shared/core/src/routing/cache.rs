@@ -39,6 +39,13 @@ pub struct View {
     pub sets: HashMap<String, Arc<CompiledRuleSet>>,
 }
 
+impl View {
+    /// Whether a rule of some line may read the fact `name`.
+    pub fn may_read(&self, name: &str) -> bool {
+        self.sets.values().any(|s| s.may_read(name))
+    }
+}
+
 impl Directory for View {
     fn parallel_line_for(&self, dialled: &str) -> Option<String> {
         self.org.parallel_numbers.get(dialled).cloned()

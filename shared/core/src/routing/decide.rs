@@ -79,14 +79,22 @@ const STAFFED_FROM: u32 = 8 * 60 + 30;
 const STAFFED_TO: u32 = 17 * 60 + 30;
 
 impl Core {
-    /// The facts rules see about a case.
-    pub(crate) async fn facts_of(&self, db: &impl ConnectionTrait, c: &case::Model, tz: chrono_tz::Tz) -> CoreResult<Facts> {
+    /// The facts rules see about a case. The caller's history costs a query, made only where
+    /// one of `views` has a rule that may read it (most cities' rules do not: one statement of
+    /// the intake's few on the request path).
+    pub(crate) async fn facts_of(
+        &self,
+        db: &impl ConnectionTrait,
+        c: &case::Model,
+        tz: chrono_tz::Tz,
+        views: &[&View],
+    ) -> CoreResult<Facts> {
         let local = c.created_at.with_timezone(&tz);
         let minute = local.hour() * 60 + local.minute();
         let weekday = local.weekday().number_from_monday();
         let history = match &c.caller_phone_hash {
-            Some(h) => cases::count_by_caller(db, h, c.created_at).await?,
-            None => 0,
+            Some(h) if views.iter().any(|v| v.may_read("caller_history")) => cases::count_by_caller(db, h, c.created_at).await?,
+            _ => 0,
         };
         let attachments = c.attachments.as_deref().and_then(|a| serde_json::from_str::<Vec<Value>>(a).ok()).map(|v| v.len()).unwrap_or(0);
         Ok(Facts {
@@ -120,7 +128,7 @@ impl Core {
     pub(crate) async fn route(&self, db: &impl ConnectionTrait, c: &case::Model, event: RuleEvent) -> CoreResult<RoutingDecision> {
         let view = self.routing.view(&self.store.db).await?;
         let tz = self.tenant_tz(db, c.tenant_id).await?;
-        let facts = self.facts_of(db, c, tz).await?;
+        let facts = self.facts_of(db, c, tz, &[&view]).await?;
         Ok(self.decide_with(&view, c, event, &facts))
     }
 
@@ -235,7 +243,7 @@ impl Core {
             (None, None) => return Err(hotline_domain::ValidationError::new("case", "required", "give case_id or case").into()),
         };
         let tz = self.tenant_tz(db, c.tenant_id).await?;
-        let facts = self.facts_of(db, &c, tz).await?;
+        let facts = self.facts_of(db, &c, tz, &[&view]).await?;
         Ok(self.decide_with(&view, &c, event, &facts))
     }
 
@@ -258,7 +266,7 @@ impl Core {
             let batch = cases::list(db, scope, &filter, page).await?;
             for c in &batch.items {
                 let tz = self.tenant_tz(db, c.tenant_id).await?;
-                let facts = self.facts_of(db, c, tz).await?;
+                let facts = self.facts_of(db, c, tz, &[&current, &candidate]).await?;
                 let before = Summary::from(&self.decide_with(&current, c, RuleEvent::CaseReceived, &facts));
                 let after = Summary::from(&self.decide_with(&candidate, c, RuleEvent::CaseReceived, &facts));
                 report.cases += 1;

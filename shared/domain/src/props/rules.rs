@@ -237,6 +237,19 @@ proptest! {
     }
 
     #[test]
+    fn a_fact_a_set_says_it_does_not_read_changes_none_of_its_decisions(v in rule_set(), f in facts(), e in 0..EVENTS.len(), n in 1u64..10) {
+        // The service skips the caller-history query for such sets and passes 0 instead.
+        let set = CompiledRuleSet::compile(3, parse_rules(&v).unwrap()).unwrap();
+        let event = RuleEvent::parse(EVENTS[e]).unwrap();
+        if !set.may_read("caller_history") {
+            let (mut none, mut some) = (f.clone(), f);
+            none.caller_history = 0;
+            some.caller_history = n;
+            prop_assert_eq!(serde_json::to_value(set.evaluate(event, &none)).unwrap(), serde_json::to_value(set.evaluate(event, &some)).unwrap());
+        }
+    }
+
+    #[test]
     fn evaluation_is_deterministic_and_means_what_plain_json_logic_means(v in rule_set(), f in facts(), e in 0..EVENTS.len()) {
         let rules = parse_rules(&v).unwrap();
         let set = CompiledRuleSet::compile(3, rules.clone()).unwrap();

@@ -142,6 +142,37 @@ const OPERATORS: &[&str] = &[
     "kw",
 ];
 
+/// Adds the `var` names `v` reads to `out` (`{"var": "x"}`, `{"var": ["x", default]}`, and the
+/// first segment of a dotted path); false when a name is computed, so it cannot be known.
+fn fact_names(v: &Value, out: &mut std::collections::BTreeSet<String>) -> bool {
+    match v {
+        Value::Object(map) => map.iter().all(|(op, args)| {
+            if op == "var" {
+                let (name, default) = match args {
+                    Value::Array(list) => (list.first(), list.get(1)),
+                    other => (Some(other), None),
+                };
+                match name {
+                    Some(Value::String(s)) if !s.is_empty() => {
+                        out.insert(s.split('.').next().unwrap_or_default().to_owned());
+                        // The default may itself read facts.
+                        default.is_none_or(|d| fact_names(d, out))
+                    }
+                    // A computed name, a number, or "" (the whole input).
+                    _ => false,
+                }
+            } else if op == "missing" || op == "missing_some" {
+                // Names a fact's presence; whichever they name, count them as read.
+                false
+            } else {
+                fact_names(args, out)
+            }
+        }),
+        Value::Array(list) => list.iter().all(|a| fact_names(a, out)),
+        _ => true,
+    }
+}
+
 fn check_operators(v: &Value, path: &str) -> Result<(), RuleError> {
     match v {
         Value::Object(map) if map.len() == 1 => {
@@ -250,6 +281,9 @@ pub struct CompiledRuleSet {
     always: Vec<usize>,
     /// How many rules each event has.
     per_event: Vec<(RuleEvent, usize)>,
+    /// The facts (`var` names) some condition reads; `None` when a name is computed at run
+    /// time, so any fact may be read.
+    reads: Option<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for CompiledRuleSet {
@@ -355,11 +389,17 @@ impl CompiledRuleSet {
 
     pub fn compile(version: i32, rules: Vec<Rule>) -> Result<Self, RuleError> {
         let mut compiled = Vec::with_capacity(rules.len());
+        let mut reads = Some(std::collections::BTreeSet::new());
         let mut words: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut requires: Vec<Option<Vec<String>>> = Vec::new();
         for (i, rule) in rules.into_iter().enumerate() {
             check_operators(&rule.conditions, &format!("rules[{i}].conditions"))?;
+            if let Some(names) = &mut reads
+                && !fact_names(&rule.conditions, names)
+            {
+                reads = None;
+            }
             let compile = |v: &Value| {
                 engine()
                     .compile(v)
@@ -413,7 +453,13 @@ impl CompiledRuleSet {
                 None => per_event.push((c.rule.event, 1)),
             }
         }
-        Ok(Self { version, rules: compiled, automaton, words, by_word, always, per_event })
+        Ok(Self { version, rules: compiled, automaton, words, by_word, always, per_event, reads })
+    }
+
+    /// Whether some condition may read the fact `name`: a fact that costs a query (the
+    /// caller's history) is only looked up for rule sets that use it.
+    pub fn may_read(&self, name: &str) -> bool {
+        self.reads.as_ref().is_none_or(|names| names.contains(name))
     }
 
     /// The JsonLogic input, built directly in the evaluation arena (no JSON text, no parse):
@@ -549,6 +595,33 @@ mod tests {
         assert_eq!(names(&e), vec!["油烟"]);
         assert_eq!(e.skipped, 1, "the garbage rule is not even evaluated");
         assert_eq!(e.keywords_found, vec!["油烟", "餐馆"]);
+    }
+
+    #[test]
+    fn a_set_knows_which_facts_its_conditions_may_read() {
+        let rule =
+            |cond: Value| json!({"name": "r", "event": "case_received", "conditions": cond, "actions": [{"type": "add_tag", "tag": "t"}]});
+        let s = set(json!([
+            rule(json!({"and": [{"<": [{"var": "hour"}, 6]}, {"kw": "停水"}]})),
+            rule(json!({"==": [{"var": ["district", {"var": "dialled_number"}]}, "鼓楼区"]})),
+            rule(json!({"in": [{"var": "category.name"}, ["a"]]}))
+        ]));
+        for read in ["hour", "district", "dialled_number", "category"] {
+            assert!(s.may_read(read), "{read}");
+        }
+        assert!(!s.may_read("caller_history"), "no condition names it");
+        assert!(!set(json!([rule(json!(true))])).may_read("caller_history"));
+        assert!(set(json!([rule(json!({">=": [{"var": "caller_history"}, 3]}))])).may_read("caller_history"));
+        assert!(set(json!([rule(json!({">=": [{"var": ["caller_history", 0]}, 3]}))])).may_read("caller_history"));
+        // A name computed at run time, the whole input, or a presence test may read anything.
+        for open in [
+            json!({"==": [{"var": {"cat": ["caller_", "history"]}}, 3]}),
+            json!({"==": [{"var": ""}, 3]}),
+            json!({"missing": ["caller_history"]}),
+            json!({"missing_some": [1, ["district", "address"]]}),
+        ] {
+            assert!(set(json!([rule(open.clone())])).may_read("caller_history"), "{open}");
+        }
     }
 
     #[test]
