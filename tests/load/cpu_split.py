@@ -24,6 +24,20 @@ HERE = Path(__file__).resolve().parent
 HZ = os.sysconf("SC_CLK_TCK")
 
 
+def program(pid: str, comm: str) -> str:
+    """The program's name; PostgreSQL's processes split into the backends that answer clients
+    and the background ones (autovacuum, checkpointer, WAL writer...), whose work after a storm
+    is not the requests' own and would otherwise be counted as if it were."""
+    if not comm.startswith("postgres"):
+        return comm
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "postgres"
+    is_backend = "127.0.0.1(" in title or "[local]" in title
+    return "postgres" if is_backend else "postgres (background)"
+
+
 def cpu_by_process() -> dict[str, tuple[str, int, int]]:
     """pid → (program name, clock ticks used so far, of which in the kernel) of every live process."""
     out: dict[str, tuple[str, int, int]] = {}
@@ -33,7 +47,7 @@ def cpu_by_process() -> dict[str, tuple[str, int, int]]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        out[pid] = ("postgres" if comm.startswith("postgres") else comm, int(fields[11]) + int(fields[12]), int(fields[12]))
+        out[pid] = (program(pid, comm), int(fields[11]) + int(fields[12]), int(fields[12]))
     return out
 
 
