@@ -100,12 +100,13 @@ def report(title: str, figures: dict, used: dict[str, float]) -> None:
 
 
 def statements(top: int) -> None:
-    sql = ("SELECT sum(calls), round(sum(total_exec_time)::numeric), round(sum(total_plan_time)::numeric), "
-           "left(regexp_replace(query, '\\s+', ' ', 'g'), 70) FROM pg_stat_statements GROUP BY 4 ORDER BY 2 DESC LIMIT " + str(top))
-    print("\n| calls | exec ms | plan ms | statement |\n|---|---|---|---|")
+    # Plans and plan time count only with pg_stat_statements.track_planning = on.
+    sql = ("SELECT sum(calls), sum(plans), round(sum(total_exec_time)::numeric), round(sum(total_plan_time)::numeric), "
+           "left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements GROUP BY 5 ORDER BY 3 DESC LIMIT " + str(top))
+    print("\n| calls | plans | exec ms | plan ms | statement |\n|---|---|---|---|---|")
     for line in harness.psql(sql).splitlines():
-        calls, ex, plan, q = line.split("|", 3)
-        print(f"| {calls} | {ex} | {plan} | `{q}` |")
+        calls, plans, ex, plan, q = line.split("|", 4)
+        print(f"| {calls} | {plans} | {ex} | {plan} | `{q}` |")
 
 
 def main() -> None:
