@@ -17,24 +17,25 @@ const PARTIAL: [(&str, &str, &str); 6] = [
     ("ix_cases_sign_due_at", "sign_due_at", "sign_due_at"),
 ];
 
+/// Builds the indexes again, partial or full.
+async fn rebuild(manager: &SchemaManager<'_>, partial: bool) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for (name, columns, nullable) in PARTIAL {
+        let only_set = if partial { format!(" WHERE {nullable} IS NOT NULL") } else { String::new() };
+        db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
+        db.execute_unprepared(&format!("CREATE INDEX {name} ON cases ({columns}){only_set}")).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for (name, columns, nullable) in PARTIAL {
-            db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
-            db.execute_unprepared(&format!("CREATE INDEX {name} ON cases ({columns}) WHERE {nullable} IS NOT NULL")).await?;
-        }
-        Ok(())
+        rebuild(manager, true).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for (name, columns, _) in PARTIAL {
-            db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
-            db.execute_unprepared(&format!("CREATE INDEX {name} ON cases ({columns})")).await?;
-        }
-        Ok(())
+        rebuild(manager, false).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

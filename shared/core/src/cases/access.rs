@@ -41,8 +41,17 @@ impl Core {
     /// Loads a case `p` may see; anything else is "not found".
     pub(crate) async fn visible_case(&self, p: &Principal, id: &str) -> CoreResult<case::Model> {
         let scope = self.case_scope(p)?;
-        let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("case"))?;
-        cases::find(&self.store.db, scope, id).await?.ok_or(CoreError::NotFound("case"))
+        cases::find(&self.store.db, scope, case_id(id)?).await?.ok_or(CoreError::NotFound("case"))
+    }
+
+    /// [`Self::visible_case`] with its participants, read in one statement.
+    pub(crate) async fn visible_case_with_participants(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> CoreResult<(case::Model, Vec<case_participant::Model>)> {
+        let scope = self.case_scope(p)?;
+        cases::find_with_participants(&self.store.db, scope, case_id(id)?).await?.ok_or(CoreError::NotFound("case"))
     }
 
     /// Checks that `p` owns the step `action` on case `c` (role, then unit or front door), and
@@ -99,4 +108,9 @@ impl Core {
         status.apply(check).map_err(|e| CoreError::conflict("invalid_transition", e.to_string()))?;
         Ok(mine)
     }
+}
+
+/// A case id from a path: one that does not parse names no case.
+fn case_id(id: &str) -> CoreResult<Uuid> {
+    id.parse::<Uuid>().map_err(|_| CoreError::NotFound("case"))
 }

@@ -34,9 +34,7 @@ pub struct CaseQuery {
 
 impl Core {
     pub async fn get_case(&self, p: &Principal, id: &str) -> CoreResult<CaseView> {
-        let scope = self.case_scope(p)?;
-        let id = id.parse::<uuid::Uuid>().map_err(|_| CoreError::NotFound("case"))?;
-        let (c, parts) = cases::find_with_participants(&self.store.db, scope, id).await?.ok_or(CoreError::NotFound("case"))?;
+        let (c, parts) = self.visible_case_with_participants(p, id).await?;
         Ok(case_view(c, parts, p))
     }
 

@@ -102,8 +102,7 @@ pub(crate) fn parse_uuid(field: &str, v: &str) -> Result<Uuid, ValidationError> 
 
 impl Core {
     pub async fn case_step(&self, p: &Principal, id: &str, action: Action, input: StepInput) -> CoreResult<CaseView> {
-        let c = self.visible_case(p, id).await?;
-        let parts = cases::participants(&self.store.db, c.id).await?;
+        let (c, parts) = self.visible_case_with_participants(p, id).await?;
         let mine = self.authorise_step(p, &c, action, &parts).await?;
         let from = status_of(&c)?;
         let mut change = Change::of(c.clone());
