@@ -117,10 +117,8 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], 
     let list = names.join(", ");
     let backend = db.get_database_backend();
     if backend == DbBackend::Postgres {
-        let arrays: Vec<String> = table.cols.iter().enumerate().map(|(i, (_, t))| format!("${}::{}[]", i + 1, t.pg_type())).collect();
-        let sql = format!("INSERT INTO {} ({list}) SELECT * FROM unnest({}) {suffix}", table.name, arrays.join(", "));
-        let values: Vec<Value> = (0..names.len()).map(|i| array_literal(rows.iter().map(|r| &r[i])).into()).collect();
-        return Ok(db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?);
+        let sql = pg_insert(table, 1, suffix);
+        return Ok(db.query_all_raw(Statement::from_sql_and_values(backend, sql, pg_arrays(table, rows))).await?);
     }
     let mut out = Vec::new();
     let one = format!("({})", vec!["?"; names.len()].join(", "));
@@ -130,6 +128,79 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], 
         out.extend(db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?);
     }
     Ok(out)
+}
+
+/// `INSERT … SELECT * FROM unnest($first::type[], …) suffix`: one array parameter per column.
+fn pg_insert(table: &Table<'_>, first: usize, suffix: &str) -> String {
+    let names: Vec<&str> = table.cols.iter().map(|(n, _)| *n).collect();
+    let arrays: Vec<String> = table.cols.iter().enumerate().map(|(i, (_, t))| format!("${}::{}[]", first + i, t.pg_type())).collect();
+    format!("INSERT INTO {} ({}) SELECT * FROM unnest({}) {suffix}", table.name, names.join(", "), arrays.join(", "))
+}
+
+/// The array parameters of [`pg_insert`], one per column.
+fn pg_arrays(table: &Table<'_>, rows: &[Row]) -> Vec<Value> {
+    (0..table.cols.len()).map(|i| array_literal(rows.iter().map(|r| &r[i])).into()).collect()
+}
+
+/// Rows for one table, built but not yet sent, so that several tables' rows can travel in one
+/// statement ([`insert_together`]).
+pub struct Insert {
+    name: String,
+    cols: Vec<(&'static str, Col)>,
+    rows: Vec<Row>,
+    suffix: String,
+}
+
+impl Insert {
+    /// `suffix` as for [`insert`], without `RETURNING` (what the statement returns is dropped).
+    pub fn new(table: &Table<'_>, rows: Vec<Row>, suffix: impl Into<String>) -> Self {
+        Insert { name: table.name.to_owned(), cols: table.cols.to_vec(), rows, suffix: suffix.into() }
+    }
+
+    fn table(&self) -> Table<'_> {
+        Table { name: &self.name, cols: &self.cols }
+    }
+}
+
+/// Stores several tables' rows. On PostgreSQL they go as one statement, each table's insert a
+/// data-modifying `WITH` part: the intake writer's batch wrote five tables in five round trips,
+/// and it holds the day's sequence row locked from the first of them to its commit. Foreign
+/// keys between the parts hold (they are checked at the end of the statement); the parts must
+/// name different tables, since one part cannot see or change another's rows. SQLite (in
+/// process, no round trips) runs them one after the other.
+pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) -> StoreResult<()> {
+    let inserts: Vec<Insert> = inserts.into_iter().filter(|i| !i.rows.is_empty()).collect();
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres || inserts.len() < 2 {
+        for i in &inserts {
+            insert(db, &i.table(), &i.rows, &i.suffix).await?;
+        }
+        return Ok(());
+    }
+    let mut names: Vec<&str> = inserts.iter().map(|i| i.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() != inserts.len() {
+        return Err(crate::StoreError::Corrupt("one statement cannot insert into a table twice".into()));
+    }
+    let (sql, values) = together_statement(&inserts);
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(())
+}
+
+/// `WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`, parameters numbered on across the parts.
+fn together_statement(inserts: &[Insert]) -> (String, Vec<Value>) {
+    let mut parts = Vec::with_capacity(inserts.len());
+    let mut values = Vec::new();
+    for i in inserts {
+        let table = i.table();
+        parts.push(pg_insert(&table, values.len() + 1, &i.suffix));
+        values.extend(pg_arrays(&table, &i.rows));
+    }
+    let last = parts.pop().unwrap_or_default();
+    let with: Vec<String> = parts.iter().enumerate().map(|(n, p)| format!("w{n} AS ({p})")).collect();
+    let sql = if with.is_empty() { last } else { format!("WITH {} {last}", with.join(", ")) };
+    (sql, values)
 }
 
 /// A PostgreSQL `text[]` literal of `items` (for statements that take a list as one parameter).
@@ -187,6 +258,22 @@ fn array_literal<'a>(cells: impl Iterator<Item = &'a Json>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inserts_together_number_their_parameters_on() {
+        const A: Table = Table { name: "a", cols: &[("id", Col::Uuid), ("n", Col::Int)] };
+        const B: Table = Table { name: "b", cols: &[("t", Col::Text)] };
+        let a = Insert::new(&A, vec![vec![Json::Null, Json::from(1)], vec![Json::Null, Json::from(2)]], "");
+        let b = Insert::new(&B, vec![vec![Json::from("x")]], "ON CONFLICT (t) DO NOTHING");
+        let (sql, values) = together_statement(&[a, b]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a (id, n) SELECT * FROM unnest($1::uuid[], $2::integer[]) ) \
+             INSERT INTO b (t) SELECT * FROM unnest($3::text[]) ON CONFLICT (t) DO NOTHING"
+        );
+        assert_eq!(values.len(), 3);
+        assert_eq!(values[1], Value::from("{1,2}".to_owned()));
+    }
 
     #[test]
     fn array_literals_quote_escape_and_keep_nulls() {

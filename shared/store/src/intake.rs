@@ -116,13 +116,13 @@ const DECISIONS: bulk::Table = bulk::Table {
     ],
 };
 
-pub async fn insert_decisions(db: &impl ConnectionTrait, rows: &[routing_decision::Model]) -> StoreResult<()> {
+/// The routing decisions' rows, for [`bulk::insert_together`].
+pub fn new_decisions(rows: &[routing_decision::Model]) -> bulk::Insert {
     let cells: Vec<bulk::Row> = rows
         .iter()
         .map(|d| vec![uuid(d.id), uuid(d.case_id), uuid(d.tenant_id), d.event.clone().into(), d.decision.clone().into(), time(d.at)])
         .collect();
-    bulk::insert(db, &DECISIONS, &cells, "").await?;
-    Ok(())
+    bulk::Insert::new(&DECISIONS, cells, "")
 }
 
 const CASES: bulk::Table = bulk::Table {
@@ -191,9 +191,9 @@ fn at(v: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
     v.map(time).unwrap_or(serde_json::Value::Null)
 }
 
-/// New cases, one statement. Every column of [`case::Model`] is listed: a column added to the
-/// entity and not here fails the unit test below.
-pub async fn insert_cases(db: &impl ConnectionTrait, rows: &[case::Model]) -> StoreResult<()> {
+/// New cases' rows, for [`bulk::insert_together`]. Every column of [`case::Model`] is listed:
+/// a column added to the entity and not here fails the unit test below.
+pub fn new_cases(rows: &[case::Model]) -> bulk::Insert {
     let cells: Vec<bulk::Row> = rows
         .iter()
         .map(|c| {
@@ -254,8 +254,7 @@ pub async fn insert_cases(db: &impl ConnectionTrait, rows: &[case::Model]) -> St
             ]
         })
         .collect();
-    bulk::insert(db, &CASES, &cells, "").await?;
-    Ok(())
+    bulk::Insert::new(&CASES, cells, "")
 }
 
 #[cfg(test)]
@@ -268,6 +267,6 @@ mod tests {
     fn the_bulk_case_insert_names_every_column_of_the_entity() {
         let entity: Vec<&str> = case::Column::iter().map(|c| c.as_str()).collect();
         let bulk: Vec<&str> = CASES.cols.iter().map(|(n, _)| *n).collect();
-        assert_eq!(bulk, entity, "insert_cases must list the columns of case::Model in order");
+        assert_eq!(bulk, entity, "new_cases must list the columns of case::Model in order");
     }
 }

@@ -27,6 +27,11 @@ const OUTBOX: bulk::Table = bulk::Table {
 };
 
 pub async fn insert(db: &impl ConnectionTrait, rows: Vec<outbox::Model>) -> StoreResult<()> {
+    bulk::insert_together(db, vec![new_messages(rows)]).await
+}
+
+/// Messages' rows, for [`bulk::insert_together`].
+pub fn new_messages(rows: Vec<outbox::Model>) -> bulk::Insert {
     let rows: Vec<bulk::Row> = rows
         .into_iter()
         .map(|m| {
@@ -46,8 +51,7 @@ pub async fn insert(db: &impl ConnectionTrait, rows: Vec<outbox::Model>) -> Stor
             ]
         })
         .collect();
-    bulk::insert(db, &OUTBOX, &rows, "").await?;
-    Ok(())
+    bulk::Insert::new(&OUTBOX, rows, "")
 }
 
 /// Claims up to `limit` messages due at `now`. On PostgreSQL the rows stay locked

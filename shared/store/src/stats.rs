@@ -181,6 +181,12 @@ fn key_list() -> String {
 
 /// Adds increments at every level, merged first so each row is touched once per statement.
 pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreResult<()> {
+    bulk::insert_together(db, additions(increments)).await
+}
+
+/// The counter rows `increments` add to, for [`bulk::insert_together`] (at most two tables).
+pub fn additions(increments: &[Increment]) -> Vec<bulk::Insert> {
+    let mut out = Vec::with_capacity(2);
     let mut rows: BTreeMap<(Level, Grain), BTreeMap<Counter, i64>> = BTreeMap::new();
     let mut buckets: BTreeMap<(Level, Grain, usize), i64> = BTreeMap::new();
     for inc in increments {
@@ -215,7 +221,7 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreRe
             .collect();
         let updates: Vec<String> = changed.iter().map(|c| format!("{0} = stat_counters.{0} + excluded.{0}", c.as_str())).collect();
         let suffix = format!("ON CONFLICT ({}) DO UPDATE SET {}", key_list(), updates.join(", "));
-        bulk::insert(db, &table, &cells, &suffix).await?;
+        out.push(bulk::Insert::new(&table, cells, suffix));
     }
     if !buckets.is_empty() {
         let table = bulk::Table { name: "stat_handling", cols: &HANDLING_COLS };
@@ -228,9 +234,9 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreRe
             })
             .collect();
         let suffix = format!("ON CONFLICT ({}, bucket) DO UPDATE SET value = stat_handling.value + excluded.value", key_list());
-        bulk::insert(db, &table, &cells, &suffix).await?;
+        out.push(bulk::Insert::new(&table, cells, suffix));
     }
-    Ok(())
+    out
 }
 
 /// What to sum: a scope, optionally some tenants, a range of local days, read at one level and

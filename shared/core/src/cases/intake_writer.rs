@@ -2,7 +2,8 @@
 //! fsyncs (here ~1,700), and every intake of a tenant's day also updates the same sequence and
 //! counter rows, so one transaction per request caps intake far below a storm's rate. Requests
 //! are checked, routed and prepared in parallel; one writer task takes whatever has queued up
-//! (up to [`MAX_BATCH`]) and stores it in one transaction with one statement per kind of row.
+//! (up to [`MAX_BATCH`]) and stores it in one transaction, all its rows in one statement on
+//! PostgreSQL, where two batches are written at once (see [`batches_in_flight`]).
 //! Each request is answered only after that commit: an acknowledged case is durable.
 //!
 //! A statement that fails in a batch is retried one intake at a time, so one bad intake cannot
@@ -10,11 +11,13 @@
 //! retries with the same `Idempotency-Key` find what did get stored).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use hotline_store::entities::{case, case_event, idempotency_key, outbox, routing_decision};
+use hotline_store::sea_orm::DbBackend;
 use hotline_store::stats::Increment;
-use hotline_store::{DatabaseConnection, TransactionTrait, cases, intake, support};
-use tokio::sync::{mpsc, oneshot};
+use hotline_store::{DatabaseConnection, TransactionTrait, bulk, cases, intake, support};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use uuid::Uuid;
 
 use hotline_domain::case::tracking_number;
@@ -93,8 +96,22 @@ impl IntakeWriter {
     }
 }
 
+/// Batches being written at once. On PostgreSQL a second batch sends its first statements
+/// (scope, `BEGIN`, the key probe) and builds its rows while the first one waits for its
+/// commit; the day's sequence row still orders them. SQLite has one writer: a second batch
+/// would only wait for the lock, or fail to upgrade its read snapshot to a write.
+fn batches_in_flight(db: &DatabaseConnection) -> usize {
+    match db.get_database_backend() {
+        DbBackend::Postgres => 2,
+        _ => 1,
+    }
+}
+
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+    let slots = Arc::new(Semaphore::new(batches_in_flight(&db)));
     while let Some(first) = rx.recv().await {
+        // A slot first, then the queue: while every slot is busy the next batch grows.
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -102,20 +119,29 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let (prepared, replies): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
-        // In its own task: a panic fails this batch's requests, not the writer.
         let db = db.clone();
-        match tokio::spawn(hotline_store::scope::platform(async move { write_all(&db, prepared).await })).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
+        tokio::spawn(hotline_store::scope::platform(async move {
+            write_and_reply(db, jobs).await;
+            drop(slot);
+        }));
+    }
+    // The last handle is gone: wait for the batches still being written.
+    let _ = slots.acquire_many(batches_in_flight(&db) as u32).await;
+}
+
+async fn write_and_reply(db: DatabaseConnection, jobs: Vec<Job>) {
+    let (prepared, replies): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
+    // In its own task: a panic fails this batch's requests, not the writer.
+    match tokio::spawn(hotline_store::scope::platform(async move { write_all(&db, prepared).await })).await {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "an intake batch failed unexpectedly");
-                for reply in replies {
-                    let _ = reply.send(Err(CoreError::Internal("the intake batch failed".into())));
-                }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "an intake batch failed unexpectedly");
+            for reply in replies {
+                let _ = reply.send(Err(CoreError::Internal("the intake batch failed".into())));
             }
         }
     }
@@ -247,6 +273,10 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
             })
         })
         .collect();
+    // In key order: two writers that share keys wait for each other in the same order (a
+    // concurrent twin's insert waits for its transaction), so they cannot deadlock.
+    let mut records = records;
+    records.sort_by(|a, b| (&a.scope, &a.key).cmp(&(&b.scope, &b.key)));
     let recorded = intake::record_answers(&txn, &records).await.map_err(statement)?;
     let lost = |p: &Prepared| p.key.as_ref().is_some_and(|(s, k, _)| !recorded.contains(&(s.clone(), k.clone())));
     let raced = (0..batch.len()).any(|i| fresh[i] && lost(&batch[i]));
@@ -257,12 +287,12 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
     }
     let kept: Vec<usize> = (0..batch.len()).filter(|&i| fresh[i] && !lost(&batch[i])).collect();
 
+    // Every row of the batch in one statement on PostgreSQL (the sequence row stays locked
+    // from `take_sequence` to the commit, so each round trip here is one no other batch of
+    // that line can use).
     let rows: Vec<case::Model> = kept.iter().map(|&i| batch[i].row.clone()).collect();
-    intake::insert_cases(&txn, &rows).await.map_err(statement)?;
     let decisions: Vec<routing_decision::Model> = kept.iter().map(|&i| batch[i].decision.clone()).collect();
-    intake::insert_decisions(&txn, &decisions).await.map_err(statement)?;
     let events: Vec<case_event::Model> = kept.iter().map(|&i| batch[i].event.clone()).collect();
-    cases::insert_events(&txn, events).await.map_err(statement)?;
     let messages: Vec<outbox::Model> = kept
         .iter()
         .flat_map(|&i| {
@@ -270,9 +300,15 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
             p.notices.iter().map(|n| crate::notifications::row(&p.row, n.to.clone(), n.kind, n.detail.clone(), p.row.created_at))
         })
         .collect();
-    hotline_store::outbox::insert(&txn, messages).await.map_err(statement)?;
     let increments: Vec<Increment> = kept.iter().flat_map(|&i| batch[i].increments.clone()).collect();
-    hotline_store::stats::add(&txn, &increments).await.map_err(statement)?;
+    let mut inserts = vec![
+        intake::new_cases(&rows),
+        intake::new_decisions(&decisions),
+        cases::new_events(events),
+        hotline_store::outbox::new_messages(messages),
+    ];
+    inserts.extend(hotline_store::stats::additions(&increments));
+    bulk::insert_together(&txn, inserts).await.map_err(statement)?;
     for &i in &kept {
         if let Some((tenant, call)) = &batch[i].call {
             support::link_call(&txn, *tenant, call, batch[i].row.id).await.map_err(statement)?;
