@@ -255,53 +255,6 @@ pub async fn update(db: &impl ConnectionTrait, row: case::Model) -> StoreResult<
 }
 
 pub async fn list(db: &impl ConnectionTrait, scope: CaseScope, f: &CaseFilter, page: PageRequest) -> StoreResult<Page<case::Model>> {
-    let rows = list_select(scope, f, page).into_model::<ByPosition>().all(db).await?;
-    Ok(Page::from_rows(rows.into_iter().map(|r| r.0).collect(), page.limit, |r| r.id))
-}
-
-/// A page of [`list`] with each case's participants in the order of [`participants`], in one
-/// statement: on PostgreSQL each lone statement brings its scope statement along, so the two
-/// reads of a list page made four round trips.
-pub async fn list_with_participants(
-    db: &impl ConnectionTrait,
-    scope: CaseScope,
-    f: &CaseFilter,
-    page: PageRequest,
-) -> StoreResult<Page<(case::Model, Vec<case_participant::Model>)>> {
-    use case_participant::Column as P;
-    use sea_orm::sea_query::{Alias, Asterisk, JoinType, Order};
-    use sea_orm::{Iterable, QueryTrait};
-    let page_of_cases = list_select(scope, f, page).into_query();
-    let c = Alias::new("c");
-    let mut q = Query::select();
-    // The page's columns (in model order, decoded by position), then the participant's.
-    q.column((c.clone(), Asterisk)).from_subquery(page_of_cases, c.clone());
-    for col in P::iter() {
-        q.expr(Expr::col((case_participant::Entity, col)));
-    }
-    q.join(
-        JoinType::LeftJoin,
-        case_participant::Entity,
-        Expr::col((case_participant::Entity, P::CaseId)).equals((c.clone(), case::Column::Id)),
-    )
-    .order_by((c, case::Column::Id), Order::Desc)
-    .order_by((case_participant::Entity, P::CreatedAt), Order::Asc)
-    .order_by((case_participant::Entity, P::Id), Order::Asc);
-    let statement = db.get_database_backend().build(&q);
-    let rows = <CaseAndParticipant as sea_orm::FromQueryResult>::find_by_statement(statement).all(db).await?;
-    let mut cases: Vec<(case::Model, Vec<case_participant::Model>)> = Vec::new();
-    for CaseAndParticipant(case, part) in rows {
-        match cases.last_mut() {
-            Some((last, parts)) if last.id == case.id => parts.extend(part),
-            _ => cases.push((case, part.into_iter().collect())),
-        }
-    }
-    Ok(Page::from_rows(cases, page.limit, |(c, _)| c.id))
-}
-
-/// The statement of [`list`]: the filter, newest first, one more than the page to tell
-/// whether another follows.
-fn list_select(scope: CaseScope, f: &CaseFilter, page: PageRequest) -> sea_orm::Select<case::Entity> {
     let mut q = case::Entity::find().filter(scope_condition(scope));
     if let Some(t) = f.tenant_id {
         q = q.filter(
@@ -377,7 +330,8 @@ fn list_select(scope: CaseScope, f: &CaseFilter, page: PageRequest) -> sea_orm::
     if let Some(after) = page.after {
         q = q.filter(case::Column::Id.lt(after));
     }
-    q.order_by_desc(case::Column::Id).limit(page.limit + 1)
+    let rows = q.order_by_desc(case::Column::Id).limit(page.limit + 1).into_model::<ByPosition>().all(db).await?;
+    Ok(Page::from_rows(rows.into_iter().map(|r| r.0).collect(), page.limit, |r| r.id))
 }
 
 /// Cases linked to `master` as duplicates (their requesters share the answer).
@@ -403,6 +357,28 @@ pub async fn participants(db: &impl ConnectionTrait, case_id: Uuid) -> StoreResu
         .order_by_asc(case_participant::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The participants of several cases in one query (a list page), each case's in the order of
+/// [`participants`]; a case without participants has no entry.
+pub async fn participants_of(
+    db: &impl ConnectionTrait,
+    case_ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, Vec<case_participant::Model>>> {
+    let mut by_case: std::collections::HashMap<Uuid, Vec<case_participant::Model>> = std::collections::HashMap::new();
+    if case_ids.is_empty() {
+        return Ok(by_case);
+    }
+    let rows = case_participant::Entity::find()
+        .filter(case_participant::Column::CaseId.is_in(case_ids.iter().copied()))
+        .order_by_asc(case_participant::Column::CreatedAt)
+        .order_by_asc(case_participant::Column::Id)
+        .all(db)
+        .await?;
+    for r in rows {
+        by_case.entry(r.case_id).or_default().push(r);
+    }
+    Ok(by_case)
 }
 
 pub async fn insert_event(db: &impl ConnectionTrait, row: case_event::Model) -> StoreResult<()> {

@@ -2,8 +2,8 @@
 //! fsyncs (here ~1,700), and every intake of a tenant's day also updates the same sequence and
 //! counter rows, so one transaction per request caps intake far below a storm's rate. Requests
 //! are checked, routed and prepared in parallel; one writer task takes whatever has queued up
-//! (up to [`MAX_BATCH`]) and stores it in one transaction, all its rows in one statement on
-//! PostgreSQL, where two batches are written at once (see [`batches_in_flight`]).
+//! (up to [`MAX_BATCH`]) and stores it in one transaction, all its new rows in one statement on
+//! PostgreSQL.
 //! Each request is answered only after that commit: an acknowledged case is durable.
 //!
 //! A statement that fails in a batch is retried one intake at a time, so one bad intake cannot
@@ -11,13 +11,11 @@
 //! retries with the same `Idempotency-Key` find what did get stored).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use hotline_store::entities::{case, case_event, idempotency_key, outbox, routing_decision};
-use hotline_store::sea_orm::DbBackend;
 use hotline_store::stats::Increment;
 use hotline_store::{DatabaseConnection, TransactionTrait, bulk, cases, intake, support};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use hotline_domain::case::tracking_number;
@@ -96,22 +94,12 @@ impl IntakeWriter {
     }
 }
 
-/// Batches being written at once. On PostgreSQL a second batch sends its first statements
-/// (scope, `BEGIN`, the key probe) and builds its rows while the first one waits for its
-/// commit; the day's sequence row still orders them. SQLite has one writer: a second batch
-/// would only wait for the lock, or fail to upgrade its read snapshot to a write.
-fn batches_in_flight(db: &DatabaseConnection) -> usize {
-    match db.get_database_backend() {
-        DbBackend::Postgres => 2,
-        _ => 1,
-    }
-}
-
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
-    let slots = Arc::new(Semaphore::new(batches_in_flight(&db)));
+    // One batch at a time. A second batch in flight was tried (2026-12-07): it waits for the
+    // first one's lock on the day's sequence row (taken early, held to the commit so numbers
+    // run without gaps), so the heavy part did not overlap, and each intake cost more CPU in
+    // both the service and the database (docs/BENCHMARKS.md, 2026-12-07 third session).
     while let Some(first) = rx.recv().await {
-        // A slot first, then the queue: while every slot is busy the next batch grows.
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -119,14 +107,8 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let db = db.clone();
-        tokio::spawn(hotline_store::scope::platform(async move {
-            write_and_reply(db, jobs).await;
-            drop(slot);
-        }));
+        write_and_reply(db.clone(), jobs).await;
     }
-    // The last handle is gone: wait for the batches still being written.
-    let _ = slots.acquire_many(batches_in_flight(&db) as u32).await;
 }
 
 async fn write_and_reply(db: DatabaseConnection, jobs: Vec<Job>) {

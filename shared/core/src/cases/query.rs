@@ -75,9 +75,19 @@ impl Core {
             q: q.q.filter(|t| !t.trim().is_empty()),
             has_lead: false,
         };
-        // The page and its participants in one statement.
-        let page = cases::list_with_participants(&self.store.db, scope, &filter, page).await?;
-        Ok(page.map(|(c, parts)| case_view(c, parts, p)))
+        let page = cases::list(&self.store.db, scope, &filter, page).await?;
+        // One query for the page's participants, not one per case.
+        let ids: Vec<uuid::Uuid> = page.items.iter().map(|c| c.id).collect();
+        let mut parts = cases::participants_of(&self.store.db, &ids).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|c| {
+                let mine = parts.remove(&c.id).unwrap_or_default();
+                case_view(c, mine, p)
+            })
+            .collect();
+        Ok(Page { items, next: page.next })
     }
 
     /// The supervision queues (near due, overdue, problem) for those who supervise.
