@@ -170,6 +170,8 @@ impl Insert {
 /// process, no round trips) runs them one after the other.
 pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) -> StoreResult<()> {
     let inserts: Vec<Insert> = inserts.into_iter().filter(|i| !i.rows.is_empty()).collect();
+    // Refused on both databases, so code tested on SQLite cannot fail only on PostgreSQL.
+    distinct_tables(&inserts)?;
     let backend = db.get_database_backend();
     if backend != DbBackend::Postgres || inserts.len() < 2 {
         for i in &inserts {
@@ -177,14 +179,19 @@ pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) ->
         }
         return Ok(());
     }
+    let (sql, values) = together_statement(&inserts);
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(())
+}
+
+/// One part per table: a part of a statement cannot see or change another part's rows.
+fn distinct_tables(inserts: &[Insert]) -> StoreResult<()> {
     let mut names: Vec<&str> = inserts.iter().map(|i| i.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     if names.len() != inserts.len() {
         return Err(crate::StoreError::Corrupt("one statement cannot insert into a table twice".into()));
     }
-    let (sql, values) = together_statement(&inserts);
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     Ok(())
 }
 
@@ -273,6 +280,15 @@ mod tests {
         );
         assert_eq!(values.len(), 3);
         assert_eq!(values[1], Value::from("{1,2}".to_owned()));
+    }
+
+    #[test]
+    fn rows_of_one_table_in_two_parts_are_refused() {
+        const A: Table = Table { name: "a", cols: &[("n", Col::Int)] };
+        const B: Table = Table { name: "b", cols: &[("n", Col::Int)] };
+        let one = |t: &Table| Insert::new(t, vec![vec![Json::from(1)]], "");
+        assert!(distinct_tables(&[one(&A), one(&B)]).is_ok());
+        assert!(matches!(distinct_tables(&[one(&A), one(&B), one(&A)]), Err(crate::StoreError::Corrupt(_))));
     }
 
     #[test]
