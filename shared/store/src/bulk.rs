@@ -113,15 +113,14 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], 
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let names: Vec<&str> = table.cols.iter().map(|(n, _)| *n).collect();
-    let list = names.join(", ");
     let backend = db.get_database_backend();
     if backend == DbBackend::Postgres {
         let sql = pg_insert(table, 1, suffix);
         return Ok(db.query_all_raw(Statement::from_sql_and_values(backend, sql, pg_arrays(table, rows))).await?);
     }
+    let list = column_list(table);
     let mut out = Vec::new();
-    let one = format!("({})", vec!["?"; names.len()].join(", "));
+    let one = format!("({})", vec!["?"; table.cols.len()].join(", "));
     for chunk in rows.chunks(CHUNK) {
         let sql = format!("INSERT INTO {} ({list}) VALUES {} {suffix}", table.name, vec![one.as_str(); chunk.len()].join(", "));
         let values: Vec<Value> = chunk.iter().flat_map(|r| table.cols.iter().zip(r).map(|((_, t), v)| t.bind(v))).collect();
@@ -132,9 +131,13 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], 
 
 /// `INSERT … SELECT * FROM unnest($first::type[], …) suffix`: one array parameter per column.
 fn pg_insert(table: &Table<'_>, first: usize, suffix: &str) -> String {
-    let names: Vec<&str> = table.cols.iter().map(|(n, _)| *n).collect();
     let arrays: Vec<String> = table.cols.iter().enumerate().map(|(i, (_, t))| format!("${}::{}[]", first + i, t.pg_type())).collect();
-    format!("INSERT INTO {} ({}) SELECT * FROM unnest({}) {suffix}", table.name, names.join(", "), arrays.join(", "))
+    format!("INSERT INTO {} ({}) SELECT * FROM unnest({}) {suffix}", table.name, column_list(table), arrays.join(", "))
+}
+
+/// `a, b, c`: the table's column names in order.
+fn column_list(table: &Table<'_>) -> String {
+    table.cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
 }
 
 /// The array parameters of [`pg_insert`], one per column.

@@ -107,23 +107,20 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        write_and_reply(db.clone(), jobs).await;
-    }
-}
-
-async fn write_and_reply(db: DatabaseConnection, jobs: Vec<Job>) {
-    let (prepared, replies): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
-    // In its own task: a panic fails this batch's requests, not the writer.
-    match tokio::spawn(hotline_store::scope::platform(async move { write_all(&db, prepared).await })).await {
-        Ok(results) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result);
+        let (prepared, replies): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
+        // In its own task: a panic fails this batch's requests, not the writer.
+        let db = db.clone();
+        match tokio::spawn(hotline_store::scope::platform(async move { write_all(&db, prepared).await })).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
             }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "an intake batch failed unexpectedly");
-            for reply in replies {
-                let _ = reply.send(Err(CoreError::Internal("the intake batch failed".into())));
+            Err(e) => {
+                tracing::error!(error = %e, "an intake batch failed unexpectedly");
+                for reply in replies {
+                    let _ = reply.send(Err(CoreError::Internal("the intake batch failed".into())));
+                }
             }
         }
     }
@@ -237,7 +234,7 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
     }
 
     // First answers: a key someone else stored first makes this request its twin.
-    let records: Vec<idempotency_key::Model> = batch
+    let mut records: Vec<idempotency_key::Model> = batch
         .iter()
         .zip(&fresh)
         .filter(|(_, f)| **f)
@@ -257,7 +254,6 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
         .collect();
     // In key order: two writers that share keys wait for each other in the same order (a
     // concurrent twin's insert waits for its transaction), so they cannot deadlock.
-    let mut records = records;
     records.sort_by(|a, b| (&a.scope, &a.key).cmp(&(&b.scope, &b.key)));
     let recorded = intake::record_answers(&txn, &records).await.map_err(statement)?;
     let lost = |p: &Prepared| p.key.as_ref().is_some_and(|(s, k, _)| !recorded.contains(&(s.clone(), k.clone())));
