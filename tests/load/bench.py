@@ -67,6 +67,15 @@ def sqlite_ceiling(seconds: int) -> dict:
         return {"tool": "python sqlite3, one 4 KB INSERT per commit (WAL, synchronous=FULL)", "per_second": n / (time.monotonic() - start)}
 
 
+def writer(before: dict, after: dict, seconds: float) -> dict:
+    """The intake writer during the run: mean intakes per group commit, and the share of the
+    run it was writing (near 1: group commit is the limit; well below: requests are)."""
+    moved = lambda name: after.get(name, 0.0) - before.get(name, 0.0)  # noqa: E731
+    batches = moved("hotline_intake_batches_total")
+    return {"batches": batches, "mean_batch": moved("hotline_intake_batched_total") / batches if batches else 0.0,
+            "busy_share": moved("hotline_intake_writer_busy_seconds_total") / seconds}
+
+
 def machine() -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), "?")
     commit = subprocess.run(["git", "-C", str(harness.ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -95,7 +104,9 @@ def main() -> None:
         key = harness.api_key(server.base)
         env = {"API_KEY": key, "BODIES": str(harness.bodies_file(db.tmp)), "RUN": f"r{int(time.time())}"}
         figures["idle"] = wrk("intake.lua", server.base, min(args.seconds, 20), 1, 1, {**env, "RUN": env["RUN"] + "i"})
+        before = server.metrics()
         figures["intake"] = wrk("intake.lua", server.base, args.seconds, args.connections, 2, env)
+        figures["writer"] = writer(before, server.metrics(), figures["intake"]["seconds"])
         stored = int(db.query("SELECT count(*) FROM cases"))
         figures["stored_cases"] = stored
         ids = harness.prepare_reads(db)
@@ -118,7 +129,9 @@ def main() -> None:
           f"{100 * i['rate'] / c['per_second']:.0f} % of it |")
     print(f"| single intake, idle | {idle['rate']:.0f} req/s sequential | {ms(idle['p50_us'])} | {ms(idle['p99_us'])} | {idle['non_201']} | — |")
     print(f"| GET case by id + filtered list (1 in 4) | {r['rate']:.0f} req/s | {ms(r['p50_us'])} | {ms(r['p99_us'])} | {r['non_200']} | — |")
-    print(f"\nstored cases: {figures['stored_cases']}; drift check exit {figures['drift_exit']}")
+    w = figures["writer"]
+    print(f"\nstored cases: {figures['stored_cases']}; drift check exit {figures['drift_exit']}; intake writer: "
+          f"{w['batches']:.0f} batches of {w['mean_batch']:.1f} intakes on average, writing {100 * w['busy_share']:.0f} % of the run")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ PROFILE = os.environ.get("HOTLINE_LOAD_BUILD", "release")
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/0"
 PASSWORD = "load-test-password"
+METRICS_TOKEN = "load-metrics-token-0123456789"
 
 
 def binary(name: str = "hotline-api") -> Path:
@@ -111,6 +112,7 @@ class Server:
             # Shared by every process of a run (replicas must agree on both).
             "HOTLINE_JWT_KEYS": "load:" + "k" * 40,
             "HOTLINE_PII_KEY": "p" * 40,
+            "HOTLINE_METRICS_TOKEN": METRICS_TOKEN,
         })
         env.update(self.extra)
         return env
@@ -138,6 +140,14 @@ class Server:
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} not ready after {timeout} s:\n{self.log_tail()}")
+
+    def metrics(self) -> dict[str, float]:
+        """The unlabelled samples of /metrics (the process counters a run compares)."""
+        req = urllib.request.Request(f"{self.base}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+        samples = (ln.split() for ln in text.splitlines() if ln and not ln.startswith("#") and "{" not in ln)
+        return {parts[0]: float(parts[1]) for parts in samples if len(parts) == 2}
 
     def kill9(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -132,6 +132,11 @@ async fn counters_move_by_what_was_done_and_gauges_read_the_database() {
     assert_eq!(moved("hotline_http_request_duration_seconds_bucket", &inf), 2.0);
     let intake = [("method", "POST"), ("route", "/api/v1/cases"), ("status", "2xx")];
     assert_eq!(moved("hotline_http_requests_total", &intake), 5.0, "the replay is a request too");
+    // One after the other, each intake is a batch of its own (the replay too: it is found
+    // in the writer's transaction).
+    assert_eq!(moved("hotline_intake_batches_total", &[]), 5.0);
+    assert_eq!(moved("hotline_intake_batched_total", &[]), 5.0);
+    assert!(moved("hotline_intake_writer_busy_seconds_total", &[]) > 0.0, "the writer's time is counted");
     assert_eq!(moved("hotline_http_requests_total", &[("method", "GET"), ("route", "unmatched"), ("status", "4xx")]), 1.0);
     assert!(after.routes().iter().all(|r| !cases.iter().any(|id| r.contains(id.as_str()))), "raw ids never become labels");
     assert_eq!(after.get("hotline_rule_set_publishes_total", &[("tenant", "12319")]), 1.0);

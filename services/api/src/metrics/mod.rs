@@ -54,6 +54,25 @@ async fn render(state: &AppState) -> String {
             f.sample(&[("channel", channel)], n as f64);
         }
     }
+    let writer = state.core.intake_writer.reading();
+    let counter = |e: &mut Exposition, name: &'static str, help: &str, value: f64| {
+        if let Some(mut f) = e.family(name, Kind::Counter, help, true) {
+            f.sample(&[], value);
+        }
+    };
+    counter(
+        &mut e,
+        "hotline_intake_batches_total",
+        "Group commits of the intake writer (one transaction each): intakes per batch = rate of hotline_intake_batched_total / rate of this.",
+        writer.batches as f64,
+    );
+    counter(&mut e, "hotline_intake_batched_total", "Intakes the intake writer's batches held.", writer.intakes as f64);
+    counter(
+        &mut e,
+        "hotline_intake_writer_busy_seconds_total",
+        "Time the intake writer spent writing batches; a rate near 1 means group commit is the intake's limit.",
+        writer.busy_seconds,
+    );
     let publishes = t.rule_publishes();
     if let Some(mut f) = e.family(
         "hotline_rule_set_publishes_total",

@@ -11,6 +11,9 @@
 //! retries with the same `Idempotency-Key` find what did get stored).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use hotline_store::entities::{case, case_event, idempotency_key, outbox, routing_decision};
 use hotline_store::stats::Increment;
@@ -75,15 +78,54 @@ type Job = (Prepared, oneshot::Sender<CoreResult<Written>>);
 /// The handle requests submit to; the writer task ends when the last handle is dropped.
 pub struct IntakeWriter {
     tx: mpsc::Sender<Job>,
+    stats: Arc<WriterStats>,
+}
+
+/// What the writer has done since the process started (`/metrics`): the mean batch size and
+/// the share of time the writer is busy tell an operator whether group commit is the limit.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    batches: AtomicU64,
+    intakes: AtomicU64,
+    busy_micros: AtomicU64,
+}
+
+/// A reading of [`WriterStats`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WriterReading {
+    /// Batches written (each one transaction, or one per intake after a failed statement).
+    pub batches: u64,
+    /// Intakes those batches held, stored or not.
+    pub intakes: u64,
+    /// Seconds the writer spent writing batches (from the first statement to the replies).
+    pub busy_seconds: f64,
+}
+
+impl WriterStats {
+    fn record(&self, intakes: usize, started: Instant) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.intakes.fetch_add(intakes as u64, Ordering::Relaxed);
+        self.busy_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
 }
 
 impl IntakeWriter {
     /// Starts the writer task on the current tokio runtime.
     pub fn start(db: DatabaseConnection) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let stats = Arc::new(WriterStats::default());
         // Group commits hold intakes of every line (and of citizens, who have none).
-        tokio::spawn(hotline_store::scope::platform(run(db, rx)));
-        IntakeWriter { tx }
+        tokio::spawn(hotline_store::scope::platform(run(db, rx, stats.clone())));
+        IntakeWriter { tx, stats }
+    }
+
+    /// The writer's counters now.
+    pub fn reading(&self) -> WriterReading {
+        WriterReading {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            intakes: self.stats.intakes.load(Ordering::Relaxed),
+            busy_seconds: self.stats.busy_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        }
     }
 
     pub(crate) async fn write(&self, p: Prepared) -> CoreResult<Written> {
@@ -94,7 +136,7 @@ impl IntakeWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
     // One batch at a time. A second batch in flight was tried (2026-12-07): it waits for the
     // first one's lock on the day's sequence row (taken early, held to the commit so numbers
     // run without gaps), so the heavy part did not overlap, and each intake cost more CPU in
@@ -107,6 +149,8 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let started = Instant::now();
+        let size = jobs.len();
         let (prepared, replies): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
         // In its own task: a panic fails this batch's requests, not the writer.
         let db = db.clone();
@@ -123,6 +167,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                 }
             }
         }
+        stats.record(size, started);
     }
 }
 

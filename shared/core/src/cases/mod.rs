@@ -18,7 +18,7 @@ pub use calls::{CallEventInput, CallEventView};
 pub use duplicates::DuplicateCandidate;
 pub(crate) use duplicates::contact;
 pub use intake::{AttachmentInput, IntakeInput, IntakeReceipt, IntakeResult};
-pub use intake_writer::{IntakeWriter, MAX_BATCH};
+pub use intake_writer::{IntakeWriter, MAX_BATCH, WriterReading};
 pub use joint::DispatchTarget;
 pub use public::{CitizenProof, PublicCaseView};
 pub use query::CaseQuery;
