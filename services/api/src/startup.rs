@@ -115,7 +115,7 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
         suggestions: Default::default(),
         kb_index: Default::default(),
-        intake_writer: Arc::new(hotline_core::cases::IntakeWriter::start(store.db.clone())),
+        intake_writer: Arc::new(intake_writer(settings, &store).await?),
         api_key_cache: Default::default(),
         telemetry: Default::default(),
         routing: Arc::new(hotline_core::routing::RoutingCache::default()),
@@ -141,6 +141,17 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
 /// Applies pending migrations as the schema's owner (`migration_database_url`, else
 /// `database_url`) and, when the service connects as another role, grants that role its
 /// rights on the tables (new ones included). Returns the names of the applied migrations.
+/// The intake writer, on a thread and connections of its own (see `start_dedicated`), except
+/// for an in-memory SQLite database, which a second pool would not share.
+async fn intake_writer(settings: &Settings, store: &hotline_store::Store) -> anyhow::Result<hotline_core::cases::IntakeWriter> {
+    use hotline_core::cases::IntakeWriter;
+    if settings.database_url.contains(":memory:") {
+        return Ok(IntakeWriter::start(store.db.clone()));
+    }
+    // One batch at a time needs one connection; the second replaces a broken one at once.
+    IntakeWriter::start_dedicated(&settings.database_url, 2).await.context("cannot start the intake writer (database_url)")
+}
+
 pub async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<String>> {
     let owner = hotline_store::connect(settings.migration_url_exposed(), 2).await.with_context(|| {
         let key = if settings.migration_database_url.is_some() { "migration_database_url" } else { "database_url" };

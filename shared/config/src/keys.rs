@@ -36,7 +36,7 @@ pub const KEYS: &[KeySpec] = &[
         "migration_database_url",
         "postgres://OWNER:PASSWORD@HOST:PORT/DB: the role that owns the schema, runs the migrations and grants database_url's role its rights (row-level security: the service's own role must own nothing). Empty = database_url.",
     ),
-    key("database_max_connections", "16", "Size of the database connection pool."),
+    key("database_max_connections", "16", "Size of the database connection pool (the API's intake writer opens 2 more of its own)."),
     key("run_migrations", "true", "Apply pending migrations at start. Set false in production where a migration job runs them."),
     key(
         "redis_url",

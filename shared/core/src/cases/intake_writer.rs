@@ -119,6 +119,40 @@ impl IntakeWriter {
         IntakeWriter { tx, stats }
     }
 
+    /// Starts the writer on a thread of its own, with a runtime and connections of its own
+    /// (`url`, `connections` at most). Why: on the service's runtime the writer's every round
+    /// trip waited behind the requests being prepared (those threads poll the sockets only
+    /// between tasks); measured at 64 intakes a batch, the statements around the big insert
+    /// took 4-5x their idle time, and the writer was busy all the time (docs/BENCHMARKS.md,
+    /// 2026-12-07 fourth session). Its own thread sleeps on its own sockets and runs as soon as
+    /// the database answers. Fails if the database cannot be reached.
+    pub async fn start_dedicated(url: &str, connections: u32) -> CoreResult<Self> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let stats = Arc::new(WriterStats::default());
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let url = url.to_owned();
+        let writer_stats = stats.clone();
+        std::thread::Builder::new()
+            .name("intake-writer".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(r) => r,
+                    Err(e) => return drop(ready_tx.send(Err(CoreError::Internal(format!("the intake writer's runtime: {e}"))))),
+                };
+                runtime.block_on(async move {
+                    let db = match hotline_store::connect(&url, connections).await {
+                        Ok(store) => store.db,
+                        Err(e) => return drop(ready_tx.send(Err(CoreError::Unavailable(format!("the intake writer's database: {e}"))))),
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    hotline_store::scope::platform(run(db, rx, writer_stats)).await;
+                });
+            })
+            .map_err(|e| CoreError::Internal(format!("cannot start the intake writer's thread: {e}")))?;
+        ready_rx.await.map_err(|_| CoreError::Internal("the intake writer's thread ended at start".into()))??;
+        Ok(IntakeWriter { tx, stats })
+    }
+
     /// The writer's counters now.
     pub fn reading(&self) -> WriterReading {
         WriterReading {
@@ -364,5 +398,22 @@ mod tests {
     fn later_requests_with_a_key_already_in_the_batch_are_its_twins() {
         let keys = [Some(("s", "a")), None, Some(("s", "b")), Some(("s", "a")), None, Some(("t", "a")), Some(("s", "a"))];
         assert_eq!(twins(keys.into_iter()), vec![None, None, None, Some(0), None, None, Some(0)]);
+    }
+
+    #[tokio::test]
+    async fn a_writer_whose_database_cannot_be_opened_fails_to_start_with_the_reason() {
+        // A folder that cannot be created: the writer's own connection fails at once.
+        let refused = IntakeWriter::start_dedicated("sqlite:///proc/hotline-none/h.db", 2).await;
+        let Err(CoreError::Unavailable(reason)) = refused else { panic!("the writer started without a database") };
+        assert!(reason.contains("intake writer") && reason.contains("/proc/hotline-none"), "{reason}");
+    }
+
+    #[tokio::test]
+    async fn a_writer_on_its_own_thread_starts_with_nothing_written() {
+        let dir = std::env::temp_dir().join(format!("hotline-writer-{}", Uuid::now_v7()));
+        let writer = IntakeWriter::start_dedicated(&format!("sqlite://{}/h.db", dir.display()), 2).await.expect("starts");
+        assert_eq!(writer.reading(), WriterReading { batches: 0, intakes: 0, busy_seconds: 0.0 });
+        drop(writer);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
