@@ -1,8 +1,9 @@
 //! Group commit for intake. A disk makes about as many durable commits a second as it makes
 //! fsyncs (here ~1,700), and every intake of a tenant's day also updates the same sequence and
 //! counter rows, so one transaction per request caps intake far below a storm's rate. Requests
-//! are checked, routed and prepared in parallel; one writer task takes whatever has queued up
-//! (up to [`MAX_BATCH`]) and stores it in one transaction, all its new rows in one statement on
+//! are checked, routed and prepared in parallel; one writer task (on a thread and connections
+//! of its own, see [`IntakeWriter::start_dedicated`]) takes whatever has queued up (up to
+//! [`MAX_BATCH`]) and stores it in one transaction, all its new rows in one statement on
 //! PostgreSQL.
 //! Each request is answered only after that commit: an acknowledged case is durable.
 //!
