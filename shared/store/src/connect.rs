@@ -79,6 +79,17 @@ pub struct PoolStats {
     pub max: u32,
 }
 
+/// Begins a transaction that reads and then writes. On SQLite it is `BEGIN IMMEDIATE`: a
+/// deferred transaction that has read cannot take the write lock once another connection has
+/// committed since (SQLite answers "database is locked" at once, without waiting, whatever the
+/// busy timeout), whereas an immediate one waits for the lock at its start. PostgreSQL begins
+/// as usual.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let mode = (db.get_database_backend() == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate);
+    db.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
+}
+
 /// Connects to `sqlite:…` (creating the file and its folder, WAL journal) or `postgres://…`.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
     let url = if url.starts_with("sqlite:") { prepare_sqlite(url)? } else { url.to_owned() };

@@ -108,3 +108,53 @@ async fn a_rule_that_notifies_a_unit_mails_its_staff_with_the_intake() {
     let by_case: HashMap<_, _> = mail.iter().map(|m| (m.subject.clone(), m)).collect();
     assert!(!by_case.keys().any(|s| s.contains(quiet["tracking_number"].as_str().unwrap())));
 }
+
+/// Two instances on one database (scale-out) take the same keys at the same moment: one case
+/// per key whichever instance stores it first, every answer of a key the same bytes, and the
+/// loser's batch neither fails nor stores a twin (it waits for the winner's transaction, or
+/// rolls back and tries again once it sees the key). On SQLite this found batches failing
+/// with "database is locked" (a deferred transaction that read before the other instance
+/// committed cannot write): the writer now begins `IMMEDIATE` there.
+#[tokio::test]
+async fn two_instances_racing_on_the_same_keys_store_each_key_once() {
+    let a = TestApp::spawn().await;
+    let b = a.second_instance().await;
+    let agent = a.token("agent").await;
+    const KEYS: usize = 24;
+    let mut tasks = Vec::new();
+    for round in 0..3 {
+        for k in 0..KEYS {
+            for app in [&a, &b] {
+                let client = app.client.clone();
+                let (url, agent) = (app.url("/api/v1/cases"), agent.clone());
+                let body = complaint(&format!("两个实例同时收到第{k}个请求：人行道砖块松动。"));
+                tasks.push(tokio::spawn(async move {
+                    let res = client.post(url).bearer_auth(agent).header("Idempotency-Key", format!("race-{k}")).json(&body).send().await;
+                    let res = res.unwrap();
+                    (k, round, res.status(), res.text().await.unwrap())
+                }));
+            }
+        }
+    }
+    let mut answers: HashMap<usize, HashSet<String>> = HashMap::new();
+    for t in tasks {
+        let (k, round, status, body) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "key {k}, round {round}: {body}");
+        answers.entry(k).or_default().insert(body);
+    }
+    assert_eq!(answers.len(), KEYS);
+    let mut ids = HashSet::new();
+    let mut numbers = HashSet::new();
+    for (k, bodies) in &answers {
+        assert_eq!(bodies.len(), 1, "key {k}: all six answers are the first one, byte for byte: {bodies:?}");
+        let v: Value = serde_json::from_str(bodies.iter().next().unwrap()).unwrap();
+        ids.insert(v["case_id"].as_str().unwrap().to_owned());
+        numbers.insert(v["tracking_number"].as_str().unwrap().to_owned());
+    }
+    assert_eq!((ids.len(), numbers.len()), (KEYS, KEYS), "one case and one number per key");
+    let (_, list) = a.get("/api/v1/cases?limit=200", &agent).await;
+    let stored: HashSet<String> = list["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(stored, ids, "exactly the answered cases are stored, no twin");
+    let today = a.core.now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    assert_eq!(a.core.verify_counters(today, today).await.unwrap(), vec![], "the counters count each case once");
+}

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use hotline_store::entities::{case, case_event, idempotency_key, outbox, routing_decision};
 use hotline_store::stats::Increment;
-use hotline_store::{DatabaseConnection, TransactionTrait, bulk, cases, intake, support};
+use hotline_store::{DatabaseConnection, bulk, cases, intake, support};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -286,7 +286,9 @@ fn twins<'a>(keys: impl Iterator<Item = Option<(&'a str, &'a str)>>) -> Vec<Opti
 async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) -> Result<Vec<Written>, Failure> {
     let twin_of = twins(batch.iter().map(|p| p.key.as_ref().map(|(s, k, _)| (s.as_str(), k.as_str()))));
     let statement = Failure::Statement;
-    let txn = db.begin().await.map_err(|e| statement(e.into()))?;
+    // Immediate on SQLite: this transaction reads (repeats) before it writes, and another
+    // connection (the service's pool, or a second process) may commit in between.
+    let txn = hotline_store::begin_write(db).await.map_err(|e| statement(e.into()))?;
 
     // Repeats of a key already answered take no tracking number (numbers run without gaps).
     let keys: Vec<(String, String)> = batch.iter().filter_map(|p| p.key.as_ref().map(|(s, k, _)| (s.clone(), k.clone()))).collect();
