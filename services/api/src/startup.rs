@@ -138,9 +138,6 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
     Ok(core)
 }
 
-/// Applies pending migrations as the schema's owner (`migration_database_url`, else
-/// `database_url`) and, when the service connects as another role, grants that role its
-/// rights on the tables (new ones included). Returns the names of the applied migrations.
 /// The intake writer, on a thread and connections of its own (see `start_dedicated`), except
 /// for an in-memory SQLite database, which a second pool would not share.
 async fn intake_writer(settings: &Settings, store: &hotline_store::Store) -> anyhow::Result<hotline_core::cases::IntakeWriter> {
@@ -152,6 +149,9 @@ async fn intake_writer(settings: &Settings, store: &hotline_store::Store) -> any
     IntakeWriter::start_dedicated(&settings.database_url, 2).await.context("cannot start the intake writer (database_url)")
 }
 
+/// Applies pending migrations as the schema's owner (`migration_database_url`, else
+/// `database_url`) and, when the service connects as another role, grants that role its
+/// rights on the tables (new ones included). Returns the names of the applied migrations.
 pub async fn run_migrations(settings: &Settings) -> anyhow::Result<Vec<String>> {
     let owner = hotline_store::connect(settings.migration_url_exposed(), 2).await.with_context(|| {
         let key = if settings.migration_database_url.is_some() { "migration_database_url" } else { "database_url" };

@@ -85,7 +85,7 @@ pub struct IntakeWriter {
 /// What the writer has done since the process started (`/metrics`): the mean batch size and
 /// the share of time the writer is busy tell an operator whether group commit is the limit.
 #[derive(Debug, Default)]
-pub struct WriterStats {
+struct WriterStats {
     batches: AtomicU64,
     intakes: AtomicU64,
     busy_micros: AtomicU64,
@@ -113,11 +113,15 @@ impl WriterStats {
 impl IntakeWriter {
     /// Starts the writer task on the current tokio runtime.
     pub fn start(db: DatabaseConnection) -> Self {
+        let (writer, rx) = Self::handle();
+        tokio::spawn(run(db, rx, writer.stats.clone()));
+        writer
+    }
+
+    /// The handle and the queue its writer task reads.
+    fn handle() -> (Self, mpsc::Receiver<Job>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let stats = Arc::new(WriterStats::default());
-        // Group commits hold intakes of every line (and of citizens, who have none).
-        tokio::spawn(hotline_store::scope::platform(run(db, rx, stats.clone())));
-        IntakeWriter { tx, stats }
+        (IntakeWriter { tx, stats: Arc::default() }, rx)
     }
 
     /// Starts the writer on a thread of its own, with a runtime and connections of its own
@@ -128,11 +132,10 @@ impl IntakeWriter {
     /// 2026-12-07 fourth session). Its own thread sleeps on its own sockets and runs as soon as
     /// the database answers. Fails if the database cannot be reached.
     pub async fn start_dedicated(url: &str, connections: u32) -> CoreResult<Self> {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let stats = Arc::new(WriterStats::default());
+        let (writer, rx) = Self::handle();
         let (ready_tx, ready_rx) = oneshot::channel();
         let url = url.to_owned();
-        let writer_stats = stats.clone();
+        let stats = writer.stats.clone();
         std::thread::Builder::new()
             .name("intake-writer".into())
             .spawn(move || {
@@ -146,12 +149,12 @@ impl IntakeWriter {
                         Err(e) => return drop(ready_tx.send(Err(CoreError::Unavailable(format!("the intake writer's database: {e}"))))),
                     };
                     let _ = ready_tx.send(Ok(()));
-                    hotline_store::scope::platform(run(db, rx, writer_stats)).await;
+                    run(db, rx, stats).await;
                 });
             })
             .map_err(|e| CoreError::Internal(format!("cannot start the intake writer's thread: {e}")))?;
         ready_rx.await.map_err(|_| CoreError::Internal("the intake writer's thread ended at start".into()))??;
-        Ok(IntakeWriter { tx, stats })
+        Ok(writer)
     }
 
     /// The writer's counters now.
@@ -171,7 +174,13 @@ impl IntakeWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
+/// The writer task. Group commits hold intakes of every line (and of citizens, who have
+/// none), so it runs under the platform scope.
+async fn run(db: DatabaseConnection, rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
+    hotline_store::scope::platform(write_batches(db, rx, stats)).await
+}
+
+async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
     // One batch at a time. A second batch in flight was tried (2026-12-07): it waits for the
     // first one's lock on the day's sequence row (taken early, held to the commit so numbers
     // run without gaps), so the heavy part did not overlap, and each intake cost more CPU in
