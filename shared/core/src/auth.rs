@@ -6,7 +6,7 @@ use std::time::Duration;
 use hotline_auth::{TokenError, hash_secret, new_refresh_token, parse_api_key};
 use hotline_domain::{Role, RoleSet, TenantCode, TenantId, TenantKind, UnitId};
 use hotline_store::entities::{refresh_token, session, tenant, user};
-use hotline_store::{TransactionTrait, api_keys, sessions, users};
+use hotline_store::{api_keys, sessions, users};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -103,7 +103,7 @@ impl Core {
             ip: Some(client.ip.chars().take(64).collect()),
             user_agent: client.user_agent.as_ref().map(|a| a.chars().take(255).collect()),
         };
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         sessions::insert(&txn, session.clone()).await?;
         let pair = self.issue_pair(&txn, user, &session).await?;
         let mut entry = Entry {
@@ -182,7 +182,7 @@ impl Core {
                 self.audit(audit(Outcome::Denied, "refresh token expired or session revoked")).await;
                 return Err(refused());
             }
-            let txn = self.store.db.begin().await?;
+            let txn = hotline_store::begin_write(&self.store.db).await?;
             if token.used_at.is_some() || !sessions::spend_refresh(&txn, token.id, now).await? {
                 txn.rollback().await?;
                 sessions::revoke(&self.store.db, session.id, "refresh_token_reuse", now).await?;

@@ -3,7 +3,7 @@
 
 use hotline_domain::{MergeMode, Role, RoleSet, TenantKind, TenantStatus, UnitKind, UnitStatus, UserStatus};
 use hotline_store::entities::{tenant, unit, user};
-use hotline_store::{TransactionTrait, tenants, units, users};
+use hotline_store::{tenants, units, users};
 use uuid::Uuid;
 
 use crate::admin::tenants::{DEFAULT_CALENDAR, DEFAULT_TIME_ZONE};
@@ -208,7 +208,7 @@ impl Core {
             let platform = tenants::find_by_code(db, PLATFORM_CODE).await?.ok_or(crate::CoreError::NotFound("platform"))?;
             // Demo accounts share one password, so one hash serves them all (seeding stays fast).
             let hash = self.hasher.hash(password).await?;
-            let txn = db.begin().await?;
+            let txn = hotline_store::begin_write(db).await?;
             for (name, display, roles) in [
                 ("city_supervisor", "市热线办督办员", &[Role::CitySupervisor][..]),
                 ("agent", "12345接线员", &[Role::Agent][..]),

@@ -10,7 +10,7 @@ use hotline_domain::{Role, RoleSet};
 use hotline_notify::templates::{DigestLine, render_digest};
 use hotline_store::cases::{self, CaseFilter, CaseScope};
 use hotline_store::entities::case;
-use hotline_store::{PageRequest, TransactionTrait, sweep, users};
+use hotline_store::{PageRequest, sweep, users};
 
 use crate::{Core, CoreResult};
 
@@ -80,7 +80,7 @@ impl Core {
             }
             let (subject, body) = render_digest(&day.to_string(), &lines.into_values().collect::<Vec<_>>());
             let recipients = users::emails_with_role(db, platform, &RoleSet::storage_pattern(Role::CitySupervisor)).await?;
-            let txn = db.begin().await?;
+            let txn = hotline_store::begin_write(db).await?;
             // Once per day, even with several workers: the claim and the messages commit together.
             if !sweep::claim_once(&txn, &format!("digest:{day}"), now).await? {
                 txn.rollback().await?;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use hotline_auth::{ChallengeClaims, RECOVERY_CODES, TokenError, TotpSecret, hash_recovery_code, new_recovery_code, recovery_code_matches};
 use hotline_domain::{RoleSet, ValidationError};
 use hotline_store::entities::{mfa_recovery_code, user, user_mfa};
-use hotline_store::{TransactionTrait, mfa, sessions, users};
+use hotline_store::{mfa, sessions, users};
 use uuid::Uuid;
 
 use crate::audit::{Entry, Outcome};
@@ -180,7 +180,7 @@ impl Core {
             created_at: self.now(),
             confirmed_at: None,
         };
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         mfa::replace(&txn, row).await?;
         self.audit_on(&txn, actor).await?;
         txn.commit().await?;
@@ -205,7 +205,7 @@ impl Core {
                 used_at: None,
             })
             .collect();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         if !mfa::activate(&txn, user.id, step, now).await? {
             return Err(CoreError::conflict("mfa_not_pending", "the enrolment was confirmed or replaced meanwhile"));
         }
@@ -309,7 +309,7 @@ impl Core {
             self.audit_denied(p, "user.mfa_reset", &user.username, "own account").await;
             return Err(CoreError::forbidden_because("own_account", "another security administrator resets your own second factor"));
         }
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         let existed = mfa::remove(&txn, user.id).await?;
         sessions::revoke_all_of_user(&txn, user.id, "mfa_reset", self.now()).await?;
         let detail = if existed { "second factor removed; sessions ended" } else { "no second factor was set up; sessions ended" };

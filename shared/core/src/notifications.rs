@@ -6,7 +6,7 @@ use hotline_domain::{Role, RoleSet};
 use hotline_notify::Email;
 use hotline_notify::templates::{Kind, Vars, render};
 use hotline_store::entities::{case, outbox};
-use hotline_store::{ConnectionTrait, TransactionTrait, users};
+use hotline_store::{ConnectionTrait, users};
 use uuid::Uuid;
 
 use crate::{Core, CoreResult};
@@ -129,7 +129,7 @@ impl Core {
         // A worker pass over every line: platform scope.
         hotline_store::scope::platform(async move {
             let now = self.now();
-            let txn = self.store.db.begin().await?;
+            let txn = hotline_store::begin_write(&self.store.db).await?;
             let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
             let mut report = RelayReport::default();
             for mut msg in batch {

@@ -95,7 +95,7 @@ pub async fn head(db: &impl ConnectionTrait) -> StoreResult<Option<audit_chain::
 /// Appends `row` to the chain in its own transaction (a savepoint when `db` is already one, so
 /// the head stays locked until the caller commits) and returns it as stored.
 pub async fn append<C: ConnectionTrait + TransactionTrait>(db: &C, mut row: audit_event::Model) -> StoreResult<audit_event::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let (seq, prev) = match claim(&txn).await? {
         Some(place) => place,
         None => {
@@ -118,7 +118,7 @@ pub async fn append<C: ConnectionTrait + TransactionTrait>(db: &C, mut row: audi
 /// Returns how many were sealed.
 pub async fn seal_legacy<C: ConnectionTrait + TransactionTrait>(db: &C, at: DateTime<Utc>) -> StoreResult<u64> {
     create_head(db, at).await?;
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let head = lock_head(&txn).await?;
     if head.legacy_sealed {
         txn.rollback().await?;
@@ -189,7 +189,7 @@ pub async fn first_seq_since(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -
 /// to prune). Refuses to go on when a record on the way is missing, so pruning never erases
 /// the evidence of tampering.
 pub async fn prune_chunk<C: ConnectionTrait + TransactionTrait>(db: &C, keep_from: i64, max: i64, at: DateTime<Utc>) -> StoreResult<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let head = lock_head(&txn).await?;
     let upto = keep_from.min(head.anchor_seq + max).min(head.seq + 1);
     if upto <= head.anchor_seq {

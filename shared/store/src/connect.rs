@@ -79,19 +79,41 @@ pub struct PoolStats {
     pub max: u32,
 }
 
-/// Begins a transaction that reads and then writes. On SQLite it is `BEGIN IMMEDIATE`: a
-/// deferred transaction that has read cannot take the write lock once another connection has
-/// committed since (SQLite answers "database is locked" at once, without waiting, whatever the
-/// busy timeout), whereas an immediate one waits for the lock at its start. PostgreSQL begins
-/// as usual.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+/// Begins a transaction that writes: every transaction of the platform but the export's
+/// snapshot (clippy's `disallowed-methods` refuses a bare `begin()`). On SQLite it is `BEGIN
+/// IMMEDIATE`: a deferred transaction that has read cannot take the write lock once another
+/// connection has committed since (SQLite answers "database is locked" at once, without
+/// waiting, whatever the busy timeout), whereas an immediate one waits for the lock at its
+/// start. PostgreSQL begins as usual; inside a transaction it is a savepoint.
+pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, DbErr>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use sea_orm::{SqliteTransactionMode, TransactionOptions};
     let mode = (db.get_database_backend() == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate);
     db.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
 }
 
-/// Connects to `sqlite:…` (creating the file and its folder, WAL journal) or `postgres://…`.
+/// Connects to `sqlite:…` (creating the file and its folder, WAL journal) or `postgres://…`
+/// (each connection taken is told the scope of the task taking it).
 pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
+    connect_as(url, max_connections, None).await
+}
+
+/// Connects a pool that serves one scope only, whatever the task taking a connection (the
+/// intake writer's: the platform). On PostgreSQL its connections are told the scope once, when
+/// they open, instead of on every acquire: that statement was one of the round trips of every
+/// batch. Liveness, which the per-acquire statement also checked, comes from sqlx pinging each
+/// connection as it is released (closing it if the ping fails) and from a ping before reusing
+/// a connection that sat idle for [`STALE_AFTER`] or longer (the server may have restarted).
+pub async fn connect_scoped(url: &str, max_connections: u32, scope: crate::scope::Scope) -> Result<Store, DbErr> {
+    connect_as(url, max_connections, Some(scope)).await
+}
+
+/// See [`connect_scoped`]: idle this long, a connection is pinged before it is used again.
+pub const STALE_AFTER: Duration = Duration::from_secs(1);
+
+async fn connect_as(url: &str, max_connections: u32, fixed: Option<crate::scope::Scope>) -> Result<Store, DbErr> {
     let url = if url.starts_with("sqlite:") { prepare_sqlite(url)? } else { url.to_owned() };
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(max_connections)
@@ -100,7 +122,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if url.starts_with("postgres") {
-        tell_each_connection_its_scope(&mut opts);
+        match fixed {
+            None => tell_each_connection_its_scope(&mut opts),
+            Some(scope) => keep_one_scope(&mut opts, scope.setting()),
+        }
     }
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the single writer; FULL sync makes a commit durable
@@ -131,6 +156,27 @@ fn tell_each_connection_its_scope(opts: &mut ConnectOptions) {
         .before_acquire(|conn, _| {
             let setting = crate::scope::current_setting();
             Box::pin(async move { set_scope(conn, setting).await.map(|()| true) })
+        })
+    });
+}
+
+/// See [`connect_scoped`].
+fn keep_one_scope(opts: &mut ConnectOptions, setting: String) {
+    opts.test_before_acquire(false);
+    opts.map_sqlx_postgres_pool_opts(move |pool| {
+        let setting = setting.clone();
+        pool.after_connect(move |conn, _| {
+            let setting = setting.clone();
+            Box::pin(async move { set_scope(conn, setting).await })
+        })
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                use sea_orm::sqlx::Connection;
+                if meta.idle_for < STALE_AFTER {
+                    return Ok(true);
+                }
+                conn.ping().await.map(|()| true)
+            })
         })
     });
 }
@@ -174,6 +220,68 @@ mod tests {
         assert!(dir.join("sub").is_dir());
         assert_eq!(prepare_sqlite("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
         assert!(prepare_sqlite("sqlite://x.db?mode=ro").unwrap().ends_with("mode=ro"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    async fn sqlite_file(name: &str) -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hotline-store-{name}-{}", uuid::Uuid::now_v7()));
+        let store = connect(&format!("sqlite://{}/h.db", dir.display()), 2).await.unwrap();
+        store.db.execute_unprepared("CREATE TABLE t (n INTEGER)").await.unwrap();
+        (store, dir)
+    }
+
+    async fn count(db: &impl ConnectionTrait) -> i64 {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) AS n FROM t")).await.unwrap().unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Why `begin_write` exists: a deferred SQLite transaction that has read cannot write once
+    /// another connection has committed, and it fails at once, busy timeout or not.
+    #[tokio::test]
+    #[allow(clippy::disallowed_methods)]
+    async fn a_deferred_sqlite_transaction_that_read_fails_to_write_after_another_commit() {
+        use sea_orm::TransactionTrait;
+        let (store, dir) = sqlite_file("deferred").await;
+        let txn = store.db.begin().await.unwrap();
+        assert_eq!(count(&txn).await, 0);
+        store.db.execute_unprepared("INSERT INTO t VALUES (1)").await.expect("another connection commits beside the reader");
+        let err = txn.execute_unprepared("INSERT INTO t VALUES (2)").await.expect_err("the stale reader cannot write");
+        assert!(err.to_string().contains("locked"), "{err}");
+        drop(txn);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// `begin_write` takes SQLite's write lock at its start: another writer (here one that
+    /// would not wait at all) cannot get in between its read and its write, so it commits.
+    #[tokio::test]
+    async fn begin_write_holds_the_sqlite_write_lock_from_its_start() {
+        use sea_orm::sqlx::{Connection, Executor, sqlite::SqliteConnectOptions};
+        let (store, dir) = sqlite_file("immediate").await;
+        let txn = begin_write(&store.db).await.unwrap();
+        assert_eq!(count(&txn).await, 0);
+        let options = SqliteConnectOptions::new().filename(dir.join("h.db")).busy_timeout(Duration::ZERO);
+        let mut other = sea_orm::sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        let refused = other.execute("BEGIN IMMEDIATE").await.expect_err("the write lock is taken");
+        assert!(refused.to_string().contains("locked"), "{refused}");
+        txn.execute_unprepared("INSERT INTO t VALUES (2)").await.unwrap();
+        txn.commit().await.unwrap();
+        other.execute("INSERT INTO t VALUES (1)").await.expect("free again after the commit");
+        assert_eq!(count(&store.db).await, 2);
+        other.close().await.unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Inside a transaction it is a savepoint (audit appends rely on that).
+    #[tokio::test]
+    async fn begin_write_inside_a_transaction_is_a_savepoint() {
+        let (store, dir) = sqlite_file("savepoint").await;
+        let outer = begin_write(&store.db).await.unwrap();
+        let inner = begin_write(&outer).await.unwrap();
+        inner.execute_unprepared("INSERT INTO t VALUES (1)").await.unwrap();
+        inner.rollback().await.unwrap();
+        outer.execute_unprepared("INSERT INTO t VALUES (2)").await.unwrap();
+        outer.commit().await.unwrap();
+        assert_eq!(count(&store.db).await, 1, "the savepoint's row rolled back alone");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

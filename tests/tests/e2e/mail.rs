@@ -137,9 +137,8 @@ async fn a_relay_that_dies_mid_batch_loses_nothing() {
     }
     // A relay claims the batch and dies before committing (its transaction is rolled back).
     {
-        use hotline_store::TransactionTrait;
         let raw = app.raw_db().await;
-        let txn = raw.begin().await.unwrap();
+        let txn = hotline_store::begin_write(&raw).await.unwrap();
         let claimed = hotline_store::outbox::claim(&txn, hotline_domain::Clock::now(&app.clock), 50).await.unwrap();
         assert_eq!(claimed.len(), 3);
         // What a crash amounts to for the database: the transaction ends without a commit and

@@ -5,7 +5,7 @@
 //! once there (the scoped repositories are the fence, and `isolation` tests them on both).
 
 use hotline_store::scope::{self, Scope};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -170,6 +170,27 @@ async fn a_query_that_forgets_its_tenant_sees_nothing_of_another_line() {
     assert_eq!(platform, count(&w.owner, all, vec![]).await);
 }
 
+/// The intake writer's pool (`connect_scoped`) serves the platform only: its connections are
+/// told so when they open, not on each acquire, so whatever scope the task has (none, or a
+/// line's) they see what the owner sees, while the service's pool keeps following the task.
+#[tokio::test]
+async fn a_pool_kept_to_the_platform_sees_every_line_whatever_the_task() {
+    let Some(w) = world().await else { return };
+    let writer = hotline_store::connect_scoped(&w._app.db.url(), 2, Scope::Platform).await.unwrap().db;
+    let all = "SELECT count(*) AS n FROM users";
+    let everyone = count(&w.owner, all, vec![]).await;
+    let by_line = "SELECT count(*) AS n FROM users WHERE tenant_id <> $1";
+    assert!(count(&w.owner, by_line, vec![w.consumer.into()]).await > 0, "other lines have accounts");
+    for _ in 0..3 {
+        assert_eq!(count(&writer, all, vec![]).await, everyone, "no task scope");
+        let line = scope::run(Scope::tenant(w.consumer), count(&writer, by_line, vec![w.consumer.into()])).await;
+        assert!(line > 0, "a line's task through the platform's pool still sees other lines");
+        assert_eq!(count(&w.service, all, vec![]).await, 0, "the service's pool without a scope sees nothing");
+        let own = scope::run(Scope::tenant(w.consumer), count(&w.service, by_line, vec![w.consumer.into()])).await;
+        assert_eq!(own, 0, "the service's pool follows the task's scope");
+    }
+}
+
 #[tokio::test]
 async fn another_lines_rows_cannot_be_written_from_a_scope() {
     let Some(w) = world().await else { return };
@@ -177,7 +198,7 @@ async fn another_lines_rows_cannot_be_written_from_a_scope() {
                      SELECT $1, $2, NULL, name || '（副本）', kind, district, false, status, created_at, updated_at \
                      FROM units WHERE tenant_id = $3 LIMIT 1";
     scope::run(Scope::tenant(w.consumer), async {
-        let txn = w.service.begin().await.unwrap();
+        let txn = hotline_store::begin_write(&w.service).await.unwrap();
         // Its own line: allowed (the statement itself is sound) ...
         let own = txn.execute_raw(stmt(copy_unit, vec![Uuid::now_v7().into(), w.consumer.into(), w.consumer.into()])).await.unwrap();
         assert_eq!(own.rows_affected(), 1);

@@ -55,6 +55,8 @@ async fn rows(core: &hotline_core::Core, ids: &[Uuid], codes: &[String]) -> BTre
 async fn rows_now(core: &hotline_core::Core, ids: &[Uuid], codes: &[String]) -> BTreeMap<&'static str, Vec<Map<String, Value>>> {
     let mut out = BTreeMap::new();
     for spec in tables::specs() {
+        // Reads only, as the export does (deferred on SQLite).
+        #[allow(clippy::disallowed_methods)]
         let txn = hotline_store::TransactionTrait::begin(&core.store.db).await.unwrap();
         let mut got = Vec::new();
         tables::read_rows(&txn, spec, ids, codes, |r| -> Result<(), hotline_store::StoreError> {

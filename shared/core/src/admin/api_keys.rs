@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use hotline_auth::{ApiKeySecret, hash_secret};
 use hotline_domain::parse_name;
 use hotline_store::entities::api_key;
-use hotline_store::{Page, PageRequest, TransactionTrait, api_keys};
+use hotline_store::{Page, PageRequest, api_keys};
 use uuid::Uuid;
 
 use crate::audit::{Entry, Outcome};
@@ -59,7 +59,7 @@ impl Core {
             last_used_at: None,
             revoked_at: None,
         };
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         api_keys::insert(&txn, row.clone()).await?;
         let entry = Entry::by(p, "api_key.create", &row.id.to_string(), Outcome::Success).tenant(Some(t.id)).detail(row.name.clone());
         self.audit_on(&txn, entry).await?;
@@ -71,7 +71,7 @@ impl Core {
         let t = self.visible_tenant(p, code).await?;
         self.require_key_admin_of(p, "api_key.revoke", &t).await?;
         let id = id.parse::<Uuid>().map_err(|_| CoreError::NotFound("API key"))?;
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         api_keys::revoke(&txn, t.id, id, self.now()).await?;
         let key = api_keys::find(&txn, t.id, id).await?.ok_or(CoreError::NotFound("API key"))?;
         self.audit_on(&txn, Entry::by(p, "api_key.revoke", &id.to_string(), Outcome::Success).tenant(Some(t.id))).await?;

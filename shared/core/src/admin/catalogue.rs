@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use hotline_domain::open311::check_category_code;
 use hotline_domain::{Role, ValidationError, parse_name};
+use hotline_store::catalogue;
 use hotline_store::entities::service_category;
-use hotline_store::{TransactionTrait, catalogue};
 use uuid::Uuid;
 
 use super::parse_id;
@@ -131,7 +131,7 @@ impl Core {
             updated_at: now,
         };
         apply(&mut row, input)?;
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         catalogue::insert(&txn, row.clone()).await.map_err(|e| duplicate(e.into()))?;
         self.audit_on(&txn, Entry::by(p, "category.create", &t.code, Outcome::Success).tenant(Some(t.id)).detail(row.code.clone())).await?;
         txn.commit().await?;
@@ -151,7 +151,7 @@ impl Core {
         }
         apply(&mut row, input)?;
         row.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         catalogue::update(&txn, row.clone()).await.map_err(|e| duplicate(e.into()))?;
         self.audit_on(&txn, Entry::by(p, "category.update", &t.code, Outcome::Success).tenant(Some(t.id)).detail(row.code.clone())).await?;
         txn.commit().await?;

@@ -7,7 +7,7 @@
 
 use hotline_domain::{Role, RoleSet, TenantKind, UserStatus};
 use hotline_store::entities::tenant;
-use hotline_store::{TransactionTrait, sessions, users};
+use hotline_store::{sessions, users};
 use uuid::Uuid;
 
 use super::users::{UserView, parse_roles, view};
@@ -90,7 +90,7 @@ impl Core {
         }
         u.roles = after.to_storage();
         u.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         users::update(&txn, u.clone()).await?;
         if !before.privileged_changes(&after).is_empty() {
             sessions::revoke_all_of_user(&txn, u.id, "roles_changed", u.updated_at).await?;

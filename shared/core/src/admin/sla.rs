@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::Role;
 use hotline_domain::calendar::sla::{SlaPolicy, parse_overrides};
 use hotline_store::entities::sla_policy;
-use hotline_store::{TransactionTrait, sla};
+use hotline_store::sla;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -52,7 +52,7 @@ impl Core {
         self.require_admin_of(p, "sla_policy.update", &t).await?;
         parse_overrides(&entries)?;
         let now = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         sla::save(&txn, sla_policy::Model { tenant_id: t.id, entries: entries.to_string(), updated_at: now, updated_by: p.user_id() })
             .await?;
         let n = entries.as_array().map(Vec::len).unwrap_or(0);

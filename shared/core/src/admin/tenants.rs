@@ -4,7 +4,7 @@ use hotline_domain::{
 };
 use hotline_store::entities::tenant;
 use hotline_store::tenants::{self, TenantFilter};
-use hotline_store::{Page, PageRequest, TransactionTrait};
+use hotline_store::{Page, PageRequest};
 use uuid::Uuid;
 
 use super::parse_opt;
@@ -170,7 +170,7 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         tenants::insert(&txn, row.clone(), &numbers).await?;
         self.audit_on(&txn, Entry::by(p, "tenant.create", code.as_str(), Outcome::Success).tenant(Some(row.id))).await?;
         txn.commit().await?;
@@ -225,7 +225,7 @@ impl Core {
         check_numbers_fit_mode(mode, &numbers)?;
         self.check_numbers_free(&numbers, Some(t.id)).await?;
         t.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         tenants::update(&txn, t.clone()).await?;
         if input.numbers.is_some() {
             tenants::replace_numbers(&txn, t.id, &numbers, t.updated_at).await?;

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::{District, Role, TenantKind, UnitKind, UnitStatus, ValidationError, parse_name, unit::check_fallback};
 use hotline_store::entities::{tenant, unit};
 use hotline_store::units::{self, UnitFilter};
-use hotline_store::{Page, PageRequest, TransactionTrait};
+use hotline_store::{Page, PageRequest};
 use uuid::Uuid;
 
 use super::{parse_id, parse_opt};
@@ -159,7 +159,7 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         units::insert(&txn, row.clone()).await.map_err(|e| unit_conflict(e, &row.name))?;
         self.audit_on(&txn, Entry::by(p, "unit.create", &row.id.to_string(), Outcome::Success).tenant(Some(t.id)).detail(row.name.clone()))
             .await?;
@@ -208,7 +208,7 @@ impl Core {
             self.check_fallback_free(&t, d.as_str(), Some(u.id)).await?;
         }
         u.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         units::update(&txn, u.clone()).await.map_err(|e| unit_conflict(e, &u.name))?;
         self.audit_on(&txn, Entry::by(p, "unit.update", &u.id.to_string(), Outcome::Success).tenant(Some(t.id))).await?;
         txn.commit().await?;

@@ -3,7 +3,7 @@ use hotline_auth::check_password;
 use hotline_domain::{Role, RoleSet, TenantKind, UserStatus, Username, ValidationError, parse_email, parse_name};
 use hotline_store::entities::{tenant, user};
 use hotline_store::users::{self, UserFilter};
-use hotline_store::{Page, PageRequest, TransactionTrait, sessions, units};
+use hotline_store::{Page, PageRequest, sessions, units};
 use uuid::Uuid;
 
 use super::{parse_id, parse_opt};
@@ -144,7 +144,7 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         users::insert(&txn, row.clone()).await.map_err(|e| match e {
             hotline_store::StoreError::Conflict(_) => CoreError::conflict("username_taken", "the user name is taken"),
             other => other.into(),
@@ -206,7 +206,7 @@ impl Core {
             changes.push("password");
         }
         u.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         users::update(&txn, u.clone()).await?;
         if end_sessions {
             sessions::revoke_all_of_user(&txn, u.id, "changed_by_admin", u.updated_at).await?;

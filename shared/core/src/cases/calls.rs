@@ -7,7 +7,7 @@ use hotline_domain::stats::call_occurrence;
 use hotline_domain::{LineNumber, Role, ValidationError, parse_name};
 use hotline_store::cases::{self, CaseScope};
 use hotline_store::entities::call_event;
-use hotline_store::{StoreError, TransactionTrait, support};
+use hotline_store::{StoreError, support};
 use uuid::Uuid;
 
 use crate::{Core, CoreError, CoreResult, Principal};
@@ -120,7 +120,7 @@ impl Core {
             // The call was counted when it ended; the telephony reports a call's events in order.
             return Err(CoreError::conflict("call_ended", "this call has ended: its ringing and answer come before its end"));
         }
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         match support::insert_call_event(&txn, row.clone()).await {
             Ok(()) => {}
             // The same event arrived twice at once: answer with the stored one.

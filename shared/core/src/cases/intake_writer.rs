@@ -144,7 +144,8 @@ impl IntakeWriter {
                     Err(e) => return drop(ready_tx.send(Err(CoreError::Internal(format!("the intake writer's runtime: {e}"))))),
                 };
                 runtime.block_on(async move {
-                    let db = match hotline_store::connect(&url, connections).await {
+                    // Its connections serve the platform only: told so once, not per batch.
+                    let db = match hotline_store::connect_scoped(&url, connections, hotline_store::scope::Scope::Platform).await {
                         Ok(store) => store.db,
                         Err(e) => return drop(ready_tx.send(Err(CoreError::Unavailable(format!("the intake writer's database: {e}"))))),
                     };

@@ -9,7 +9,7 @@ use hotline_domain::case::{
 };
 use hotline_domain::rules::RuleEvent;
 use hotline_store::entities::{case, case_event, case_participant};
-use hotline_store::{StoreError, TransactionTrait, cases};
+use hotline_store::{StoreError, cases};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -221,7 +221,7 @@ impl Core {
         change.case.status = to.as_str().to_owned();
         change.case.version += 1;
         change.case.updated_at = now;
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         cases::update(&txn, change.case.clone()).await.map_err(stale)?;
         // What the step counts travels in its event, so the drift check can recount it.
         let settled = self.settle(&txn, &change.case, std::mem::take(&mut change.stats), now).await?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::kb::{ArticleContent, ArticleStatus, VersionAction, VersionState, step};
 use hotline_domain::{Role, ValidationError};
 use hotline_store::entities::{kb_article, kb_article_version, tenant};
-use hotline_store::{TransactionTrait, kb, users};
+use hotline_store::{kb, users};
 use uuid::Uuid;
 
 use super::{ArticleView, READERS, WRITERS};
@@ -149,7 +149,7 @@ impl Core {
         };
         let v = version_row(&article, 1, &content, p, now);
         show(&mut article, &v);
-        let txn = db.begin().await?;
+        let txn = hotline_store::begin_write(db).await?;
         kb::insert(&txn, article.clone()).await?;
         kb::insert_version(&txn, v.clone()).await?;
         self.audit_on(&txn, Entry::by(p, "kb.create", &article.id.to_string(), Outcome::Success).tenant(Some(t.id))).await?;
@@ -176,7 +176,7 @@ impl Core {
         let db = &self.store.db;
         let now = self.now();
         let latest = kb::version(db, a.id, a.latest_version).await?.ok_or(CoreError::NotFound("article"))?;
-        let txn = db.begin().await?;
+        let txn = hotline_store::begin_write(db).await?;
         let v = match VersionState::parse(&latest.state)? {
             VersionState::Submitted => {
                 return Err(CoreError::conflict("version_pending", "the latest version waits for approval: approve or reject it first"));
@@ -246,7 +246,7 @@ impl Core {
             v.decided_at = Some(now);
             v.reason = reason;
         }
-        let txn = db.begin().await?;
+        let txn = hotline_store::begin_write(db).await?;
         if action == VersionAction::Approve {
             if let Some(old) = a.published_version
                 && let Some(mut before) = kb::version(&txn, a.id, old).await?
@@ -282,7 +282,7 @@ impl Core {
         }
         a.status = ArticleStatus::Archived.as_str().to_owned();
         a.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         kb::update(&txn, a.clone()).await?;
         self.audit_on(&txn, Entry::by(p, "kb.archive", &a.id.to_string(), Outcome::Success).tenant(Some(t.id))).await?;
         txn.commit().await?;

@@ -2,7 +2,7 @@
 //! review is flagged to its owner once (by e-mail, through the outbox); a new date is news again.
 
 use hotline_domain::kb::{Flag, flag_key};
-use hotline_store::{TransactionTrait, kb, users};
+use hotline_store::{kb, users};
 
 use crate::{Core, CoreResult};
 
@@ -21,7 +21,7 @@ impl Core {
                     continue;
                 }
                 let email = users::find(db, a.tenant_id, a.owner_id).await?.and_then(|u| u.email);
-                let txn = db.begin().await?;
+                let txn = hotline_store::begin_write(db).await?;
                 if let Some(to) = email {
                     let what: Vec<&str> = f
                         .iter()

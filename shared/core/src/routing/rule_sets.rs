@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use hotline_domain::rules::{CompiledRuleSet, Rule, RuleAction, RuleError, parse_rules};
 use hotline_domain::{Role, ValidationError};
 use hotline_store::entities::{rule_set, tenant};
-use hotline_store::{Page, PageRequest, TransactionTrait, rules};
+use hotline_store::{Page, PageRequest, rules};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -135,7 +135,7 @@ impl Core {
         let t = self.rules_tenant(p, code, true).await?;
         self.check_rules(&t, &input.rules).await?;
         let now = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         let row = rule_set::Model {
             id: Uuid::now_v7(),
             tenant_id: t.id,
@@ -167,7 +167,7 @@ impl Core {
         row.rules = input.rules.to_string();
         row.note = input.note.or(row.note);
         row.updated_at = self.now();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         rules::update(&txn, row.clone()).await?;
         self.audit_on(&txn, Entry::by(p, "rule_set.update", &format!("{}#{}", t.code, row.version), Outcome::Success).tenant(Some(t.id)))
             .await?;
@@ -205,7 +205,7 @@ impl Core {
             row.version,
             diff(&old_rules, &new_rules)
         );
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         rules::supersede(&txn, t.id).await?;
         rules::update(&txn, row.clone()).await?;
         let entry =

@@ -11,7 +11,7 @@ use hotline_domain::duplicates::{Contact, Prepared, Weights, hot_spot_prepared, 
 use hotline_notify::templates::Kind;
 use hotline_store::cases::{self, CaseFilter, CaseScope};
 use hotline_store::entities::{case, hot_spot};
-use hotline_store::{PageRequest, TransactionTrait, hot_spots, sweep};
+use hotline_store::{PageRequest, hot_spots, sweep};
 use uuid::Uuid;
 
 use crate::cases::contact;
@@ -135,7 +135,7 @@ impl Core {
             return Ok(HotSpotReport::default());
         }
         let fresh_ids: Vec<Uuid> = fresh.iter().map(|c| c.id).collect();
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         let report = match known.first() {
             Some((_, spot_id)) => {
                 let Some(mut spot) = hot_spots::find(&txn, *spot_id).await? else { return Ok(HotSpotReport::default()) };

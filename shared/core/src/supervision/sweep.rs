@@ -11,7 +11,7 @@ use hotline_domain::stats::Occurrence;
 use hotline_notify::templates::Kind;
 use hotline_store::entities::{case_event, outbox};
 use hotline_store::sweep::{self, Due, Point};
-use hotline_store::{ConnectionTrait, TransactionTrait, cases, users};
+use hotline_store::{ConnectionTrait, cases, users};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -95,7 +95,7 @@ impl Core {
     /// Records a page of crossings; returns those recorded now, whose events and messages are
     /// written in the same transaction.
     async fn cross_page(&self, point: Point, page: &[Due], now: DateTime<Utc>) -> CoreResult<Vec<Due>> {
-        let txn = self.store.db.begin().await?;
+        let txn = hotline_store::begin_write(&self.store.db).await?;
         let recorded = sweep::record_crossings(&txn, point, page, now).await?;
         let fresh: Vec<Due> = page.iter().filter(|d| recorded.contains(&d.subject_id)).cloned().collect();
         let (action, reason, kind) = what(point);

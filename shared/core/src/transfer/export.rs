@@ -72,6 +72,9 @@ pub async fn export(
         let ids: Vec<Uuid> = chosen.iter().map(|t| t.id).collect();
         let codes: Vec<String> = chosen.iter().map(|t| t.code.clone()).collect();
 
+        // A read-only snapshot: deferred on SQLite (it never writes, so the write lock that
+        // `begin_write` would take only blocks intake for the length of the export).
+        #[allow(clippy::disallowed_methods)]
         let txn = if store.backend() == DbBackend::Postgres {
             db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
         } else {

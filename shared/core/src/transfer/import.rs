@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use hotline_auth::PiiCipher;
 use hotline_store::transfer::{self, Owner, Spec};
-use hotline_store::{ConnectionTrait, DatabaseTransaction, Store, StoreError, TransactionTrait};
+use hotline_store::{ConnectionTrait, DatabaseTransaction, Store, StoreError};
 use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ pub async fn import(store: &Store, pii: &PiiCipher, source_pii: Option<&PiiCiphe
 
         let db = &store.db;
         let ids: Vec<Uuid> = header.tenants.iter().map(|t| t.id).collect();
-        let txn = db.begin().await?;
+        let txn = hotline_store::begin_write(db).await?;
         let mut state = State {
             txn: &txn,
             reencrypt,
