@@ -161,9 +161,12 @@ def postgres_kill(db, templates, short: bool) -> dict:
     check(server.proc.poll() is None, "postgres kill -9: the API process stayed up")
     asyncio.run(settle([server.base], key, ledger))
     check(not ledger.unsettled(), f"postgres kill -9: every request settled ({in_doubt} were in doubt; {unsettled_summary(ledger)})")
+    # While the database is away the service says so (503 unavailable, retry), never 500.
+    errors = {s: n for s, n in ledger.statuses.items() if s >= 500}
+    check(set(errors) <= {503}, f"postgres kill -9: the outage is answered 503, not another 5xx ({errors})")
     report = verify(db, ledger.acked(), ledger, "postgres kill -9", "pgkill-")
     report.update({"acknowledged_before_kill": len(acked), "in_doubt": in_doubt, "postgres_restart_s": round(timing["postgres_start_s"], 2),
-                   "intake_recovered_after_kill_s": round(recovery, 2), "server_errors_during_outage": ledger.server_errors()})
+                   "intake_recovered_after_kill_s": round(recovery, 2), "server_errors_during_outage": errors})
     server.stop()
     return report
 

@@ -31,6 +31,9 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// `Retry-After` of a 503 `unavailable`.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 2;
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self { status, body: ErrorBody { code: code.to_owned(), message: message.into(), field: None, reason: None }, retry_after: None }
@@ -116,7 +119,12 @@ impl From<CoreError> for ApiError {
             CoreError::RateLimited { retry_after_secs } => ApiError::rate_limited(retry_after_secs),
             CoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "backing service unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "a backing service is unavailable; retry later")
+                let mut err =
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "a backing service is unavailable; retry later");
+                // A database restart or failover takes seconds; an intake retried with its
+                // Idempotency-Key is stored once.
+                err.retry_after = Some(RETRY_UNAVAILABLE_SECS);
+                err
             }
             CoreError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -88,9 +88,11 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
     if settings.run_migrations {
         run_migrations(settings).await?;
     }
-    let store = hotline_store::connect(&settings.database_url, settings.database_max_connections)
-        .await
-        .context("cannot connect to the database (database_url)")?;
+    let pool = hotline_store::PoolSettings {
+        max_connections: settings.database_max_connections,
+        acquire_timeout: settings.database_acquire_timeout,
+    };
+    let store = hotline_store::connect_with(&settings.database_url, pool).await.context("cannot connect to the database (database_url)")?;
     check_database_role(settings, &store).await?;
     let kv =
         hotline_kv::connect(settings.redis_url.as_deref(), &settings.kv_prefix).await.context("cannot connect to redis (redis_url)")?;
@@ -115,7 +117,7 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         public_rate_limit_per_hour: settings.public_rate_limit_per_hour,
         suggestions: Default::default(),
         kb_index: Default::default(),
-        intake_writer: Arc::new(intake_writer(settings, &store).await?),
+        intake_writer: Arc::new(intake_writer(settings).await?),
         api_key_cache: Default::default(),
         telemetry: Default::default(),
         routing: Arc::new(hotline_core::routing::RoutingCache::default()),
@@ -138,15 +140,12 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
     Ok(core)
 }
 
-/// The intake writer, on a thread and connections of its own (see `start_dedicated`), except
-/// for an in-memory SQLite database, which a second pool would not share.
-async fn intake_writer(settings: &Settings, store: &hotline_store::Store) -> anyhow::Result<hotline_core::cases::IntakeWriter> {
+/// The intake writer, on a thread and connections of its own (see `start_dedicated`).
+async fn intake_writer(settings: &Settings) -> anyhow::Result<hotline_core::cases::IntakeWriter> {
     use hotline_core::cases::IntakeWriter;
-    if settings.database_url.contains(":memory:") {
-        return Ok(IntakeWriter::start(store.db.clone()));
-    }
     // One batch at a time needs one connection; the second replaces a broken one at once.
-    IntakeWriter::start_dedicated(&settings.database_url, 2).await.context("cannot start the intake writer (database_url)")
+    let pool = hotline_store::PoolSettings { max_connections: 2, acquire_timeout: settings.database_acquire_timeout };
+    IntakeWriter::start_dedicated(&settings.database_url, pool).await.context("cannot start the intake writer (database_url)")
 }
 
 /// Applies pending migrations as the schema's owner (`migration_database_url`, else

@@ -7,13 +7,15 @@ pub fn duration(input: &str) -> Result<Duration, String> {
         Some(i) => input.split_at(i),
         None => (input, "s"),
     };
-    let n: u64 = number.parse().map_err(|_| format!("'{input}' is not a duration such as 30s, 15m, 1h or 14d"))?;
+    let n: u64 = number.parse().map_err(|_| format!("'{input}' is not a duration such as 500ms, 30s, 15m, 1h or 14d"))?;
     let secs = match unit {
+        "ms" if n > 0 => return Ok(Duration::from_millis(n)),
+        "ms" => 0,
         "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
         "d" => n * 86_400,
-        _ => return Err(format!("'{input}' has an unknown unit (use s, m, h or d)")),
+        _ => return Err(format!("'{input}' has an unknown unit (use ms, s, m, h or d)")),
     };
     if secs == 0 {
         return Err("a duration must be longer than zero".into());
@@ -54,7 +56,9 @@ mod tests {
         assert_eq!(duration("15m").unwrap(), Duration::from_secs(900));
         assert_eq!(duration("14d").unwrap(), Duration::from_secs(14 * 86_400));
         assert_eq!(duration("42").unwrap(), Duration::from_secs(42));
+        assert_eq!(duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(duration("0s").is_err());
+        assert!(duration("0ms").is_err());
         assert!(duration("5w").is_err());
         assert!(duration("soon").is_err());
     }

@@ -81,6 +81,8 @@ pub struct Settings {
     /// The schema owner's URL for migrations; `None` = `database_url`.
     pub migration_database_url: Option<SecretString>,
     pub database_max_connections: u32,
+    /// How long a request waits for a database connection before it is answered 503.
+    pub database_acquire_timeout: Duration,
     pub run_migrations: bool,
     pub redis_url: Option<String>,
     pub kv_prefix: String,
@@ -240,7 +242,11 @@ impl Raw {
         })?;
         let database_url = self.string("database_url");
         let database_kind = self.typed("database_url", |v| {
-            if v.starts_with("sqlite:") {
+            if v.starts_with("sqlite:") && v.contains(":memory:") {
+                // Each connection of the pool (and the intake writer's) would have a database
+                // of its own, and everything would be gone at exit.
+                Err("names an in-memory database, which the connections would not share: name a file (sqlite://PATH)".into())
+            } else if v.starts_with("sqlite:") {
                 Ok(DatabaseKind::Sqlite)
             } else if v.starts_with("postgres://") || v.starts_with("postgresql://") {
                 Ok(DatabaseKind::Postgres)
@@ -320,6 +326,7 @@ impl Raw {
             database_kind,
             migration_database_url: migration_database_url.map(SecretString::from),
             database_max_connections: self.typed("database_max_connections", parse::positive)?,
+            database_acquire_timeout: self.typed("database_acquire_timeout", parse::duration)?,
             run_migrations: self.typed("run_migrations", parse::boolean)?,
             redis_url,
             kv_prefix,

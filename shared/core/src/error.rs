@@ -36,6 +36,8 @@ impl From<StoreError> for CoreError {
             StoreError::Conflict(detail) => {
                 CoreError::Conflict { code: "conflict", message: format!("a record with the same unique value exists ({detail})") }
             }
+            // Retryable: the same request may succeed once the database is back (503).
+            StoreError::Unavailable(e) => CoreError::Unavailable(e.to_string()),
             other => CoreError::Internal(other.to_string()),
         }
     }

@@ -152,16 +152,29 @@ pub struct Insert {
     cols: Vec<(&'static str, Col)>,
     rows: Vec<Row>,
     suffix: String,
+    counted: bool,
 }
 
 impl Insert {
     /// `suffix` as for [`insert`], without `RETURNING` (what the statement returns is dropped).
     pub fn new(table: &Table<'_>, rows: Vec<Row>, suffix: impl Into<String>) -> Self {
-        Insert { name: table.name.to_owned(), cols: table.cols.to_vec(), rows, suffix: suffix.into() }
+        Insert { name: table.name.to_owned(), cols: table.cols.to_vec(), rows, suffix: suffix.into(), counted: false }
+    }
+
+    /// The rows this insert stores are counted in [`insert_together`]'s answer (for an insert
+    /// that may skip some, `ON CONFLICT … DO NOTHING`).
+    pub fn counted(mut self) -> Self {
+        self.counted = true;
+        self
     }
 
     fn table(&self) -> Table<'_> {
         Table { name: &self.name, cols: &self.cols }
+    }
+
+    /// The suffix as sent: a counted insert returns a row per row it stored.
+    fn sent_suffix(&self) -> String {
+        if self.counted { format!("{} RETURNING 1", self.suffix) } else { self.suffix.clone() }
     }
 }
 
@@ -171,20 +184,30 @@ impl Insert {
 /// keys between the parts hold (they are checked at the end of the statement); the parts must
 /// name different tables, since one part cannot see or change another's rows. SQLite (in
 /// process, no round trips) runs them one after the other.
-pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) -> StoreResult<()> {
+/// Returns how many rows the [`Insert::counted`] inserts stored (0 without any).
+pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) -> StoreResult<u64> {
     let inserts: Vec<Insert> = inserts.into_iter().filter(|i| !i.rows.is_empty()).collect();
     // Refused on both databases, so code tested on SQLite cannot fail only on PostgreSQL.
     distinct_tables(&inserts)?;
     let backend = db.get_database_backend();
     if backend != DbBackend::Postgres || inserts.len() < 2 {
+        let mut stored = 0;
         for i in &inserts {
-            insert(db, &i.table(), &i.rows, &i.suffix).await?;
+            let returned = insert(db, &i.table(), &i.rows, &i.sent_suffix()).await?;
+            if i.counted {
+                stored += returned.len() as u64;
+            }
         }
-        return Ok(());
+        return Ok(stored);
     }
     let (sql, values) = together_statement(&inserts);
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    Ok(())
+    let statement = Statement::from_sql_and_values(backend, sql, values);
+    if !inserts.iter().any(|i| i.counted) {
+        db.execute_raw(statement).await?;
+        return Ok(0);
+    }
+    let row = db.query_one_raw(statement).await?.ok_or_else(|| crate::StoreError::Corrupt("the inserts returned no count".into()))?;
+    Ok(row.try_get::<i64>("", "stored")? as u64)
 }
 
 /// One part per table: a part of a statement cannot see or change another part's rows.
@@ -198,14 +221,22 @@ fn distinct_tables(inserts: &[Insert]) -> StoreResult<()> {
     Ok(())
 }
 
-/// `WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`, parameters numbered on across the parts.
+/// `WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`, parameters numbered on across the parts;
+/// with counted inserts every insert is a part and the statement is `SELECT (SELECT count(*)
+/// FROM wN) + … AS stored` over the counted ones (a part runs to its end whether read or not).
 fn together_statement(inserts: &[Insert]) -> (String, Vec<Value>) {
     let mut parts = Vec::with_capacity(inserts.len());
     let mut values = Vec::new();
     for i in inserts {
         let table = i.table();
-        parts.push(pg_insert(&table, values.len() + 1, &i.suffix));
+        parts.push(pg_insert(&table, values.len() + 1, &i.sent_suffix()));
         values.extend(pg_arrays(&table, &i.rows));
+    }
+    let counted: Vec<String> =
+        inserts.iter().enumerate().filter(|(_, i)| i.counted).map(|(n, _)| format!("(SELECT count(*) FROM w{n})")).collect();
+    if !counted.is_empty() {
+        let with: Vec<String> = parts.iter().enumerate().map(|(n, p)| format!("w{n} AS ({p})")).collect();
+        return (format!("WITH {} SELECT {} AS stored", with.join(", "), counted.join(" + ")), values);
     }
     let last = parts.pop().unwrap_or_default();
     let with: Vec<String> = parts.iter().enumerate().map(|(n, p)| format!("w{n} AS ({p})")).collect();
@@ -283,6 +314,42 @@ mod tests {
         );
         assert_eq!(values.len(), 3);
         assert_eq!(values[1], Value::from("{1,2}".to_owned()));
+    }
+
+    #[test]
+    fn counted_inserts_make_every_insert_a_part_and_the_statement_their_count() {
+        const A: Table = Table { name: "a", cols: &[("n", Col::Int)] };
+        const B: Table = Table { name: "b", cols: &[("t", Col::Text)] };
+        let a = Insert::new(&A, vec![vec![Json::from(1)]], "");
+        let b = Insert::new(&B, vec![vec![Json::from("x")]], "ON CONFLICT (t) DO NOTHING").counted();
+        let (sql, values) = together_statement(&[a, b]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a (n) SELECT * FROM unnest($1::integer[]) ), \
+             w1 AS (INSERT INTO b (t) SELECT * FROM unnest($2::text[]) ON CONFLICT (t) DO NOTHING RETURNING 1) \
+             SELECT (SELECT count(*) FROM w1) AS stored"
+        );
+        assert_eq!(values.len(), 2);
+    }
+
+    /// Run for real (SQLite; PostgreSQL runs it in every intake of the e2e suite): the count is
+    /// of the rows stored, a conflicting row skipped, and uncounted inserts count nothing.
+    #[tokio::test]
+    async fn insert_together_counts_the_rows_its_counted_inserts_stored() {
+        const A: Table = Table { name: "a", cols: &[("n", Col::Int)] };
+        const B: Table = Table { name: "b", cols: &[("t", Col::Text)] };
+        let dir = std::env::temp_dir().join(format!("hotline-bulk-{}", Uuid::now_v7()));
+        let store = crate::connect(&format!("sqlite://{}/h.db", dir.display()), 1).await.unwrap();
+        store.db.execute_unprepared("CREATE TABLE a (n INTEGER); CREATE TABLE b (t TEXT PRIMARY KEY)").await.unwrap();
+        let a = || Insert::new(&A, vec![vec![Json::from(1)], vec![Json::from(2)]], "");
+        let b =
+            |keys: &[&str]| Insert::new(&B, keys.iter().map(|k| vec![Json::from(*k)]).collect(), "ON CONFLICT (t) DO NOTHING").counted();
+        assert_eq!(insert_together(&store.db, vec![a(), b(&["x", "y"])]).await.unwrap(), 2);
+        assert_eq!(insert_together(&store.db, vec![a(), b(&["y", "z"])]).await.unwrap(), 1, "y was there");
+        assert_eq!(insert_together(&store.db, vec![a()]).await.unwrap(), 0);
+        let n = store.db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) AS n FROM a")).await.unwrap().unwrap();
+        assert_eq!(n.try_get::<i64>("", "n").unwrap(), 6, "the uncounted rows are all stored");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

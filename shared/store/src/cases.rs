@@ -388,7 +388,7 @@ pub async fn insert_event(db: &impl ConnectionTrait, row: case_event::Model) -> 
 
 /// Many events in few statements (the deadline sweep writes thousands per tick).
 pub async fn insert_events(db: &impl ConnectionTrait, rows: Vec<case_event::Model>) -> StoreResult<()> {
-    crate::bulk::insert_together(db, vec![new_events(rows)]).await
+    crate::bulk::insert_together(db, vec![new_events(rows)]).await.map(drop)
 }
 
 /// Events' rows, for [`crate::bulk::insert_together`].

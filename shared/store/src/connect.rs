@@ -94,10 +94,32 @@ where
     db.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
 }
 
+/// A pool's size, and how long a task waits for one of its connections (all busy, or the
+/// database unreachable) before it fails with [`crate::StoreError::Unavailable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// The acquire timeout when none is configured.
+    pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+    pub fn new(max_connections: u32) -> Self {
+        PoolSettings { max_connections, acquire_timeout: Self::DEFAULT_ACQUIRE_TIMEOUT }
+    }
+}
+
 /// Connects to `sqlite:…` (creating the file and its folder, WAL journal) or `postgres://…`
 /// (each connection taken is told the scope of the task taking it).
 pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
-    connect_as(url, max_connections, None).await
+    connect_with(url, PoolSettings::new(max_connections)).await
+}
+
+/// [`connect`] with a pool configured in full.
+pub async fn connect_with(url: &str, pool: PoolSettings) -> Result<Store, DbErr> {
+    connect_as(url, pool, None).await
 }
 
 /// Connects a pool that serves one scope only, whatever the task taking a connection (the
@@ -106,20 +128,20 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
 /// batch. Liveness, which the per-acquire statement also checked, comes from sqlx pinging each
 /// connection as it is released (closing it if the ping fails) and from a ping before reusing
 /// a connection that sat idle for [`STALE_AFTER`] or longer (the server may have restarted).
-pub async fn connect_scoped(url: &str, max_connections: u32, scope: crate::scope::Scope) -> Result<Store, DbErr> {
-    connect_as(url, max_connections, Some(scope)).await
+pub async fn connect_scoped(url: &str, pool: PoolSettings, scope: crate::scope::Scope) -> Result<Store, DbErr> {
+    connect_as(url, pool, Some(scope)).await
 }
 
 /// See [`connect_scoped`]: idle this long, a connection is pinged before it is used again.
 pub const STALE_AFTER: Duration = Duration::from_secs(1);
 
-async fn connect_as(url: &str, max_connections: u32, fixed: Option<crate::scope::Scope>) -> Result<Store, DbErr> {
+async fn connect_as(url: &str, pool: PoolSettings, fixed: Option<crate::scope::Scope>) -> Result<Store, DbErr> {
     let url = if url.starts_with("sqlite:") { prepare_sqlite(url)? } else { url.to_owned() };
     let mut opts = ConnectOptions::new(url.clone());
-    opts.max_connections(max_connections)
+    opts.max_connections(pool.max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(pool.acquire_timeout)
+        .acquire_timeout(pool.acquire_timeout)
         .sqlx_logging(false);
     if url.starts_with("postgres") {
         match fixed {

@@ -48,8 +48,18 @@ const IDEMPOTENCY: bulk::Table = bulk::Table {
 /// did not store was stored first by someone else (on PostgreSQL the statement waits for a
 /// concurrent twin's transaction to end, so that answer is committed when this returns).
 pub async fn record_answers(db: &impl ConnectionTrait, rows: &[idempotency_key::Model]) -> StoreResult<HashSet<(String, String)>> {
-    let cells: Vec<bulk::Row> = rows
-        .iter()
+    let stored = bulk::insert(db, &IDEMPOTENCY, &answer_cells(rows), "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key").await?;
+    stored.iter().map(|row| Ok((row.try_get::<String>("", "scope")?, row.try_get::<String>("", "key")?))).collect()
+}
+
+/// First answers for [`bulk::insert_together`], counted: a key someone else stored first is
+/// skipped (`DO NOTHING`), and the count tells the caller it was.
+pub fn new_answers(rows: &[idempotency_key::Model]) -> bulk::Insert {
+    bulk::Insert::new(&IDEMPOTENCY, answer_cells(rows), "ON CONFLICT (scope, key) DO NOTHING").counted()
+}
+
+fn answer_cells(rows: &[idempotency_key::Model]) -> Vec<bulk::Row> {
+    rows.iter()
         .map(|r| {
             vec![
                 uuid(r.id),
@@ -61,9 +71,7 @@ pub async fn record_answers(db: &impl ConnectionTrait, rows: &[idempotency_key::
                 time(r.created_at),
             ]
         })
-        .collect();
-    let stored = bulk::insert(db, &IDEMPOTENCY, &cells, "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key").await?;
-    stored.iter().map(|row| Ok((row.try_get::<String>("", "scope")?, row.try_get::<String>("", "key")?))).collect()
+        .collect()
 }
 
 /// The `(scope, key)` pairs among `keys` that already have a committed answer (a request

@@ -30,7 +30,7 @@ pub mod transfer;
 pub mod units;
 pub mod users;
 
-pub use connect::{PoolStats, Store, begin_write, connect, connect_scoped};
+pub use connect::{PoolSettings, PoolStats, Store, begin_write, connect, connect_scoped, connect_with};
 pub use error::{StoreError, StoreResult};
 pub use page::{Page, PageRequest};
 pub use sea_orm;

@@ -27,7 +27,7 @@ const OUTBOX: bulk::Table = bulk::Table {
 };
 
 pub async fn insert(db: &impl ConnectionTrait, rows: Vec<outbox::Model>) -> StoreResult<()> {
-    bulk::insert_together(db, vec![new_messages(rows)]).await
+    bulk::insert_together(db, vec![new_messages(rows)]).await.map(drop)
 }
 
 /// Messages' rows, for [`bulk::insert_together`].

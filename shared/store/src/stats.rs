@@ -181,7 +181,7 @@ fn key_list() -> String {
 
 /// Adds increments at every level, merged first so each row is touched once per statement.
 pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> StoreResult<()> {
-    bulk::insert_together(db, additions(increments)).await
+    bulk::insert_together(db, additions(increments)).await.map(drop)
 }
 
 /// The counter rows `increments` add to, for [`bulk::insert_together`] (at most two tables).

@@ -18,6 +18,7 @@ mod console_dashboard;
 mod console_dispatch;
 mod console_kit;
 mod console_work;
+mod db_outage;
 mod duplicates;
 mod duties;
 mod helpers;

@@ -176,7 +176,7 @@ async fn a_query_that_forgets_its_tenant_sees_nothing_of_another_line() {
 #[tokio::test]
 async fn a_pool_kept_to_the_platform_sees_every_line_whatever_the_task() {
     let Some(w) = world().await else { return };
-    let writer = hotline_store::connect_scoped(&w._app.db.url(), 2, Scope::Platform).await.unwrap().db;
+    let writer = hotline_store::connect_scoped(&w._app.db.url(), hotline_store::PoolSettings::new(2), Scope::Platform).await.unwrap().db;
     let all = "SELECT count(*) AS n FROM users";
     let everyone = count(&w.owner, all, vec![]).await;
     let by_line = "SELECT count(*) AS n FROM users WHERE tenant_id <> $1";

@@ -54,6 +54,17 @@ fn invalid_values_name_their_key_and_source() {
 }
 
 #[test]
+fn an_in_memory_sqlite_database_is_refused_with_the_reason() {
+    for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite:file::memory:?cache=shared"] {
+        let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", url)])).unwrap_err();
+        assert_eq!(err.key(), "database_url", "{url}");
+        assert!(err.to_string().contains("name a file"), "{err}");
+    }
+    let s = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "sqlite://data/h.db"), ("HOTLINE_DATABASE_ACQUIRE_TIMEOUT", "750ms")]));
+    assert_eq!(s.unwrap().database_acquire_timeout, std::time::Duration::from_millis(750));
+}
+
+#[test]
 fn postgres_requires_shared_jwt_keys() {
     let err = Settings::load(None, env(&[("HOTLINE_DATABASE_URL", "postgres://postgres@127.0.0.1/h")])).unwrap_err();
     assert_eq!(err.key(), "jwt_keys");

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use hotline_store::entities::{case, case_event, idempotency_key, outbox, routing_decision};
 use hotline_store::stats::Increment;
-use hotline_store::{DatabaseConnection, bulk, cases, intake, support};
+use hotline_store::{DatabaseConnection, StoreError, bulk, cases, intake, support};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -111,13 +111,6 @@ impl WriterStats {
 }
 
 impl IntakeWriter {
-    /// Starts the writer task on the current tokio runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
-        let (writer, rx) = Self::handle();
-        tokio::spawn(run(db, rx, writer.stats.clone()));
-        writer
-    }
-
     /// The handle and the queue its writer task reads.
     fn handle() -> (Self, mpsc::Receiver<Job>) {
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -125,13 +118,13 @@ impl IntakeWriter {
     }
 
     /// Starts the writer on a thread of its own, with a runtime and connections of its own
-    /// (`url`, `connections` at most). Why: on the service's runtime the writer's every round
+    /// (`url`, `pool`). Why: on the service's runtime the writer's every round
     /// trip waited behind the requests being prepared (those threads poll the sockets only
     /// between tasks); measured at 64 intakes a batch, the statements around the big insert
     /// took 4-5x their idle time, and the writer was busy all the time (docs/BENCHMARKS.md,
     /// 2026-12-07 fourth session). Its own thread sleeps on its own sockets and runs as soon as
     /// the database answers. Fails if the database cannot be reached.
-    pub async fn start_dedicated(url: &str, connections: u32) -> CoreResult<Self> {
+    pub async fn start_dedicated(url: &str, pool: hotline_store::PoolSettings) -> CoreResult<Self> {
         let (writer, rx) = Self::handle();
         let (ready_tx, ready_rx) = oneshot::channel();
         let url = url.to_owned();
@@ -145,7 +138,7 @@ impl IntakeWriter {
                 };
                 runtime.block_on(async move {
                     // Its connections serve the platform only: told so once, not per batch.
-                    let db = match hotline_store::connect_scoped(&url, connections, hotline_store::scope::Scope::Platform).await {
+                    let db = match hotline_store::connect_scoped(&url, pool, hotline_store::scope::Scope::Platform).await {
                         Ok(store) => store.db,
                         Err(e) => return drop(ready_tx.send(Err(CoreError::Unavailable(format!("the intake writer's database: {e}"))))),
                     };
@@ -216,12 +209,13 @@ async fn write_batches(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, stat
     }
 }
 
-/// The batch in one transaction; after a failed statement, each intake alone.
+/// The batch in one transaction; after a failed statement, each intake alone (unless the
+/// database is unavailable: each would fail the same way, one acquire timeout after another).
 async fn write_all(db: &DatabaseConnection, batch: Vec<Prepared>) -> Vec<CoreResult<Written>> {
     let n = batch.len();
     match write_batch(db, batch).await {
         Ok(results) => results.into_iter().map(Ok).collect(),
-        Err((Failure::Statement(e), batch)) if n > 1 => {
+        Err((Failure::Statement(e), batch)) if n > 1 && !matches!(e, StoreError::Unavailable(_)) => {
             tracing::warn!(error = %e, intakes = n, "an intake batch failed; storing its intakes one by one");
             let mut out = Vec::with_capacity(n);
             for p in batch {
@@ -238,7 +232,7 @@ async fn write_all(db: &DatabaseConnection, batch: Vec<Prepared>) -> Vec<CoreRes
 
 enum Failure {
     /// Before the commit: nothing of the batch is stored.
-    Statement(hotline_store::StoreError),
+    Statement(StoreError),
     /// The commit itself (logged where it failed): the outcome is unknown to us, so nothing
     /// is acknowledged.
     Commit,
@@ -250,6 +244,7 @@ impl Failure {
     /// What each request of the failed batch is told (details stay in the log).
     fn error(&self) -> CoreError {
         match self {
+            Failure::Statement(e @ StoreError::Unavailable(_)) => CoreError::Unavailable(e.to_string()),
             Failure::Statement(e) => CoreError::Internal(e.to_string()),
             Failure::Commit | Failure::Raced => {
                 CoreError::Unavailable("the intake could not be committed; retry with the same Idempotency-Key".into())
@@ -259,7 +254,11 @@ impl Failure {
 }
 
 /// Tries to store the batch; a race on a key is retried (bounded: the last try keeps the
-/// gap rather than fail the intakes).
+/// gap rather than fail the intakes), and so is a database that was unavailable before the
+/// commit: the writer's connections are not checked before each batch (`connect_scoped`), so
+/// a batch may meet one the server closed (a restart, a terminated backend); it is dropped and
+/// the next try takes another. During a real outage the last try waits for the pool's acquire
+/// timeout, as every request does, and the intakes are told to retry (503).
 async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Prepared>) -> Result<Vec<Written>, (Failure, Vec<Prepared>)> {
     const TRIES: usize = 3;
     let mut attempt = 1;
@@ -268,6 +267,10 @@ async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Prepared>) -> Resul
             Ok(written) => return Ok(written),
             Err(Failure::Raced) if attempt < TRIES => {
                 tracing::info!(attempt, "an intake key was stored concurrently; retrying the batch");
+                attempt += 1;
+            }
+            Err(Failure::Statement(e @ StoreError::Unavailable(_))) if attempt < TRIES => {
+                tracing::warn!(attempt, error = %e, "the database was unavailable to an intake batch; retrying it");
                 attempt += 1;
             }
             Err(f) => return Err((f, batch)),
@@ -347,14 +350,15 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
     // In key order: two writers that share keys wait for each other in the same order (a
     // concurrent twin's insert waits for its transaction), so they cannot deadlock.
     records.sort_by(|a, b| (&a.scope, &a.key).cmp(&(&b.scope, &b.key)));
-    let recorded = intake::record_answers(&txn, &records).await.map_err(statement)?;
-    let lost = |p: &Prepared| p.key.as_ref().is_some_and(|(s, k, _)| !recorded.contains(&(s.clone(), k.clone())));
-    let raced = (0..batch.len()).any(|i| fresh[i] && lost(&batch[i]));
-    if raced && !last_try {
-        // Another instance stored one of these keys while we numbered: its number would be a
-        // gap. Roll back (the numbers go back) and try again; the repeat is now known.
-        return Err(Failure::Raced);
-    }
+    // The answers travel in the batch statement (one round trip fewer per batch), counted: a
+    // key another instance stored while we numbered is skipped there, and the batch is rolled
+    // back and tried again (its number would be a gap). The last try records them first and
+    // leaves such a key out instead, keeping the gap rather than failing the intakes.
+    let recorded = if last_try { Some(intake::record_answers(&txn, &records).await.map_err(statement)?) } else { None };
+    let lost = |p: &Prepared| match (&recorded, &p.key) {
+        (Some(stored), Some((s, k, _))) => !stored.contains(&(s.clone(), k.clone())),
+        _ => false,
+    };
     let kept: Vec<usize> = (0..batch.len()).filter(|&i| fresh[i] && !lost(&batch[i])).collect();
 
     // Every row of the batch in one statement on PostgreSQL (the sequence row stays locked
@@ -378,7 +382,14 @@ async fn store(db: &DatabaseConnection, batch: &mut [Prepared], last_try: bool) 
         hotline_store::outbox::new_messages(messages),
     ];
     inserts.extend(hotline_store::stats::additions(&increments));
-    bulk::insert_together(&txn, inserts).await.map_err(statement)?;
+    if recorded.is_none() {
+        inserts.push(intake::new_answers(&records));
+    }
+    let answered = bulk::insert_together(&txn, inserts).await.map_err(statement)?;
+    if recorded.is_none() && answered < records.len() as u64 {
+        // Dropping the transaction rolls it back (the numbers go back); the repeat is now known.
+        return Err(Failure::Raced);
+    }
     for &i in &kept {
         if let Some((tenant, call)) = &batch[i].call {
             support::link_call(&txn, *tenant, call, batch[i].row.id).await.map_err(statement)?;
@@ -416,7 +427,7 @@ mod tests {
     #[tokio::test]
     async fn a_writer_whose_database_cannot_be_opened_fails_to_start_with_the_reason() {
         // A folder that cannot be created: the writer's own connection fails at once.
-        let refused = IntakeWriter::start_dedicated("sqlite:///proc/hotline-none/h.db", 2).await;
+        let refused = IntakeWriter::start_dedicated("sqlite:///proc/hotline-none/h.db", hotline_store::PoolSettings::new(2)).await;
         let Err(CoreError::Unavailable(reason)) = refused else { panic!("the writer started without a database") };
         assert!(reason.contains("intake writer") && reason.contains("/proc/hotline-none"), "{reason}");
     }
@@ -424,7 +435,9 @@ mod tests {
     #[tokio::test]
     async fn a_writer_on_its_own_thread_starts_with_nothing_written() {
         let dir = std::env::temp_dir().join(format!("hotline-writer-{}", Uuid::now_v7()));
-        let writer = IntakeWriter::start_dedicated(&format!("sqlite://{}/h.db", dir.display()), 2).await.expect("starts");
+        let writer = IntakeWriter::start_dedicated(&format!("sqlite://{}/h.db", dir.display()), hotline_store::PoolSettings::new(2))
+            .await
+            .expect("starts");
         assert_eq!(writer.reading(), WriterReading { batches: 0, intakes: 0, busy_seconds: 0.0 });
         drop(writer);
         let _ = std::fs::remove_dir_all(dir);
