@@ -125,41 +125,56 @@ impl Core {
     /// Sends what is due. On PostgreSQL the claimed rows stay locked until the batch commits,
     /// so parallel relays never send the same message; a relay that dies mid-batch leaves its
     /// batch pending, so at most that batch is sent again (recognisable by its Message-ID).
+    /// SQLite has one writer for the whole database: a transaction held through the SMTP
+    /// round trips would stall intake behind the mail server, so there (one process, the
+    /// embedded worker) each message is recorded on its own as soon as it has been tried.
     pub async fn relay_outbox(&self) -> CoreResult<RelayReport> {
         // A worker pass over every line: platform scope.
         hotline_store::scope::platform(async move {
             let now = self.now();
-            let txn = hotline_store::begin_write(&self.store.db).await?;
-            let batch = hotline_store::outbox::claim(&txn, now, BATCH).await?;
             let mut report = RelayReport::default();
-            for mut msg in batch {
-                let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
-                match self.mailer.send(&email).await {
-                    Ok(()) => {
-                        msg.status = "sent".into();
-                        msg.sent_at = Some(now);
-                        msg.last_error = None;
-                        report.sent += 1;
-                    }
-                    Err(e) => {
-                        msg.attempts += 1;
-                        msg.last_error = Some(e.to_string());
-                        if msg.attempts >= MAX_ATTEMPTS {
-                            msg.status = "dead".into();
-                            report.dead += 1;
-                            tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
-                        } else {
-                            // 1, 2, 4, 8 … minutes.
-                            msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
-                            report.retried += 1;
-                        }
-                    }
+            if self.store.backend() == hotline_store::sea_orm::DbBackend::Sqlite {
+                for msg in hotline_store::outbox::claim(&self.store.db, now, BATCH).await? {
+                    let msg = self.deliver(msg, now, &mut report).await;
+                    hotline_store::outbox::update(&self.store.db, msg).await?;
                 }
+                return Ok(report);
+            }
+            let txn = hotline_store::begin_write(&self.store.db).await?;
+            for msg in hotline_store::outbox::claim(&txn, now, BATCH).await? {
+                let msg = self.deliver(msg, now, &mut report).await;
                 hotline_store::outbox::update(&txn, msg).await?;
             }
             txn.commit().await?;
             Ok(report)
         })
         .await
+    }
+
+    /// Tries to send one message; returns it as it is to be recorded (sent, or its next try).
+    async fn deliver(&self, mut msg: outbox::Model, now: DateTime<Utc>, report: &mut RelayReport) -> outbox::Model {
+        let email = Email { id: msg.id, to: msg.recipient.clone(), subject: msg.subject.clone(), body: msg.body.clone() };
+        match self.mailer.send(&email).await {
+            Ok(()) => {
+                msg.status = "sent".into();
+                msg.sent_at = Some(now);
+                msg.last_error = None;
+                report.sent += 1;
+            }
+            Err(e) => {
+                msg.attempts += 1;
+                msg.last_error = Some(e.to_string());
+                if msg.attempts >= MAX_ATTEMPTS {
+                    msg.status = "dead".into();
+                    report.dead += 1;
+                    tracing::error!(outbox = %msg.id, error = %e, "message dead-lettered");
+                } else {
+                    // 1, 2, 4, 8 … minutes.
+                    msg.next_attempt_at = now + Duration::minutes(1 << (msg.attempts - 1).min(10));
+                    report.retried += 1;
+                }
+            }
+        }
+        msg
     }
 }

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::case_kit::complaint;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, TestDb};
 
 /// aiosmtpd on a free loopback port, killed and cleaned up on drop.
 struct SmtpSink {
@@ -182,4 +182,57 @@ async fn the_city_office_gets_one_daily_digest() {
     assert!(digest[0].subject.contains("2026-03-09"), "{}", digest[0].subject);
     assert!(digest[0].body.contains("12319 | 1 | 0 | 0 | 100.0% (1/1)"), "{}", digest[0].body);
     assert!(digest[0].body.contains("12345 | 1 |"), "the undispatched case stays at the front door: {}", digest[0].body);
+}
+
+/// The real mailer, asking before each message whether another writer could take SQLite's
+/// write lock at once (a connection that would not wait at all), as an intake would.
+#[derive(Debug)]
+struct LockProbe {
+    smtp: hotline_notify::SmtpMailer,
+    db: PathBuf,
+    free: std::sync::Mutex<Vec<bool>>,
+}
+
+#[async_trait::async_trait]
+impl hotline_notify::Mailer for LockProbe {
+    async fn send(&self, email: &hotline_notify::Email) -> Result<(), hotline_notify::NotifyError> {
+        use sea_orm::sqlx::{Connection, Executor, SqliteConnection, sqlite::SqliteConnectOptions};
+        let options = SqliteConnectOptions::new().filename(&self.db).busy_timeout(std::time::Duration::ZERO);
+        let mut other = SqliteConnection::connect_with(&options).await.unwrap();
+        let free = other.execute("BEGIN IMMEDIATE").await.is_ok();
+        if free {
+            other.execute("ROLLBACK").await.unwrap();
+        }
+        self.free.lock().unwrap().push(free);
+        self.smtp.send(email).await
+    }
+}
+
+/// SQLite has one writer for the whole database: the relay must not hold it while it talks to
+/// the mail server, or intake stalls behind a slow one (PostgreSQL keeps the batch's rows
+/// locked instead, so parallel relays never send a message twice).
+#[tokio::test]
+async fn on_sqlite_the_relay_holds_no_write_lock_while_it_talks_to_the_mail_server() {
+    let Some(smtp) = SmtpSink::start() else { return };
+    let app = TestApp::spawn_with(&[("HOTLINE_SMTP_URL", &smtp.url())]).await;
+    let TestDb::Sqlite(dir) = &app.db else { return };
+    let unit = app.unit("12319", "市容环境卫生处").await;
+    handler_with_email(&app, &unit, "handler@unit.example.cn").await;
+    let dispatcher = app.token("dispatcher").await;
+    for i in 0..3 {
+        let id = app.intake(&dispatcher, complaint(&format!("第{i}件。"))).await["case_id"].as_str().unwrap().to_owned();
+        app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
+    }
+    let probe = std::sync::Arc::new(LockProbe {
+        smtp: hotline_notify::SmtpMailer::new(&smtp.url(), "Hotline <noreply@hotline.invalid>").unwrap(),
+        db: dir.join("hotline.db"),
+        free: Default::default(),
+    });
+    let mut relay = app.core.clone();
+    relay.mailer = probe.clone();
+    assert_eq!(relay.relay_outbox().await.unwrap().sent, 3);
+    assert_eq!(*probe.free.lock().unwrap(), vec![true; 3], "another writer could write during each send");
+    assert_eq!(smtp.messages().len(), 3);
+    let rows = hotline_store::outbox::all(&app.raw_db().await).await.unwrap();
+    assert!(rows.iter().all(|r| r.status == "sent"), "each recorded as sent");
 }
