@@ -214,8 +214,12 @@ async fn set_scope(conn: &mut sea_orm::sqlx::PgConnection, setting: String) -> R
 fn prepare_sqlite(url: &str) -> Result<String, DbErr> {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.contains(":memory:") {
+        // Each connection of a pool would open a database of its own (settings refuse it too).
+        return Err(DbErr::Custom("an in-memory SQLite database is not shared between a pool's connections: name a file".into()));
+    }
     let parent = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+    if let Some(parent) = parent {
         std::fs::create_dir_all(parent)
             .map_err(|e| DbErr::Custom(format!("cannot create the database folder {}: {e}", parent.display())))?;
     }
@@ -240,7 +244,7 @@ mod tests {
         let prepared = prepare_sqlite(&url).unwrap();
         assert!(prepared.ends_with("h.db?mode=rwc"), "{prepared}");
         assert!(dir.join("sub").is_dir());
-        assert_eq!(prepare_sqlite("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
+        assert!(prepare_sqlite("sqlite::memory:").unwrap_err().to_string().contains("name a file"));
         assert!(prepare_sqlite("sqlite://x.db?mode=ro").unwrap().ends_with("mode=ro"));
         std::fs::remove_dir_all(dir).unwrap();
     }
