@@ -32,7 +32,7 @@ pub struct ApiError {
 }
 
 /// `Retry-After` of a 503 `unavailable`.
-pub const RETRY_UNAVAILABLE_SECS: u64 = 2;
+const RETRY_UNAVAILABLE_SECS: u64 = 2;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {

@@ -234,7 +234,7 @@ fn prepare_sqlite(url: &str) -> Result<String, DbErr> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -247,6 +247,14 @@ mod tests {
         assert!(prepare_sqlite("sqlite::memory:").unwrap_err().to_string().contains("name a file"));
         assert!(prepare_sqlite("sqlite://x.db?mode=ro").unwrap().ends_with("mode=ro"));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A second connection to a SQLite file that never waits for a lock (busy timeout 0): what
+    /// it cannot get at once, it is refused.
+    pub(crate) async fn impatient(path: &std::path::Path) -> sea_orm::sqlx::SqliteConnection {
+        use sea_orm::sqlx::{Connection, sqlite::SqliteConnectOptions};
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true).busy_timeout(Duration::ZERO);
+        sea_orm::sqlx::SqliteConnection::connect_with(&options).await.unwrap()
     }
 
     async fn sqlite_file(name: &str) -> (Store, std::path::PathBuf) {
@@ -281,12 +289,11 @@ mod tests {
     /// would not wait at all) cannot get in between its read and its write, so it commits.
     #[tokio::test]
     async fn begin_write_holds_the_sqlite_write_lock_from_its_start() {
-        use sea_orm::sqlx::{Connection, Executor, sqlite::SqliteConnectOptions};
+        use sea_orm::sqlx::{Connection, Executor};
         let (store, dir) = sqlite_file("immediate").await;
         let txn = begin_write(&store.db).await.unwrap();
         assert_eq!(count(&txn).await, 0);
-        let options = SqliteConnectOptions::new().filename(dir.join("h.db")).busy_timeout(Duration::ZERO);
-        let mut other = sea_orm::sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        let mut other = impatient(&dir.join("h.db")).await;
         let refused = other.execute("BEGIN IMMEDIATE").await.expect_err("the write lock is taken");
         assert!(refused.to_string().contains("locked"), "{refused}");
         txn.execute_unprepared("INSERT INTO t VALUES (2)").await.unwrap();

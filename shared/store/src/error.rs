@@ -63,14 +63,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 mod tests {
     use std::sync::Arc;
 
-    use sea_orm::sqlx::{Connection, Executor, SqliteConnection, sqlite::SqliteConnectOptions};
+    use sea_orm::sqlx::Executor;
 
     use super::*;
-
-    async fn open(path: &std::path::Path) -> SqliteConnection {
-        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true).busy_timeout(std::time::Duration::ZERO);
-        SqliteConnection::connect_with(&options).await.unwrap()
-    }
+    use crate::connect::tests::impatient as open;
 
     fn as_store_error(e: sea_orm::sqlx::Error) -> StoreError {
         StoreError::from(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))))

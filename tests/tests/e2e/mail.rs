@@ -124,17 +124,22 @@ async fn a_dispatch_mails_the_unit_through_a_real_smtp_server() {
     assert!(rows[1].last_error.is_some());
 }
 
-#[tokio::test]
-async fn a_relay_that_dies_mid_batch_loses_nothing() {
-    let Some(smtp) = SmtpSink::start() else { return };
-    let app = TestApp::spawn_with(&[("HOTLINE_SMTP_URL", &smtp.url())]).await;
+/// Three cases dispatched to a unit whose handler has an e-mail address: three messages wait.
+async fn three_messages_queued(app: &TestApp) {
     let unit = app.unit("12319", "市容环境卫生处").await;
-    handler_with_email(&app, &unit, "handler@unit.example.cn").await;
+    handler_with_email(app, &unit, "handler@unit.example.cn").await;
     let dispatcher = app.token("dispatcher").await;
     for i in 0..3 {
         let id = app.intake(&dispatcher, complaint(&format!("第{i}件。"))).await["case_id"].as_str().unwrap().to_owned();
         app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
     }
+}
+
+#[tokio::test]
+async fn a_relay_that_dies_mid_batch_loses_nothing() {
+    let Some(smtp) = SmtpSink::start() else { return };
+    let app = TestApp::spawn_with(&[("HOTLINE_SMTP_URL", &smtp.url())]).await;
+    three_messages_queued(&app).await;
     // A relay claims the batch and dies before committing (its transaction is rolled back).
     {
         let raw = app.raw_db().await;
@@ -216,13 +221,7 @@ async fn on_sqlite_the_relay_holds_no_write_lock_while_it_talks_to_the_mail_serv
     let Some(smtp) = SmtpSink::start() else { return };
     let app = TestApp::spawn_with(&[("HOTLINE_SMTP_URL", &smtp.url())]).await;
     let TestDb::Sqlite(dir) = &app.db else { return };
-    let unit = app.unit("12319", "市容环境卫生处").await;
-    handler_with_email(&app, &unit, "handler@unit.example.cn").await;
-    let dispatcher = app.token("dispatcher").await;
-    for i in 0..3 {
-        let id = app.intake(&dispatcher, complaint(&format!("第{i}件。"))).await["case_id"].as_str().unwrap().to_owned();
-        app.ok_step(&dispatcher, &id, "dispatch", json!({"lead_unit_id": unit})).await;
-    }
+    three_messages_queued(&app).await;
     let probe = std::sync::Arc::new(LockProbe {
         smtp: hotline_notify::SmtpMailer::new(&smtp.url(), "Hotline <noreply@hotline.invalid>").unwrap(),
         db: dir.join("hotline.db"),
