@@ -8,6 +8,7 @@ mod audit_chain_kit;
 mod audit_export;
 mod auth;
 mod body_limits;
+mod bulk_arrays;
 mod case_intake;
 mod case_kit;
 mod case_paths;
