@@ -117,7 +117,7 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], 
     }
     let backend = db.get_database_backend();
     if backend == DbBackend::Postgres {
-        let params = pg_arrays(table, rows);
+        let params = pg_arrays(table, rows.to_vec());
         let sql = pg_insert(table, 1, &params, suffix);
         return Ok(db.query_all_raw(Statement::from_sql_and_values(backend, sql, params.into_iter().map(|p| p.value))).await?);
     }
@@ -160,48 +160,56 @@ struct Param {
     typed: bool,
 }
 
-/// The array parameters of [`pg_insert`], one per column.
-fn pg_arrays(table: &Table<'_>, rows: &[Row]) -> Vec<Param> {
-    table.cols.iter().enumerate().map(|(i, (_, col))| pg_array(*col, rows.iter().map(|r| &r[i]))).collect()
+/// The array parameters of [`pg_insert`], one per column (the cells move into them: a batch's
+/// texts are most of its bytes).
+fn pg_arrays(table: &Table<'_>, rows: Vec<Row>) -> Vec<Param> {
+    let mut columns: Vec<Vec<Json>> = table.cols.iter().map(|_| Vec::with_capacity(rows.len())).collect();
+    for row in rows {
+        for (column, cell) in columns.iter_mut().zip(row) {
+            column.push(cell);
+        }
+    }
+    table.cols.iter().zip(columns).map(|((_, col), mut cells)| pg_array(*col, &mut cells)).collect()
 }
 
 /// Typed when every cell is a value of the column. The text literal was a third of the intake
 /// batch's execution in PostgreSQL (auto_explain: the `unnest` scans' start-up, where the
-/// literals are parsed) and a tenth of the service's instructions per intake (escaping). A
-/// column with a NULL stays a literal: sea-query binds a typed array only without NULL
-/// elements (it panics on one), and a NULL array would be padded, not aligned.
-fn pg_array<'a>(col: Col, cells: impl Iterator<Item = &'a Json> + Clone) -> Param {
-    match typed_array(col, cells.clone()) {
+/// literals are parsed). A column with a NULL stays a literal: sea-query binds a typed array
+/// only without NULL elements (it panics on one), and a NULL array would be padded, not
+/// aligned.
+fn pg_array(col: Col, cells: &mut [Json]) -> Param {
+    match typed_array(col, cells) {
         Some(value) => Param { value, typed: true },
-        None => Param { value: array_literal(cells).into(), typed: false },
+        None => Param { value: array_literal(cells.iter()).into(), typed: false },
     }
 }
 
-/// The cells as a typed array, or `None` when one is NULL or not a value of the column.
-fn typed_array<'a>(col: Col, cells: impl Iterator<Item = &'a Json>) -> Option<Value> {
+/// The cells as a typed array, or `None` (the cells untouched) when one is NULL or not a value
+/// of the column. Texts are moved out, not copied.
+fn typed_array(col: Col, cells: &mut [Json]) -> Option<Value> {
     use sea_orm::sea_query::ArrayType;
     let (kind, values): (ArrayType, Option<Vec<Value>>) = match col {
-        Col::Uuid => (ArrayType::Uuid, cells.map(|c| c.as_str()?.parse::<Uuid>().ok().map(Value::from)).collect()),
-        Col::Text => (ArrayType::String, cells.map(|c| text_cell(c).map(Value::from)).collect()),
+        Col::Uuid => (ArrayType::Uuid, cells.iter().map(|c| c.as_str()?.parse::<Uuid>().ok().map(Value::from)).collect()),
+        Col::Text if cells.iter().any(Json::is_null) => return None,
+        Col::Text => (ArrayType::String, Some(cells.iter_mut().map(|c| Value::from(take_text(c))).collect())),
         Col::Time => (
             ArrayType::ChronoDateTimeUtc,
-            cells.map(|c| DateTime::parse_from_rfc3339(c.as_str()?).ok().map(|t| Value::from(t.with_timezone(&Utc)))).collect(),
+            cells.iter().map(|c| DateTime::parse_from_rfc3339(c.as_str()?).ok().map(|t| Value::from(t.with_timezone(&Utc)))).collect(),
         ),
-        Col::Int => (ArrayType::Int, cells.map(|c| i32::try_from(c.as_i64()?).ok().map(Value::from)).collect()),
-        Col::BigInt => (ArrayType::BigInt, cells.map(|c| c.as_i64().map(Value::from)).collect()),
-        Col::Bool => (ArrayType::Bool, cells.map(|c| c.as_bool().map(Value::from)).collect()),
-        Col::Double => (ArrayType::Double, cells.map(|c| c.as_f64().map(Value::from)).collect()),
+        Col::Int => (ArrayType::Int, cells.iter().map(|c| i32::try_from(c.as_i64()?).ok().map(Value::from)).collect()),
+        Col::BigInt => (ArrayType::BigInt, cells.iter().map(|c| c.as_i64().map(Value::from)).collect()),
+        Col::Bool => (ArrayType::Bool, cells.iter().map(|c| c.as_bool().map(Value::from)).collect()),
+        Col::Double => (ArrayType::Double, cells.iter().map(|c| c.as_f64().map(Value::from)).collect()),
     };
     Some(Value::Array(kind, Some(Box::new(values?))))
 }
 
-/// A text column's cell as the literal path sends it: a string as it is, any other JSON value
-/// as its JSON text; NULL is `None`.
-fn text_cell(cell: &Json) -> Option<String> {
+/// A text column's (non-NULL) cell as the literal path sends it: a string as it is, moved out;
+/// any other JSON value as its JSON text.
+fn take_text(cell: &mut Json) -> String {
     match cell {
-        Json::Null => None,
-        Json::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+        Json::String(s) => std::mem::take(s),
+        other => other.to_string(),
     }
 }
 
@@ -260,9 +268,10 @@ pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) ->
         }
         return Ok(stored);
     }
-    let (sql, values) = together_statement(&inserts);
+    let counted = inserts.iter().any(|i| i.counted);
+    let (sql, values) = together_statement(inserts);
     let statement = Statement::from_sql_and_values(backend, sql, values);
-    if !inserts.iter().any(|i| i.counted) {
+    if !counted {
         db.execute_raw(statement).await?;
         return Ok(0);
     }
@@ -284,17 +293,18 @@ fn distinct_tables(inserts: &[Insert]) -> StoreResult<()> {
 /// `WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`, parameters numbered on across the parts;
 /// with counted inserts every insert is a part and the statement is `SELECT (SELECT count(*)
 /// FROM wN) + … AS stored` over the counted ones (a part runs to its end whether read or not).
-fn together_statement(inserts: &[Insert]) -> (String, Vec<Value>) {
+fn together_statement(inserts: Vec<Insert>) -> (String, Vec<Value>) {
     let mut parts = Vec::with_capacity(inserts.len());
     let mut values = Vec::new();
-    for i in inserts {
+    let counted: Vec<String> =
+        inserts.iter().enumerate().filter(|(_, i)| i.counted).map(|(n, _)| format!("(SELECT count(*) FROM w{n})")).collect();
+    for mut i in inserts {
+        let rows = std::mem::take(&mut i.rows);
         let table = i.table();
-        let params = pg_arrays(&table, &i.rows);
+        let params = pg_arrays(&table, rows);
         parts.push(pg_insert(&table, values.len() + 1, &params, &i.sent_suffix()));
         values.extend(params.into_iter().map(|p| p.value));
     }
-    let counted: Vec<String> =
-        inserts.iter().enumerate().filter(|(_, i)| i.counted).map(|(n, _)| format!("(SELECT count(*) FROM w{n})")).collect();
     if !counted.is_empty() {
         let with: Vec<String> = parts.iter().enumerate().map(|(n, p)| format!("w{n} AS ({p})")).collect();
         return (format!("WITH {} SELECT {} AS stored", with.join(", "), counted.join(" + ")), values);
@@ -367,7 +377,7 @@ mod tests {
         const B: Table = Table { name: "b", cols: &[("t", Col::Text)] };
         let a = Insert::new(&A, vec![vec![Json::Null, Json::from(1)], vec![Json::Null, Json::from(2)]], "");
         let b = Insert::new(&B, vec![vec![Json::from("x")]], "ON CONFLICT (t) DO NOTHING");
-        let (sql, values) = together_statement(&[a, b]);
+        let (sql, values) = together_statement(vec![a, b]);
         assert_eq!(
             sql,
             "WITH w0 AS (INSERT INTO a (id, n) SELECT * FROM unnest($1::text::uuid[], $2::integer[]) ) \
@@ -380,10 +390,12 @@ mod tests {
 
     #[test]
     fn a_column_goes_typed_only_when_every_cell_is_a_value_of_it() {
-        let typed = |col: Col, cells: &[Json]| pg_array(col, cells.iter()).typed;
+        let typed = |col: Col, cells: &[Json]| pg_array(col, &mut cells.to_vec()).typed;
         let id = Json::from(Uuid::now_v7().to_string());
         assert!(typed(Col::Uuid, &[id.clone(), id.clone()]));
         assert!(!typed(Col::Uuid, &[id.clone(), Json::Null]), "a NULL element cannot be bound typed");
+        let literal = pg_array(Col::Text, &mut vec![Json::from("路灯"), Json::Null]);
+        assert_eq!(literal.value, Value::from(r#"{"路灯",NULL}"#.to_owned()), "a text column with a NULL keeps its texts");
         assert!(!typed(Col::Uuid, &[Json::from("not a uuid")]), "the database's parser gives the error");
         assert!(typed(Col::Time, &[Json::from("2026-12-07T08:00:00.123456Z")]));
         assert!(typed(Col::Int, &[Json::from(i32::MAX)]));
@@ -393,7 +405,7 @@ mod tests {
         assert!(typed(Col::BigInt, &[Json::from(i64::MIN)]));
         // A text column's JSON cell travels as its JSON text, as in a literal.
         let cells = [Json::from("市民\"反映\\"), serde_json::json!({"rule": "a"})];
-        let p = pg_array(Col::Text, cells.iter());
+        let p = pg_array(Col::Text, &mut cells.clone());
         assert!(p.typed);
         let texts = vec![Value::from("市民\"反映\\".to_owned()), Value::from(r#"{"rule":"a"}"#.to_owned())];
         assert_eq!(p.value, Value::Array(sea_orm::sea_query::ArrayType::String, Some(Box::new(texts))));
@@ -405,7 +417,7 @@ mod tests {
         const B: Table = Table { name: "b", cols: &[("t", Col::Text)] };
         let a = Insert::new(&A, vec![vec![Json::from(1)]], "");
         let b = Insert::new(&B, vec![vec![Json::from("x")]], "ON CONFLICT (t) DO NOTHING").counted();
-        let (sql, values) = together_statement(&[a, b]);
+        let (sql, values) = together_statement(vec![a, b]);
         assert_eq!(
             sql,
             "WITH w0 AS (INSERT INTO a (n) SELECT * FROM unnest($1::integer[]) ), \
