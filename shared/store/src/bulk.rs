@@ -132,8 +132,8 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], 
     Ok(out)
 }
 
-/// `INSERT … SELECT * FROM unnest($first::type[], …) suffix`: one array parameter per column,
-/// a text literal cast from `text` (`$n::text::type[]`). The casts differ so that the two forms
+/// `INSERT … SELECT * FROM unnest($first::type[], …) suffix`: one array parameter per column;
+/// a text literal is cast from `text` (`$n::text::type[]`). The casts differ so that the two forms
 /// are two statements: the driver caches a prepared statement by its text, with the parameter
 /// types of its first use, and a typed array bound to a statement prepared for text would be
 /// read as text.
