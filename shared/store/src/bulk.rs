@@ -394,7 +394,7 @@ mod tests {
         let id = Json::from(Uuid::now_v7().to_string());
         assert!(typed(Col::Uuid, &[id.clone(), id.clone()]));
         assert!(!typed(Col::Uuid, &[id.clone(), Json::Null]), "a NULL element cannot be bound typed");
-        let literal = pg_array(Col::Text, &mut vec![Json::from("路灯"), Json::Null]);
+        let literal = pg_array(Col::Text, &mut [Json::from("路灯"), Json::Null]);
         assert_eq!(literal.value, Value::from(r#"{"路灯",NULL}"#.to_owned()), "a text column with a NULL keeps its texts");
         assert!(!typed(Col::Uuid, &[Json::from("not a uuid")]), "the database's parser gives the error");
         assert!(typed(Col::Time, &[Json::from("2026-12-07T08:00:00.123456Z")]));
