@@ -802,7 +802,7 @@ async fn write_backlog(core: &Core, city: &City, backlog: &[Open]) -> anyhow::Re
         })
         .collect();
     for part in rows.chunks(10_000) {
-        bulk::insert(&core.store.db, &table, part, "").await?;
+        bulk::insert(&core.store.db, &table, part.to_vec(), "").await?;
     }
     Ok(())
 }

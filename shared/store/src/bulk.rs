@@ -111,13 +111,13 @@ pub fn uuid(id: Uuid) -> Json {
 
 /// Inserts `rows` into `table`; `suffix` follows the statement (e.g. `ON CONFLICT … DO NOTHING
 /// RETURNING …`) and the rows it returns are collected.
-pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: &[Row], suffix: &str) -> StoreResult<Vec<QueryResult>> {
+pub async fn insert(db: &impl ConnectionTrait, table: &Table<'_>, rows: Vec<Row>, suffix: &str) -> StoreResult<Vec<QueryResult>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
     if backend == DbBackend::Postgres {
-        let params = pg_arrays(table, rows.to_vec());
+        let params = pg_arrays(table, rows);
         let sql = pg_insert(table, 1, &params, suffix);
         return Ok(db.query_all_raw(Statement::from_sql_and_values(backend, sql, params.into_iter().map(|p| p.value))).await?);
     }
@@ -260,8 +260,9 @@ pub async fn insert_together(db: &impl ConnectionTrait, inserts: Vec<Insert>) ->
     let backend = db.get_database_backend();
     if backend != DbBackend::Postgres || inserts.len() < 2 {
         let mut stored = 0;
-        for i in &inserts {
-            let returned = insert(db, &i.table(), &i.rows, &i.sent_suffix()).await?;
+        for mut i in inserts {
+            let rows = std::mem::take(&mut i.rows);
+            let returned = insert(db, &i.table(), rows, &i.sent_suffix()).await?;
             if i.counted {
                 stored += returned.len() as u64;
             }

@@ -48,7 +48,7 @@ const IDEMPOTENCY: bulk::Table = bulk::Table {
 /// did not store was stored first by someone else (on PostgreSQL the statement waits for a
 /// concurrent twin's transaction to end, so that answer is committed when this returns).
 pub async fn record_answers(db: &impl ConnectionTrait, rows: &[idempotency_key::Model]) -> StoreResult<HashSet<(String, String)>> {
-    let stored = bulk::insert(db, &IDEMPOTENCY, &answer_cells(rows), "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key").await?;
+    let stored = bulk::insert(db, &IDEMPOTENCY, answer_cells(rows), "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key").await?;
     stored.iter().map(|row| Ok((row.try_get::<String>("", "scope")?, row.try_get::<String>("", "key")?))).collect()
 }
 

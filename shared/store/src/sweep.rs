@@ -269,7 +269,7 @@ async fn ledger(
         })
         .collect();
     let suffix = "ON CONFLICT (subject_id, stage, kind, due_at) DO NOTHING RETURNING subject_id";
-    bulk::insert(db, &CROSSINGS, &rows, suffix).await?.iter().map(|r| Ok(r.try_get::<Uuid>("", "subject_id")?)).collect()
+    bulk::insert(db, &CROSSINGS, rows, suffix).await?.iter().map(|r| Ok(r.try_get::<Uuid>("", "subject_id")?)).collect()
 }
 
 pub async fn watermark(db: &impl ConnectionTrait, name: &str) -> StoreResult<Option<DateTime<Utc>>> {

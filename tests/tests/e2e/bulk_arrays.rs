@@ -83,7 +83,7 @@ async fn rows_store_alike_whether_their_columns_travel_typed_or_as_literals() {
     let again: Vec<Vec<Json>> = hard.iter().map(|l| row(l, other.clone(), json!(3))).collect();
     let mut expected = Vec::new();
     for batch in [typed, mixed, again] {
-        bulk::insert(&db, &ALL, &batch, "").await.unwrap();
+        bulk::insert(&db, &ALL, batch.clone(), "").await.unwrap();
         expected.extend(batch);
     }
     // Two tables in one statement (PostgreSQL), the child's foreign key on the parent's rows.

@@ -112,7 +112,7 @@ pub async fn insert_rows(db: &impl ConnectionTrait, spec: &Spec, rows: &[Map<Str
     for chunk in rows.chunks(CHUNK) {
         let cells: Vec<bulk::Row> =
             chunk.iter().map(|r| spec.cols.iter().map(|(name, _)| r.get(*name).cloned().unwrap_or(Json::Null)).collect()).collect();
-        bulk::insert(db, &table, &cells, "").await?;
+        bulk::insert(db, &table, cells, "").await?;
     }
     Ok(())
 }
