@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import harness
@@ -76,6 +77,17 @@ def writer(before: dict, after: dict, seconds: float) -> dict:
             "busy_share": moved("hotline_intake_writer_busy_seconds_total") / seconds}
 
 
+def cache_use(before: dict, after: dict) -> dict:
+    """Hits and misses of the read cache between two scrapes, by kind (case, page)."""
+    out = {}
+    for kind in ("case", "page"):
+        moved = {w: after.get(f'hotline_read_cache_{w}_total{{kind="{kind}"}}', 0.0) - before.get(f'hotline_read_cache_{w}_total{{kind="{kind}"}}', 0.0)
+                 for w in ("hits", "misses")}
+        asked = moved["hits"] + moved["misses"]
+        out[kind] = {**moved, "hit_rate": moved["hits"] / asked if asked else 0.0}
+    return out
+
+
 def machine() -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")), "?")
     commit = subprocess.run(["git", "-C", str(harness.ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -110,7 +122,20 @@ def main() -> None:
         stored = int(db.query("SELECT count(*) FROM cases"))
         figures["stored_cases"] = stored
         ids = harness.prepare_reads(db)
-        figures["reads"] = wrk("read.lua", server.base, min(args.seconds, 30), args.connections, 2, {"API_KEY": key, "IDS": str(ids)})
+        read_env = {"API_KEY": key, "IDS": str(ids)}
+        before = server.metrics()
+        figures["reads"] = wrk("read.lua", server.base, min(args.seconds, 30), args.connections, 2, read_env)
+        figures["read_cache"] = cache_use(before, server.metrics())
+        figures["rss_mib_after_reads"] = server.rss_mib()
+        # The same reads while one client takes in contacts one after another: every intake's
+        # commit announces its line's lists changed, so kept pages go stale as they would in a
+        # busy hour; case reads stay kept (an intake changes no existing case).
+        before = server.metrics()
+        with ThreadPoolExecutor(2) as pool:
+            writes = pool.submit(wrk, "intake.lua", server.base, min(args.seconds, 20), 1, 1, {**env, "RUN": env["RUN"] + "w"})
+            reads = pool.submit(wrk, "read.lua", server.base, min(args.seconds, 20), args.connections, 2, read_env)
+            figures["reads_during_intake"], figures["intake_beside_reads"] = reads.result(), writes.result()
+        figures["read_cache_during_intake"] = cache_use(before, server.metrics())
         figures["drift_exit"], figures["drift"] = harness.verify_stats(db)
     finally:
         server.stop()
@@ -129,6 +154,13 @@ def main() -> None:
           f"{100 * i['rate'] / c['per_second']:.0f} % of it |")
     print(f"| single intake, idle | {idle['rate']:.0f} req/s sequential | {ms(idle['p50_us'])} | {ms(idle['p99_us'])} | {idle['non_201']} | — |")
     print(f"| GET case by id + filtered list (1 in 4) | {r['rate']:.0f} req/s | {ms(r['p50_us'])} | {ms(r['p99_us'])} | {r['non_200']} | — |")
+    rd, wi = figures["reads_during_intake"], figures["intake_beside_reads"]
+    print(f"| the same reads beside one client taking in contacts | {rd['rate']:.0f} req/s (intake {wi['rate']:.0f}/s) "
+          f"| {ms(rd['p50_us'])} | {ms(rd['p99_us'])} | {rd['non_200']} (intake {wi['non_201']}) | — |")
+    rate = lambda use, kind: f"{100 * use[kind]['hit_rate']:.1f} %"  # noqa: E731
+    rc, rci = figures["read_cache"], figures["read_cache_during_intake"]
+    print(f"\nread cache hit rate: cases {rate(rc, 'case')}, pages {rate(rc, 'page')}; beside the intake: cases "
+          f"{rate(rci, 'case')}, pages {rate(rci, 'page')}; API resident memory after the reads: {figures['rss_mib_after_reads']:.0f} MiB")
     w = figures["writer"]
     print(f"\nstored cases: {figures['stored_cases']}; drift check exit {figures['drift_exit']}; intake writer: "
           f"{w['batches']:.0f} batches of {w['mean_batch']:.1f} intakes on average, writing {100 * w['busy_share']:.0f} % of the run")

@@ -142,12 +142,20 @@ class Server:
         raise RuntimeError(f"{self.name} not ready after {timeout} s:\n{self.log_tail()}")
 
     def metrics(self) -> dict[str, float]:
-        """The unlabelled samples of /metrics (the process counters a run compares)."""
+        """The samples of /metrics (the process counters a run compares), keyed by the name with
+        its labels as exposed: `hotline_intake_batches_total`, `hotline_read_cache_hits_total{kind="case"}`."""
         req = urllib.request.Request(f"{self.base}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})
         with urllib.request.urlopen(req, timeout=10) as r:
             text = r.read().decode()
-        samples = (ln.split() for ln in text.splitlines() if ln and not ln.startswith("#") and "{" not in ln)
+        samples = (ln.rsplit(" ", 1) for ln in text.splitlines() if ln and not ln.startswith("#"))
         return {parts[0]: float(parts[1]) for parts in samples if len(parts) == 2}
+
+    def rss_mib(self) -> float:
+        """The process's resident memory now, in MiB."""
+        assert self.proc is not None
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        kb = next(int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:"))
+        return kb / 1024
 
     def kill9(self) -> None:
         if self.proc and self.proc.poll() is None:

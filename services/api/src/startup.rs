@@ -48,6 +48,10 @@ impl Application {
         let worker = settings
             .worker_embedded
             .then(|| hotline_core::supervision::Worker::start(&core, settings.sweep_interval, settings.model_training_interval));
+        if core.read_cache.keeps_anything() {
+            // Kept case reads are served only while this listens (see hotline_core::read_cache).
+            hotline_core::read_cache::listener::start(core.read_cache.clone(), settings.database_url.clone());
+        }
         if let Some(url) = &settings.redis_url {
             // Other instances announce rule publishes and organisation changes here.
             let listener = core.clone();
@@ -119,6 +123,7 @@ pub async fn build_core(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::R
         kb_index: Default::default(),
         intake_writer: Arc::new(intake_writer(settings).await?),
         api_key_cache: Default::default(),
+        read_cache: Arc::new(read_cache(settings)),
         telemetry: Default::default(),
         routing: Arc::new(hotline_core::routing::RoutingCache::default()),
         mailer: match settings.smtp_url_exposed() {
@@ -243,12 +248,36 @@ async fn first_start(core: &Core, settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The read cache of an API process: on PostgreSQL only, where changes are announced (SQLite is
+/// one process without notices, and its reads cost no network round trip).
+fn read_cache(settings: &Settings) -> hotline_core::read_cache::ReadCache {
+    if settings.database_kind != hotline_config::DatabaseKind::Postgres {
+        return Default::default();
+    }
+    hotline_core::read_cache::ReadCache::new(hotline_core::read_cache::Limits {
+        cases: settings.read_cache_cases as usize,
+        pages: settings.read_cache_pages as usize,
+    })
+}
+
 /// Runs the request in a database scope of its own, empty until the caller is authenticated.
+/// A request that began a write transaction answers only once this process's read cache has
+/// taken in the database's notices of it, so its caller reads what it wrote.
 async fn open_scope(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    hotline_store::scope::open(next.call(req)).await
+    let core = req.app_data::<web::Data<AppState>>().map(|s| s.core.clone());
+    hotline_store::scope::open(async move {
+        let res = next.call(req).await;
+        if let Some(core) = core
+            && hotline_store::scope::wrote()
+        {
+            core.read_cache.sync(&core.store.db).await;
+        }
+        res
+    })
+    .await
 }
 
 /// Body and query errors become JSON errors with a stable code instead of actix's plain text.

@@ -105,6 +105,16 @@ pub const KEYS: &[KeySpec] = &[
         "How often the worker retrains the learned routing models (a tenant's model only when its dispatched cases changed).",
     ),
     key(
+        "read_cache_cases",
+        "50000",
+        "Cases each API process keeps in memory for reads (PostgreSQL only: dropped when the database announces a change); 0 = off.",
+    ),
+    key(
+        "read_cache_pages",
+        "2000",
+        "List pages each API process keeps in memory for reads (PostgreSQL only, as read_cache_cases); 0 = off.",
+    ),
+    key(
         "password_hash_concurrency",
         "2",
         "How many argon2id hashes may run at once (each takes 19 MiB); protects the server from login floods.",

@@ -47,9 +47,22 @@ pub fn positive(input: &str) -> Result<u32, String> {
     }
 }
 
+pub fn count(input: &str) -> Result<u32, String> {
+    input.trim().parse::<u32>().map_err(|_| format!("'{input}' is not a whole number (0 or more)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_zero_but_nothing_else_that_is_not_a_whole_number() {
+        assert_eq!(count("0"), Ok(0));
+        assert_eq!(count(" 50000 "), Ok(50_000));
+        for bad in ["-1", "1.5", "", "many", "99999999999"] {
+            assert!(count(bad).unwrap_err().contains("whole number"), "{bad}");
+        }
+    }
 
     #[test]
     fn durations_take_units() {

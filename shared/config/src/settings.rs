@@ -108,6 +108,9 @@ pub struct Settings {
     /// Clients reach the service over HTTPS: answers carry Strict-Transport-Security.
     pub behind_tls: bool,
     pub password_hash_concurrency: u32,
+    /// Cases and list pages each API process keeps for reads (PostgreSQL; 0 = off).
+    pub read_cache_cases: u32,
+    pub read_cache_pages: u32,
     pub trust_proxy_headers: bool,
     /// The console's cookies carry `Secure` (browsers then send them over HTTPS and to localhost only).
     pub console_secure_cookies: bool,
@@ -348,6 +351,8 @@ impl Raw {
             rate_limit_open311_post: self.typed("rate_limit_open311_post", parse::rate)?,
             behind_tls: self.typed("behind_tls", parse::boolean)?,
             password_hash_concurrency: self.typed("password_hash_concurrency", parse::positive)?,
+            read_cache_cases: self.typed("read_cache_cases", parse::count)?,
+            read_cache_pages: self.typed("read_cache_pages", parse::count)?,
             trust_proxy_headers: self.typed("trust_proxy_headers", parse::boolean)?,
             console_secure_cookies: self.typed("console_secure_cookies", parse::boolean)?,
             demo,

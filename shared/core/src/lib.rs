@@ -19,6 +19,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod open311;
 mod principal;
+pub mod read_cache;
 pub mod routing;
 mod stats;
 pub mod stats_read;
@@ -65,6 +66,8 @@ pub struct Core {
     pub intake_writer: Arc<cases::IntakeWriter>,
     /// Integrator keys recently read (see [`key_cache`]).
     pub api_key_cache: Arc<key_cache::ApiKeyCache>,
+    /// Case reads kept until the database announces a change (see [`read_cache`]).
+    pub read_cache: Arc<read_cache::ReadCache>,
     /// This process's operational counters (`/metrics`).
     pub telemetry: Arc<telemetry::Telemetry>,
     /// Second factors and audit retention.

@@ -13,7 +13,7 @@ use crate::entities::{case, case_event, case_participant};
 use crate::{Page, PageRequest, StoreError, StoreResult};
 
 /// Which cases a reader may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaseScope {
     /// The city platform's agents, dispatchers and supervisors.
     All,
@@ -25,7 +25,7 @@ pub enum CaseScope {
     CreatedBy(Uuid),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CaseFilter {
     pub tenant_id: Option<Uuid>,
     pub unit_id: Option<Uuid>,

@@ -84,12 +84,14 @@ pub struct PoolStats {
 /// IMMEDIATE`: a deferred transaction that has read cannot take the write lock once another
 /// connection has committed since (SQLite answers "database is locked" at once, without
 /// waiting, whatever the busy timeout), whereas an immediate one waits for the lock at its
-/// start. PostgreSQL begins as usual; inside a transaction it is a savepoint.
+/// start. PostgreSQL begins as usual; inside a transaction it is a savepoint. It marks the
+/// request it runs in as one that wrote ([`crate::scope::wrote`]).
 pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, DbErr>
 where
     C: ConnectionTrait + sea_orm::TransactionTrait,
 {
     use sea_orm::{SqliteTransactionMode, TransactionOptions};
+    crate::scope::mark_write();
     let mode = (db.get_database_backend() == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate);
     db.begin_with_options(TransactionOptions { sqlite_transaction_mode: mode, ..Default::default() }).await
 }

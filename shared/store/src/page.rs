@@ -2,7 +2,7 @@ use uuid::Uuid;
 
 /// Keyset pagination over UUIDv7 ids (which sort by creation): stable under concurrent
 /// inserts, and each page costs an index range scan, however deep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Return rows after this id (ascending lists) or before it (newest-first lists).
     pub after: Option<Uuid>,

@@ -8,6 +8,7 @@
 //! 000051 read it. No scope means no rows: work that forgot to say whose it is fails closed.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
@@ -39,6 +40,10 @@ impl Scope {
 
 tokio::task_local! {
     static CURRENT: Arc<Mutex<Option<Scope>>>;
+    /// Whether the request began a write transaction ([`crate::begin_write`]): its end then
+    /// waits until this process's read cache has taken in what the database changed, so the
+    /// caller reads its own writes (see hotline-core's `read_cache`).
+    static WROTE: Arc<AtomicBool>;
 }
 
 /// Runs `work` under `scope` (an inner `run` replaces it for its own duration).
@@ -52,8 +57,19 @@ pub async fn platform<F: Future>(work: F) -> F::Output {
 }
 
 /// Runs `work` (a request) with no scope yet; [`set`] fills it in once the caller is known.
+/// The request's write mark starts unset (see [`wrote`]).
 pub async fn open<F: Future>(work: F) -> F::Output {
-    CURRENT.scope(Arc::new(Mutex::new(None)), work).await
+    CURRENT.scope(Arc::new(Mutex::new(None)), WROTE.scope(Arc::new(AtomicBool::new(false)), work)).await
+}
+
+/// Marks the enclosing request as one that wrote (no-op outside [`open`]).
+pub(crate) fn mark_write() {
+    let _ = WROTE.try_with(|w| w.store(true, Ordering::Relaxed));
+}
+
+/// Whether the enclosing request began a write transaction so far (false outside [`open`]).
+pub fn wrote() -> bool {
+    WROTE.try_with(|w| w.load(Ordering::Relaxed)).unwrap_or(false)
 }
 
 /// Sets the scope of the enclosing [`open`] or [`run`]; false outside any (nothing changes).
@@ -101,8 +117,14 @@ mod tests {
             let carried = tokio::spawn(carried(async { current() })).await.unwrap();
             assert_eq!(carried, Some(Scope::tenant(a)));
             assert_eq!(tokio::spawn(async { current() }).await.unwrap(), None);
+            assert!(!wrote(), "a request starts with nothing written");
+            platform(async { mark_write() }).await;
+            assert!(wrote(), "a write under an inner scope still marks the request");
         })
         .await;
+        assert!(!wrote());
+        mark_write();
+        assert!(!wrote(), "outside a request there is nothing to mark");
         let b = Uuid::now_v7();
         assert_eq!(Scope::Tenants(vec![a, b]).setting(), format!("{a},{b}"));
     }

@@ -35,6 +35,7 @@ mod mfa;
 mod open311;
 mod openapi;
 mod rate_limits;
+mod read_cache;
 mod revocation;
 mod routing;
 mod row_security;

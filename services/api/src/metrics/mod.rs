@@ -129,5 +129,53 @@ async fn render(state: &AppState) -> String {
         f.sample(&[("state", "idle")], g.pool.idle as f64);
     }
     gauge(&mut e, "hotline_db_pool_max_connections", "The pool's configured size (database_max_connections).", &[], g.pool.max as f64);
+    read_cache(&mut e, &state.core.read_cache.reading());
     e.finish()
+}
+
+/// The read cache's families (hotline_core::read_cache): hit rate = hits / (hits + misses).
+fn read_cache(e: &mut Exposition, r: &hotline_core::read_cache::CacheReading) {
+    let by_kind = |e: &mut Exposition, name: &'static str, kind: Kind, help: &str, case: f64, page: f64| {
+        if let Some(mut f) = e.family(name, kind, help, true) {
+            f.sample(&[("kind", "case")], case);
+            f.sample(&[("kind", "page")], page);
+        }
+    };
+    by_kind(
+        e,
+        "hotline_read_cache_hits_total",
+        Kind::Counter,
+        "Reads answered from this process's read cache.",
+        r.case_hits as f64,
+        r.page_hits as f64,
+    );
+    by_kind(
+        e,
+        "hotline_read_cache_misses_total",
+        Kind::Counter,
+        "Reads the read cache could not answer (they went to the database).",
+        r.case_misses as f64,
+        r.page_misses as f64,
+    );
+    by_kind(e, "hotline_read_cache_entries", Kind::Gauge, "Cases and list pages the read cache holds.", r.cases as f64, r.pages as f64);
+    let one = |e: &mut Exposition, name: &'static str, kind: Kind, help: &str, value: f64| {
+        if let Some(mut f) = e.family(name, kind, help, true) {
+            f.sample(&[], value);
+        }
+    };
+    one(e, "hotline_read_cache_notices_total", Kind::Counter, "Change notices from the database taken in.", r.notices as f64);
+    one(
+        e,
+        "hotline_read_cache_flushes_total",
+        Kind::Counter,
+        "Times the read cache was emptied (its listener connected or was lost, a sync notice failed).",
+        r.flushes as f64,
+    );
+    one(
+        e,
+        "hotline_read_cache_live",
+        Kind::Gauge,
+        "1 while the read cache listens for changes and may answer; 0 otherwise.",
+        if r.live { 1.0 } else { 0.0 },
+    );
 }

@@ -111,6 +111,6 @@ impl Core {
 }
 
 /// A case id from a path: one that does not parse names no case.
-fn case_id(id: &str) -> CoreResult<Uuid> {
+pub(crate) fn case_id(id: &str) -> CoreResult<Uuid> {
     id.parse::<Uuid>().map_err(|_| CoreError::NotFound("case"))
 }

@@ -188,7 +188,12 @@ impl Core {
             receipt,
         };
         let channel = prepared.row.channel.clone();
-        match self.intake_writer.write(prepared).await? {
+        let line = prepared.row.tenant_id;
+        let written = self.intake_writer.write(prepared).await?;
+        // The batch's notice changes the line's lists in every process soon; this process's
+        // lists change now, before the caller (who may list its line next) has the answer.
+        self.read_cache.lists_changed(&[line]);
+        match written {
             Written::Stored(receipt) => {
                 self.telemetry.intake_stored(&channel);
                 Ok(IntakeResult { receipt, replayed: false })

@@ -1,5 +1,7 @@
 //! Reading cases: one case, lists, the event history, and the audited reveal of contact data.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use hotline_domain::Role;
 use hotline_domain::case::{CaseStatus, Channel, ContactType, Urgency};
@@ -9,7 +11,13 @@ use hotline_store::{Page, PageRequest};
 use super::steps::required;
 use super::view::{CaseView, EventView, RevealedContact, case_view, event_view, hides_reporter};
 use crate::audit::{Entry, Outcome};
+use crate::read_cache::{CaseRead, Fence, PageKey, PageRead};
 use crate::{Core, CoreError, CoreResult, Principal};
+
+/// The row-level-security scope the task's connections carry (`hotline.scope`).
+fn row_security() -> String {
+    hotline_store::scope::current().map(|s| s.setting()).unwrap_or_default()
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
@@ -33,9 +41,22 @@ pub struct CaseQuery {
 }
 
 impl Core {
+    /// Answered from the read cache when the same question was asked under the same scopes
+    /// since the case last changed (see [`crate::read_cache`]); the view is masked for `p`
+    /// either way.
     pub async fn get_case(&self, p: &Principal, id: &str) -> CoreResult<CaseView> {
-        let (c, parts) = self.visible_case_with_participants(p, id).await?;
-        Ok(case_view(c, parts, p))
+        let fence = Fence { scope: self.case_scope(p)?, row_security: row_security() };
+        let id = super::access::case_id(id)?;
+        if let Some(kept) = self.read_cache.case(&fence, id) {
+            let CaseRead { case, parts } = (*kept).clone();
+            return Ok(case_view(case, parts, p));
+        }
+        let ticket = self.read_cache.case_ticket();
+        let (case, parts) = cases::find_with_participants(&self.store.db, fence.scope, id).await?.ok_or(CoreError::NotFound("case"))?;
+        if let Some(ticket) = ticket {
+            self.read_cache.keep_case(ticket, fence, Arc::new(CaseRead { case: case.clone(), parts: parts.clone() }));
+        }
+        Ok(case_view(case, parts, p))
     }
 
     /// The case a tracking number names, if the reader may see it (the console's search box:
@@ -75,19 +96,37 @@ impl Core {
             q: q.q.filter(|t| !t.trim().is_empty()),
             has_lead: false,
         };
-        let page = cases::list(&self.store.db, scope, &filter, page).await?;
+        let key = PageKey { fence: Fence { scope, row_security: row_security() }, filter, page };
+        let read = match self.read_cache.page(&key) {
+            Some(kept) => kept,
+            None => {
+                let ticket = self.read_cache.page_ticket(&key);
+                let read = Arc::new(self.read_page(&key).await?);
+                if let Some(ticket) = ticket {
+                    self.read_cache.keep_page(ticket, key, read.clone());
+                }
+                read
+            }
+        };
+        let items = read.items.iter().map(|r| case_view(r.case.clone(), r.parts.clone(), p)).collect();
+        Ok(Page { items, next: read.next })
+    }
+
+    /// A list page and its cases' participants from the database.
+    async fn read_page(&self, key: &PageKey) -> CoreResult<PageRead> {
+        let page = cases::list(&self.store.db, key.fence.scope, &key.filter, key.page).await?;
         // One query for the page's participants, not one per case.
         let ids: Vec<uuid::Uuid> = page.items.iter().map(|c| c.id).collect();
         let mut parts = cases::participants_of(&self.store.db, &ids).await?;
         let items = page
             .items
             .into_iter()
-            .map(|c| {
-                let mine = parts.remove(&c.id).unwrap_or_default();
-                case_view(c, mine, p)
+            .map(|case| {
+                let parts = parts.remove(&case.id).unwrap_or_default();
+                CaseRead { case, parts }
             })
             .collect();
-        Ok(Page { items, next: page.next })
+        Ok(PageRead { items, next: page.next })
     }
 
     /// The supervision queues (near due, overdue, problem) for those who supervise.
