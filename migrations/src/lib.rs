@@ -49,6 +49,7 @@ mod m20261206_000050_create_scope_functions;
 mod m20261206_000051_enable_row_level_security;
 mod m20261207_000052_partial_indexes_on_later_columns;
 mod m20261207_000053_notice_case_changes;
+mod m20261207_000054_notice_case_creators;
 
 pub struct Migrator;
 
@@ -101,6 +102,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000051_enable_row_level_security::Migration),
             Box::new(m20261207_000052_partial_indexes_on_later_columns::Migration),
             Box::new(m20261207_000053_notice_case_changes::Migration),
+            Box::new(m20261207_000054_notice_case_creators::Migration),
         ]
     }
 }

@@ -188,11 +188,12 @@ impl Core {
             receipt,
         };
         let channel = prepared.row.channel.clone();
-        let line = prepared.row.tenant_id;
+        let (line, creator) = (prepared.row.tenant_id, prepared.row.created_by);
         let written = self.intake_writer.write(prepared).await?;
         // The batch's notice changes the line's lists in every process soon; this process's
         // lists change now, before the caller (who may list its line next) has the answer.
         self.read_cache.lists_changed(&[line]);
+        self.read_cache.creators_changed(creator.as_slice());
         match written {
             Written::Stored(receipt) => {
                 self.telemetry.intake_stored(&channel);

@@ -15,8 +15,9 @@
 //! rule of visibility is repeated here.
 //!
 //! **Invalidation.** Triggers on `cases` and `case_participants` (migration 000053) announce
-//! every committed change on the channel [`CHANNEL`]: `c<ids>` (these cases changed) and
-//! `t<tenant ids>` (these lines' lists changed). Each process listens ([`listener`]) and drops
+//! every committed change on the channel [`CHANNEL`]: `c<ids>` (these cases changed),
+//! `t<tenant ids>` (these lines' lists changed) and `k<account or key ids>` (the lists of what
+//! these creators brought in changed; migration 000054). Each process listens ([`listener`]) and drops
 //! the entries. A notice is sent by the transaction that made the change, so no write path
 //! can forget it, the worker's and a change made by hand in SQL included.
 //!
@@ -96,14 +97,26 @@ pub struct PageKey {
     pub page: PageRequest,
 }
 
+/// Whose notices make a page stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Tag {
+    /// Any change: the page may show any case.
+    Any,
+    /// A change naming this line (`t`): the page shows only cases this line owns or takes part
+    /// in, and a notice names every line of the case, before and after the change.
+    Line(Uuid),
+    /// A change naming this creator (`k`): the page shows only cases this account or key
+    /// brought in.
+    Creator(Uuid),
+}
+
 impl PageKey {
-    /// Whose notices make this page stale: one line's when the page can only show cases of
-    /// that line or cases it takes part in (the notice names both), else any notice.
-    fn tag(&self) -> Option<Uuid> {
+    fn tag(&self) -> Tag {
         match (self.fence.scope, self.filter.tenant_id) {
-            (CaseScope::Tenant(t), _) => Some(t),
-            (_, Some(t)) => Some(t),
-            _ => None,
+            (CaseScope::Tenant(t), _) => Tag::Line(t),
+            (CaseScope::CreatedBy(k), _) => Tag::Creator(k),
+            (_, Some(t)) => Tag::Line(t),
+            _ => Tag::Any,
         }
     }
 
@@ -156,23 +169,26 @@ struct CaseShard {
 
 struct PageEntry {
     value: Arc<PageRead>,
-    tag: Option<Uuid>,
+    tag: Tag,
     generation: u64,
 }
 
 #[derive(Default)]
 struct Generations {
-    /// Bumped by every `t` notice: pages tagged with no line.
+    /// Bumped by every `t` notice (every change has one).
     any: u64,
     /// Bumped by the `t` notices naming the line.
     lines: HashMap<Uuid, u64>,
+    /// Bumped by the `k` notices naming the creator.
+    creators: HashMap<Uuid, u64>,
 }
 
 impl Generations {
-    fn of(&self, tag: Option<Uuid>) -> u64 {
+    fn of(&self, tag: Tag) -> u64 {
         match tag {
-            None => self.any,
-            Some(t) => self.lines.get(&t).copied().unwrap_or(0),
+            Tag::Any => self.any,
+            Tag::Line(t) => self.lines.get(&t).copied().unwrap_or(0),
+            Tag::Creator(k) => self.creators.get(&k).copied().unwrap_or(0),
         }
     }
 }
@@ -285,7 +301,7 @@ impl ReadCache {
     }
 
     /// A ticket for a query whose answer may be kept, or `None` when nothing may be kept.
-    fn ticket(&self, limit: usize, tag: Option<Option<Uuid>>) -> Option<Ticket> {
+    fn ticket(&self, limit: usize, tag: Option<Tag>) -> Option<Ticket> {
         if limit == 0 || !self.is_live() {
             return None;
         }
@@ -379,13 +395,23 @@ impl ReadCache {
         }
     }
 
-    /// These lines' lists changed: their pages (and the pages of no line) are stale.
+    /// These lines' lists changed: their pages (and the pages of no line or creator) are stale.
     pub fn lists_changed(&self, lines: &[Uuid]) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         let mut generations = lock(&self.generations);
         generations.any += 1;
         for t in lines {
             *generations.lines.entry(*t).or_insert(0) += 1;
+        }
+    }
+
+    /// The cases these accounts or keys brought in changed: their own pages are stale. (The
+    /// same change's `t` notice takes care of every other page.)
+    pub fn creators_changed(&self, creators: &[Uuid]) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        let mut generations = lock(&self.generations);
+        for k in creators {
+            *generations.creators.entry(*k).or_insert(0) += 1;
         }
     }
 
@@ -399,6 +425,10 @@ impl ReadCache {
             Ok(Notice::Lines(ids)) => {
                 self.counters.notices.fetch_add(1, Ordering::Relaxed);
                 self.lists_changed(&ids)
+            }
+            Ok(Notice::Creators(ids)) => {
+                self.counters.notices.fetch_add(1, Ordering::Relaxed);
+                self.creators_changed(&ids)
             }
             Ok(Notice::Sync { process, seq }) => self.syncs.arrived(process, seq),
             Err(e) => {

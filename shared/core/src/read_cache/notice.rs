@@ -1,5 +1,5 @@
-//! The payloads of the channel `hotline_cache` (migration 000053 sends the first two, a
-//! waiting request the third).
+//! The payloads of the channel `hotline_cache` (migrations 000053 and 000054 send the first
+//! three, a waiting request the fourth).
 
 use uuid::Uuid;
 
@@ -9,6 +9,8 @@ pub enum Notice {
     Cases(Vec<Uuid>),
     /// `t<id>,<id>…`: the lists of these lines changed.
     Lines(Vec<Uuid>),
+    /// `k<id>,<id>…`: cases these accounts or keys brought in changed.
+    Creators(Vec<Uuid>),
     /// `s<process>:<seq>`: a request of `process` waits for this notice ([`super::ReadCache::sync`]).
     Sync { process: Uuid, seq: u64 },
 }
@@ -21,13 +23,14 @@ impl Notice {
         match payload.split_at_checked(1) {
             Some(("c", rest)) => ids(rest).map(Notice::Cases),
             Some(("t", rest)) => ids(rest).map(Notice::Lines),
+            Some(("k", rest)) => ids(rest).map(Notice::Creators),
             Some(("s", rest)) => {
                 let (process, seq) = rest.split_once(':').ok_or("a sync notice is s<process>:<seq>")?;
                 let process = Uuid::parse_str(process).map_err(|e| format!("sync process: {e}"))?;
                 let seq = seq.parse().map_err(|e| format!("sync sequence: {e}"))?;
                 Ok(Notice::Sync { process, seq })
             }
-            _ => Err("a notice starts with c, t or s".into()),
+            _ => Err("a notice starts with c, t, k or s".into()),
         }
     }
 
@@ -45,6 +48,7 @@ mod tests {
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         assert_eq!(Notice::parse(&format!("c{a},{b}")), Ok(Notice::Cases(vec![a, b])));
         assert_eq!(Notice::parse(&format!("t{a}")), Ok(Notice::Lines(vec![a])));
+        assert_eq!(Notice::parse(&format!("k{b}")), Ok(Notice::Creators(vec![b])));
         assert_eq!(Notice::parse(&Notice::sync(a, 42)), Ok(Notice::Sync { process: a, seq: 42 }));
     }
 

@@ -180,6 +180,26 @@ fn line_notices_make_that_lines_pages_and_the_untagged_ones_stale() {
 }
 
 #[test]
+fn an_integrators_pages_go_stale_only_with_the_cases_it_brought_in() {
+    let (t, k, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let c = live(ROOMY);
+    let mine = page_key(CaseScope::CreatedBy(k), CaseFilter::default());
+    let p = page(vec![read(t)]);
+    c.keep_page(c.page_ticket(&mine).unwrap(), mine.clone(), p.clone());
+    c.apply(&format!("t{t}"));
+    c.apply(&format!("k{other}"));
+    assert_eq!(c.page(&mine), Some(p.clone()), "other lines' and other creators' changes leave it");
+    let before = c.page_ticket(&mine).unwrap();
+    c.apply(&format!("k{other},{k}"));
+    assert_eq!(c.page(&mine), None);
+    c.keep_page(before, mine.clone(), p.clone());
+    assert_eq!(c.page(&mine), None, "a read across the notice is not kept");
+    c.keep_page(c.page_ticket(&mine).unwrap(), mine.clone(), p.clone());
+    c.creators_changed(&[k]);
+    assert_eq!(c.page(&mine), None, "the intake's own mark, before its notice");
+}
+
+#[test]
 fn a_page_read_across_a_notice_of_its_line_is_not_kept() {
     let t = Uuid::now_v7();
     let c = live(ROOMY);
