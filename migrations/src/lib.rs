@@ -50,6 +50,7 @@ mod m20261206_000051_enable_row_level_security;
 mod m20261207_000052_partial_indexes_on_later_columns;
 mod m20261207_000053_notice_case_changes;
 mod m20261207_000054_notice_case_creators;
+mod m20261208_000055_notice_case_changes_per_row;
 
 pub struct Migrator;
 
@@ -103,8 +104,18 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000052_partial_indexes_on_later_columns::Migration),
             Box::new(m20261207_000053_notice_case_changes::Migration),
             Box::new(m20261207_000054_notice_case_creators::Migration),
+            Box::new(m20261208_000055_notice_case_changes_per_row::Migration),
         ]
     }
+}
+
+/// Runs `sql` on PostgreSQL only: SQLite has no row-level security and no NOTIFY, so the
+/// migrations that set those up change nothing there.
+pub(crate) async fn on_postgres(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    manager.get_connection().execute_unprepared(sql).await.map(|_| ())
 }
 
 /// Shorthand for an index on `table (cols…)`.

@@ -39,10 +39,7 @@ CREATE OR REPLACE FUNCTION hotline_case_joined(c uuid) RETURNS boolean
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(());
-        }
-        manager.get_connection().execute_unprepared(SQL).await.map(|_| ())
+        crate::on_postgres(manager, SQL).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

@@ -101,10 +101,7 @@ fn statements() -> String {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(());
-        }
-        manager.get_connection().execute_unprepared(&statements()).await.map(|_| ())
+        crate::on_postgres(manager, &statements()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

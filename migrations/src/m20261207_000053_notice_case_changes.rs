@@ -19,7 +19,7 @@ pub struct Migration;
 /// can be stale. The function reads the participants as the owner (SECURITY DEFINER, see the
 /// `hotline_definer` policy of 000051), so a co-unit's line is named even when the writer's
 /// scope does not show its row.
-const SQL: &str = r#"
+pub(crate) const SQL: &str = r#"
 CREATE OR REPLACE FUNCTION hotline_notice(kind text, ids uuid[]) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
@@ -97,17 +97,11 @@ DROP FUNCTION IF EXISTS hotline_notice(text, uuid[]);
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(());
-        }
-        manager.get_connection().execute_unprepared(SQL).await.map(|_| ())
+        crate::on_postgres(manager, SQL).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(());
-        }
-        manager.get_connection().execute_unprepared(DOWN).await.map(|_| ())
+        crate::on_postgres(manager, DOWN).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

@@ -9,7 +9,7 @@ pub struct Migration;
 /// they need go stale only when one of those changes, not on every intake of the city (with
 /// `t` alone, every notice made them stale, as it does the city-wide pages).
 /// Replaces the trigger function only; the triggers of 000053 call it by name.
-const SQL: &str = r#"
+pub(crate) const SQL: &str = r#"
 CREATE OR REPLACE FUNCTION hotline_notice_case_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -98,17 +98,11 @@ END $$;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(());
-        }
-        manager.get_connection().execute_unprepared(SQL).await.map(|_| ())
+        crate::on_postgres(manager, SQL).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(());
-        }
-        manager.get_connection().execute_unprepared(DOWN).await.map(|_| ())
+        crate::on_postgres(manager, DOWN).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

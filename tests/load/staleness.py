@@ -6,9 +6,10 @@ Two hotline-api processes (release build) on one PostgreSQL database. For each o
 process B reads the case (so it keeps it), a dispatcher accepts it through process A, and as
 soon as A has answered, B is asked again and again until it shows the change. The window is
 the time from A's answer to B's first fresh answer (an upper bound: it includes one read of
-B). Measured idle, then while a wrk intake storm (128 connections) runs against A.
+B). Measured idle, then while a wrk intake storm (128 connections) runs against A. The time
+A's step takes is reported too: with the cache it includes A's wait for its own notice.
 
-    staleness.py [--cases 300]
+    staleness.py [--cases 300] [--no-cache]
 
 Prints a JSON line per phase with p50, p99 and max in milliseconds, and how many of B's
 answers after A's were stale."""
@@ -48,14 +49,16 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def phase(a: Client, b: Client, ids: list[str]) -> dict:
-    windows, stale = [], 0
+    windows, steps, stale = [], [], 0
     for case in ids:
         status, body = b.send("GET", f"/api/v1/cases/{case}")
         assert status == 200 and body["status"] == "received", body
         b.send("GET", f"/api/v1/cases/{case}")  # now kept by B
+        asked = time.perf_counter()
         status, body = a.send("POST", f"/api/v1/cases/{case}/accept", {"urgency": "general"})
         assert status == 200, body
         answered = time.perf_counter()
+        steps.append((answered - asked) * 1000)
         while True:
             status, body = b.send("GET", f"/api/v1/cases/{case}")
             assert status == 200, body
@@ -66,15 +69,21 @@ def phase(a: Client, b: Client, ids: list[str]) -> dict:
                 raise RuntimeError(f"B still shows {case} as received 10 s after A's answer")
         windows.append((time.perf_counter() - answered) * 1000)
     return {"cases": len(ids), "stale_answers": stale, "p50_ms": round(percentile(windows, 50), 2),
-            "p99_ms": round(percentile(windows, 99), 2), "max_ms": round(max(windows), 2)}
+            "p99_ms": round(percentile(windows, 99), 2), "max_ms": round(max(windows), 2),
+            # The step itself, as A's caller waits for it (it includes A's wait for its own notice).
+            "step_p50_ms": round(percentile(steps, 50), 2), "step_p99_ms": round(percentile(steps, 99), 2)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=300)
+    ap.add_argument("--no-cache", action="store_true", help="both processes with the read cache off (the steps' cost without it)")
     args = ap.parse_args()
     db = harness.Database("postgres", "stale")
-    servers = [harness.bench_server(db), harness.Server(db, name="api-b", extra={"HOTLINE_WORKER_EMBEDDED": "false", "HOTLINE_RUN_MIGRATIONS": "false"})]
+    off = {"HOTLINE_READ_CACHE_CASES": "0", "HOTLINE_READ_CACHE_PAGES": "0"} if args.no_cache else {}
+    a = harness.bench_server(db)
+    a.extra.update(off)
+    servers = [a, harness.Server(db, name="api-b", extra={"HOTLINE_WORKER_EMBEDDED": "false", "HOTLINE_RUN_MIGRATIONS": "false", **off})]
     try:
         servers[0].start()
         servers[1].start()

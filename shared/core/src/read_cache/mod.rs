@@ -38,6 +38,16 @@
 //! from its entry of before. A client that writes through one replica and reads through
 //! another can see the old state for that long; a client that stays on one replica cannot.
 //!
+//! **What it costs the writers.** A transaction that changes a case now sends a NOTIFY, and
+//! PostgreSQL commits such transactions one at a time, cluster-wide (a lock taken before the
+//! commit and held through its WAL flush keeps the notice queue in commit order). An intake
+//! batch was already alone in its commit (its line's sequence row), so the storm loses
+//! nothing measurable (docs/BENCHMARKS.md); steps of different cases now queue at their commit
+//! behind each other, at about one WAL flush each (this disk: about 1,700 a second, against the
+//! tens a second a city's units take). A request that wrote pays one more statement and waits
+//! for its notice: a step's time did not change measurably (`tests/load/staleness.py`: p50
+//! 3.6–4.8 ms with the cache, 4.1–4.5 ms with it off, 4.3–5.2 ms before the triggers).
+//!
 //! **Without notices, no cache.** Until the listener is listening, and from the moment its
 //! connection fails until it listens again, every read goes to the database and the cache is
 //! emptied at both ends. SQLite (one process, no notices) runs without it.
