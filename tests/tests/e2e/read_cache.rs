@@ -87,6 +87,35 @@ async fn a_repeated_read_comes_from_memory_and_a_step_is_read_back_at_once() {
 }
 
 #[tokio::test]
+async fn a_request_that_wrote_reads_the_database_not_the_cache() {
+    let app = TestApp::spawn().await;
+    if !app.db.is_postgres() {
+        return;
+    }
+    listening(&app, true).await;
+    let dispatcher = app.token("dispatcher").await;
+    let id = dispatched_case(&app, "窨井盖松动。").await;
+    app.case(&dispatcher, &id).await;
+    let who = app.core.authenticate_token(&dispatcher).await.unwrap();
+    // A change whose notice has not arrived (held back), then, in one request, a write and a
+    // read: as the console does when it renders the case after a step.
+    let held = app.core.read_cache.hold_notices().await;
+    app.raw_db().await.execute_unprepared(&format!("UPDATE cases SET title = '已改' WHERE id = '{id}'")).await.unwrap();
+    let core = app.core.clone();
+    let (before, after) = hotline_store::scope::open(async move {
+        hotline_store::scope::set(who.scope());
+        let before = core.get_case(&who, &id).await.unwrap().title;
+        let txn = hotline_store::begin_write(&core.store.db).await.unwrap();
+        txn.commit().await.unwrap();
+        (before, core.get_case(&who, &id).await.unwrap().title)
+    })
+    .await;
+    drop(held);
+    assert_ne!(before, "已改", "before writing, the request was answered from memory (the notice was held back)");
+    assert_eq!(after, "已改", "after writing, from the database");
+}
+
+#[tokio::test]
 async fn another_process_serves_its_copy_only_until_the_notice_of_a_change_arrives() {
     let a = TestApp::spawn().await;
     if !a.db.is_postgres() {

@@ -19,6 +19,13 @@ fn row_security() -> String {
     hotline_store::scope::current().map(|s| s.setting()).unwrap_or_default()
 }
 
+/// The read cache, unless the request has written: its own change may not have reached the
+/// cache yet (the request waits for that only before it answers), and a page it renders after
+/// a step (the console's) must show the step.
+fn cache_of(core: &Core) -> Option<&crate::read_cache::ReadCache> {
+    (!hotline_store::scope::wrote()).then_some(&*core.read_cache)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
     pub tenant: Option<String>,
@@ -47,14 +54,15 @@ impl Core {
     pub async fn get_case(&self, p: &Principal, id: &str) -> CoreResult<CaseView> {
         let fence = Fence { scope: self.case_scope(p)?, row_security: row_security() };
         let id = super::access::case_id(id)?;
-        if let Some(kept) = self.read_cache.case(&fence, id) {
+        let cache = cache_of(self);
+        if let Some(kept) = cache.and_then(|c| c.case(&fence, id)) {
             let CaseRead { case, parts } = (*kept).clone();
             return Ok(case_view(case, parts, p));
         }
-        let ticket = self.read_cache.case_ticket();
+        let ticket = cache.and_then(|c| c.case_ticket());
         let (case, parts) = cases::find_with_participants(&self.store.db, fence.scope, id).await?.ok_or(CoreError::NotFound("case"))?;
-        if let Some(ticket) = ticket {
-            self.read_cache.keep_case(ticket, fence, Arc::new(CaseRead { case: case.clone(), parts: parts.clone() }));
+        if let (Some(cache), Some(ticket)) = (cache, ticket) {
+            cache.keep_case(ticket, fence, Arc::new(CaseRead { case: case.clone(), parts: parts.clone() }));
         }
         Ok(case_view(case, parts, p))
     }
@@ -97,13 +105,14 @@ impl Core {
             has_lead: false,
         };
         let key = PageKey { fence: Fence { scope, row_security: row_security() }, filter, page };
-        let read = match self.read_cache.page(&key) {
+        let cache = cache_of(self);
+        let read = match cache.and_then(|c| c.page(&key)) {
             Some(kept) => kept,
             None => {
-                let ticket = self.read_cache.page_ticket(&key);
+                let ticket = cache.and_then(|c| c.page_ticket(&key));
                 let read = Arc::new(self.read_page(&key).await?);
-                if let Some(ticket) = ticket {
-                    self.read_cache.keep_page(ticket, key, read.clone());
+                if let (Some(cache), Some(ticket)) = (cache, ticket) {
+                    cache.keep_page(ticket, key, read.clone());
                 }
                 read
             }
