@@ -26,10 +26,11 @@
 //! change: the fill carries a ticket taken before the query (a counter of notices), and is
 //! refused if a notice for its shard (by id) or its line (pages) came after the ticket.
 //!
-//! **Reading one's own writes.** A request that began a write transaction waits, before it
-//! answers, until this process's listener has taken in every notice committed before its own
-//! end ([`ReadCache::sync`]: a `NOTIFY` of its own, which PostgreSQL delivers after every
-//! notice of the transactions that committed before it). The intake writer's batches do not
+//! **Reading one's own writes.** A request that began a write transaction reads the database
+//! from then on (the console renders the case after a step inside the step's request), and
+//! waits, before it answers, until this process's listener has taken in every notice
+//! committed before its own end ([`ReadCache::sync`]: a `NOTIFY` of its own, which PostgreSQL
+//! delivers after every notice of the transactions that committed before it). The intake writer's batches do not
 //! wait: a new case only changes lists, and the intake marks its line's lists changed itself
 //! before it answers ([`ReadCache::lists_changed`]).
 //!
