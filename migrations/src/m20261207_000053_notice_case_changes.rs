@@ -19,7 +19,7 @@ pub struct Migration;
 /// can be stale. The function reads the participants as the owner (SECURITY DEFINER, see the
 /// `hotline_definer` policy of 000051), so a co-unit's line is named even when the writer's
 /// scope does not show its row.
-pub(crate) const SQL: &str = r#"
+const NOTICE: &str = r#"
 CREATE OR REPLACE FUNCTION hotline_notice(kind text, ids uuid[]) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
@@ -32,6 +32,10 @@ BEGIN
     END LOOP;
 END $$;
 
+"#;
+
+/// The trigger function as this migration makes it (000054 replaces it, and goes back to it).
+pub(crate) const FUNCTION: &str = r#"
 CREATE OR REPLACE FUNCTION hotline_notice_case_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -69,6 +73,9 @@ BEGIN
     RETURN NULL;
 END $$;
 
+"#;
+
+const TRIGGERS: &str = r#"
 CREATE TRIGGER hotline_cases_inserted AFTER INSERT ON cases
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hotline_notice_case_changes();
 CREATE TRIGGER hotline_cases_updated AFTER UPDATE ON cases
@@ -82,6 +89,11 @@ CREATE TRIGGER hotline_participants_updated AFTER UPDATE ON case_participants
 CREATE TRIGGER hotline_participants_deleted AFTER DELETE ON case_participants
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION hotline_notice_case_changes();
 "#;
+
+/// Everything this migration runs.
+pub(crate) fn sql() -> String {
+    format!("{NOTICE}{FUNCTION}{TRIGGERS}")
+}
 
 const DOWN: &str = r#"
 DROP TRIGGER IF EXISTS hotline_cases_inserted ON cases;
@@ -97,7 +109,7 @@ DROP FUNCTION IF EXISTS hotline_notice(text, uuid[]);
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        crate::on_postgres(manager, SQL).await
+        crate::on_postgres(manager, &sql()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -56,44 +56,7 @@ END $$;
 "#;
 
 /// The function as 000053 made it.
-const DOWN: &str = r#"
-CREATE OR REPLACE FUNCTION hotline_notice_case_changes() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-    changed uuid[] := '{}';
-    tenants uuid[] := '{}';
-BEGIN
-    IF TG_TABLE_NAME = 'cases' THEN
-        IF TG_OP = 'INSERT' THEN
-            tenants := ARRAY(SELECT DISTINCT tenant_id FROM new_rows);
-        ELSIF TG_OP = 'UPDATE' THEN
-            changed := ARRAY(SELECT id FROM new_rows);
-            tenants := ARRAY(SELECT tenant_id FROM new_rows UNION SELECT tenant_id FROM old_rows);
-        ELSE
-            changed := ARRAY(SELECT id FROM old_rows);
-            tenants := ARRAY(SELECT DISTINCT tenant_id FROM old_rows);
-        END IF;
-    ELSE
-        IF TG_OP = 'INSERT' THEN
-            changed := ARRAY(SELECT DISTINCT case_id FROM new_rows);
-            tenants := ARRAY(SELECT DISTINCT tenant_id FROM new_rows);
-        ELSIF TG_OP = 'UPDATE' THEN
-            changed := ARRAY(SELECT case_id FROM new_rows UNION SELECT case_id FROM old_rows);
-            tenants := ARRAY(SELECT tenant_id FROM new_rows UNION SELECT tenant_id FROM old_rows);
-        ELSE
-            changed := ARRAY(SELECT DISTINCT case_id FROM old_rows);
-            tenants := ARRAY(SELECT DISTINCT tenant_id FROM old_rows);
-        END IF;
-        tenants := ARRAY(SELECT unnest(tenants) UNION SELECT tenant_id FROM cases WHERE id = ANY(changed));
-    END IF;
-    IF cardinality(changed) > 0 THEN
-        tenants := ARRAY(SELECT unnest(tenants) UNION SELECT tenant_id FROM case_participants WHERE case_id = ANY(changed));
-    END IF;
-    PERFORM hotline_notice('c', changed);
-    PERFORM hotline_notice('t', tenants);
-    RETURN NULL;
-END $$;
-"#;
+const DOWN: &str = super::m20261207_000053_notice_case_changes::FUNCTION;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

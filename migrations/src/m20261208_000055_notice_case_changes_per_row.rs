@@ -115,7 +115,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use super::{m20261207_000053_notice_case_changes as created, m20261207_000054_notice_case_creators as creators};
-        crate::on_postgres(manager, &format!("{DOWN}{}{}", created::SQL, creators::SQL)).await
+        crate::on_postgres(manager, &format!("{DOWN}{}{}", created::sql(), creators::SQL)).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

@@ -267,13 +267,13 @@ async fn open_scope(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let core = req.app_data::<web::Data<AppState>>().map(|s| s.core.clone());
+    let cache = req.app_data::<web::Data<AppState>>().map(|s| (s.core.read_cache.clone(), s.core.store.db.clone()));
     hotline_store::scope::open(async move {
         let res = next.call(req).await;
-        if let Some(core) = core
+        if let Some((cache, db)) = cache
             && hotline_store::scope::wrote()
         {
-            core.read_cache.sync(&core.store.db).await;
+            cache.sync(&db).await;
         }
         res
     })

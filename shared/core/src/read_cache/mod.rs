@@ -219,7 +219,7 @@ pub struct ReadCache {
     limits: Limits,
     /// True while the listener listens; false: every read goes to the database.
     live: AtomicBool,
-    /// Counts notices and flushes; tickets carry it.
+    /// Counts case notices and flushes; tickets carry it (pages go by their tags' generations).
     epoch: AtomicU64,
     /// The epoch of the last flush: no ticket older than it may fill.
     flushed_at: AtomicU64,
@@ -408,7 +408,6 @@ impl ReadCache {
 
     /// These lines' lists changed: their pages (and the pages of no line or creator) are stale.
     pub fn lists_changed(&self, lines: &[Uuid]) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
         let mut generations = lock(&self.generations);
         generations.any += 1;
         for t in lines {
@@ -419,7 +418,6 @@ impl ReadCache {
     /// The cases these accounts or keys brought in changed: their own pages are stale. (The
     /// same change's `t` notice takes care of every other page.)
     pub fn creators_changed(&self, creators: &[Uuid]) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
         let mut generations = lock(&self.generations);
         for k in creators {
             *generations.creators.entry(*k).or_insert(0) += 1;
